@@ -73,6 +73,17 @@ pub enum Warning {
     Superseded,
 }
 
+impl Warning {
+    /// A stable, machine-readable code (`bundle_old`, `no_revocation_data`, `superseded`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Warning::BundleOld { .. } => "bundle_old",
+            Warning::NoRevocationData => "no_revocation_data",
+            Warning::Superseded => "superseded",
+        }
+    }
+}
+
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
