@@ -18,7 +18,8 @@
 //! ```
 //!
 //! The whole structure must be in the one encoding this module produces (definite lengths,
-//! shortest integers, no extra headers), so a card has exactly one byte string.
+//! shortest integers, no extra headers, the protected header exactly `a2 01 26 04 48 <kid>`,
+//! a low-S signature), so a card has exactly one byte string.
 //! Signing hashes the `Sig_structure` (RFC 9052 §4.4) with SHA-256 and hands the digest to an
 //! [`Es256Signer`]; verification uses `ring`. Payload meaning belongs to [`crate::card`] and
 //! [`crate::trust`].
@@ -96,7 +97,7 @@ pub fn sign(
         .payload(payload)
         .try_create_signature(&[], |tbs| {
             let digest: [u8; 32] = Sha256::digest(tbs).into();
-            signer.sign_digest(&digest).map(|sig| sig.to_vec())
+            normalise_low_s(signer.sign_digest(&digest)?).map(|sig| sig.to_vec())
         })?
         .build();
     sign1
@@ -161,16 +162,25 @@ pub(crate) fn parse(bytes: &[u8], object: Object, max_len: usize) -> Result<Enve
             detail: "unexpected protected header parameter",
         });
     }
+    // The protected header is signed as received, so its bytes must be exactly the one
+    // encoding this format allows: {1: -7, 4: h'<8 bytes>'}.
+    let expected = protected_header_bytes(kid);
+    if sign1.protected.original_data.as_deref() != Some(expected.as_slice()) {
+        return Err(Error::NonCanonical { object });
+    }
     let certificate = unprotected_certificate(unprotected, object)?;
     if sign1.payload.is_none() {
         return Err(Error::malformed(object, "detached payload"));
     }
     check_signature_form(&sign1.signature, object)?;
     // One card, one encoding: re-encoding must give back exactly the input.
-    let again = sign1
-        .clone()
-        .to_tagged_vec()
-        .map_err(|_| Error::malformed(object, "cannot re-encode"))?;
+    let again = encode_parts(
+        &expected,
+        certificate.as_deref(),
+        sign1.payload.as_deref().unwrap_or_default(),
+        &sign1.signature,
+    )
+    .map_err(|_| Error::malformed(object, "cannot re-encode"))?;
     if again != bytes {
         return Err(Error::NonCanonical { object });
     }
@@ -202,8 +212,52 @@ fn unprotected_certificate(header: &coset::Header, object: Object) -> Result<Opt
     }
 }
 
+/// The deterministic encoding of an envelope from its parts (what [`sign`] emits).
+fn encode_parts(
+    protected: &[u8],
+    certificate: Option<&[u8]>,
+    payload: &[u8],
+    signature: &[u8],
+) -> Result<Vec<u8>, minicbor::encode::Error<std::convert::Infallible>> {
+    let len = protected.len() + certificate.map_or(0, <[u8]>::len) + payload.len() + 96;
+    let mut e = minicbor::Encoder::new(Vec::with_capacity(len));
+    e.tag(minicbor::data::Tag::new(18))?.array(4)?.bytes(protected)?;
+    match certificate {
+        Some(cert) => e.map(1)?.i64(CERTIFICATE_LABEL)?.bytes(cert)?,
+        None => e.map(0)?,
+    };
+    e.bytes(payload)?.bytes(signature)?;
+    Ok(e.into_writer())
+}
+
+/// The only protected header this format allows, for `kid`.
+fn protected_header_bytes(kid: KeyId) -> Vec<u8> {
+    let mut bytes = vec![
+        0xa2, // map(2)
+        0x01, 0x26, // 1 (alg) => -7 (ES256)
+        0x04, 0x48, // 4 (kid) => bstr(8)
+    ];
+    bytes.extend_from_slice(&kid.0);
+    bytes
+}
+
+/// Rewrites (r, s) with s > n/2 as (r, n - s): both verify, and allowing only the low form
+/// makes the signature, and so the whole card, a unique byte string.
+fn normalise_low_s(signature: [u8; 64]) -> Result<[u8; 64]> {
+    let sig = p256::ecdsa::Signature::from_slice(&signature)
+        .map_err(|_| Error::Signing("signer returned an invalid signature".into()))?;
+    Ok(sig.normalize_s().map_or(signature, |low| low.to_bytes().into()))
+}
+
+fn is_high_s(signature: &[u8]) -> bool {
+    p256::ecdsa::Signature::from_slice(signature)
+        .map(|sig| sig.normalize_s().is_some())
+        .unwrap_or(false)
+}
+
 fn check_signature_form(signature: &[u8], object: Object) -> Result<()> {
     match signature.len() {
+        64 if is_high_s(signature) => Err(Error::NonCanonical { object }),
         64 => Ok(()),
         // An ASN.1 SEQUENCE of two INTEGERs: what OpenSSL and many HSM wrappers emit.
         8..=72 if signature[0] == 0x30 && usize::from(signature[1]) + 2 == signature.len() => {

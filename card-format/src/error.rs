@@ -39,6 +39,13 @@ pub enum Error {
         /// The prefix we expected.
         expected: &'static str,
     },
+    /// The text is a card of another format version (`LYOC2:`...), which this verifier
+    /// does not understand: update the software.
+    #[error("card format version {version} is not supported by this verifier")]
+    UnsupportedVersion {
+        /// The version number in the prefix.
+        version: u32,
+    },
     /// The text after the prefix is not valid Base45 (RFC 9285).
     #[error("bad base45 text after the card prefix")]
     BadBase45,
@@ -175,6 +182,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::NotACard { .. } => "not_a_card",
+            Error::UnsupportedVersion { .. } => "unsupported_version",
             Error::BadBase45 => "bad_base45",
             Error::TooLarge { .. } => "too_large",
             Error::BadCompression => "bad_compression",

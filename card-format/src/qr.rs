@@ -12,11 +12,8 @@
 //!
 //! This module draws no images: the agent renders the text with a QR library.
 
-use std::io::Read;
-
-use flate2::read::ZlibDecoder;
-use flate2::write::ZlibEncoder;
-use flate2::Compression;
+use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
 
 use crate::card::MAX_CARD_LEN;
 use crate::error::Object;
@@ -45,11 +42,9 @@ pub fn encode(cose: &[u8]) -> String {
     text
 }
 
+/// zlib (RFC 1950) at level 9, the best miniz_oxide offers.
 fn compress(bytes: &[u8]) -> Option<Vec<u8>> {
-    use std::io::Write;
-    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::best());
-    encoder.write_all(bytes).ok()?;
-    encoder.finish().ok()
+    Some(miniz_oxide::deflate::compress_to_vec_zlib(bytes, 9))
 }
 
 /// Decodes QR text back to the signed card bytes. Does not verify anything else: pass the
@@ -72,13 +67,18 @@ pub fn decode(text: &str) -> Result<Vec<u8>> {
             limit: MAX_QR_TEXT_LEN,
         });
     }
-    let encoded = text.strip_prefix(QR_PREFIX).ok_or(Error::NotACard {
-        expected: QR_PREFIX,
-    })?;
+    let Some(encoded) = text.strip_prefix(QR_PREFIX) else {
+        return Err(other_version(text).map_or(
+            Error::NotACard {
+                expected: QR_PREFIX,
+            },
+            |version| Error::UnsupportedVersion { version },
+        ));
+    };
     let body = base45::decode(encoded).map_err(|_| Error::BadBase45)?;
-    // The base45 crate folds an out-of-range final pair into a byte; RFC 9285 §4.2 says
-    // such input is invalid, so insist on the one canonical encoding.
-    if base45::encode(&body) != encoded {
+    // The base45 crate checks each group of three against 65535, but folds a final pair worth
+    // more than 255 into a byte; RFC 9285 §4.2 says such input is invalid.
+    if encoded.len() % 3 == 2 && final_pair_value(encoded) > 255 {
         return Err(Error::BadBase45);
     }
     match body.first() {
@@ -91,20 +91,47 @@ pub fn decode(text: &str) -> Result<Vec<u8>> {
     }
 }
 
-fn inflate(compressed: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    // Read one byte past the limit to tell "exactly at the limit" from "over it".
-    let limit = MAX_CARD_LEN as u64 + 1;
-    ZlibDecoder::new(compressed)
-        .take(limit)
-        .read_to_end(&mut out)
-        .map_err(|_| Error::BadCompression)?;
-    if out.len() > MAX_CARD_LEN {
-        return Err(Error::TooLarge {
-            what: "decompressed card",
-            limit: MAX_CARD_LEN,
-        });
+/// `Some(n)` when the text starts like a card of another version (`LYOC<n>:`).
+fn other_version(text: &str) -> Option<u32> {
+    let rest = text.strip_prefix("LYOC")?;
+    let (digits, _) = rest.split_once(':')?;
+    if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
+    digits.parse().ok()
+}
+
+/// The value of the last two Base45 characters (already known to be in the alphabet).
+fn final_pair_value(encoded: &str) -> u32 {
+    const ALPHABET: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+    let digit = |b: u8| ALPHABET.iter().position(|&a| a == b).unwrap_or(0) as u32;
+    let tail = &encoded.as_bytes()[encoded.len() - 2..];
+    digit(tail[0]) + 45 * digit(tail[1])
+}
+
+fn inflate(compressed: &[u8]) -> Result<Vec<u8>> {
+    // One call into a buffer one byte larger than the limit: the whole stream must end in it
+    // (Done), which also tells "at the limit" from "over it" (HasMoreOutput).
+    let mut out = vec![0u8; MAX_CARD_LEN + 1];
+    let mut state = Box::<DecompressorOxide>::default();
+    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+    let (status, consumed, produced) = decompress(&mut state, compressed, &mut out, 0, flags);
+    match status {
+        TINFLStatus::Done if produced <= MAX_CARD_LEN => {}
+        TINFLStatus::Done | TINFLStatus::HasMoreOutput => {
+            return Err(Error::TooLarge {
+                what: "decompressed card",
+                limit: MAX_CARD_LEN,
+            })
+        }
+        _ => return Err(Error::BadCompression),
+    }
+    // Bytes after the end of the zlib stream would give a card a second QR text.
+    if consumed != compressed.len() {
+        return Err(Error::BadCompression);
+    }
+    out.truncate(produced);
     if out.first() != Some(&COSE_SIGN1_FIRST_BYTE) {
         return Err(Error::malformed(
             Object::Card,
@@ -156,6 +183,8 @@ mod tests {
     fn qr_decode_errors_are_specific() {
         assert_eq!(decode("HC1:ABC").unwrap_err().code(), "not_a_card");
         assert_eq!(decode("LYOC1:ab").unwrap_err().code(), "bad_base45");
+        assert_eq!(decode("LYOC2:ABC").unwrap_err().code(), "unsupported_version");
+        assert_eq!(decode("LYOCX:ABC").unwrap_err().code(), "not_a_card");
         // "GGW" decodes to 0xFFFF + 1: out of range (RFC 9285 §4.2).
         assert_eq!(decode("LYOC1:GGW").unwrap_err().code(), "bad_base45");
         // A final pair worth more than 255.
@@ -166,6 +195,14 @@ mod tests {
         assert_eq!(decode(&neither).unwrap_err().code(), "malformed");
         let bad_zlib = format!("{QR_PREFIX}{}", base45::encode([0x78, 0x9c, 0xff, 0xff]));
         assert_eq!(decode(&bad_zlib).unwrap_err().code(), "bad_compression");
+    }
+
+    #[test]
+    fn qr_decode_refuses_bytes_after_the_zlib_stream() {
+        let mut body = compress(&cose_like(600)).unwrap();
+        body.push(0);
+        let text = format!("{QR_PREFIX}{}", base45::encode(&body));
+        assert_eq!(decode(&text).unwrap_err().code(), "bad_compression");
     }
 
     #[test]

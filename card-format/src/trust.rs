@@ -19,6 +19,7 @@ mod bundle;
 mod certificate;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use bundle::{RevocationReason, RevokedCard, TrustBundle, MAX_BUNDLE_LEN};
 pub use certificate::{Certificate, Usage, MAX_CERTIFICATE_LEN};
@@ -103,7 +104,7 @@ impl std::fmt::Display for Warning {
 #[derive(Debug, Clone)]
 pub struct Verified<T> {
     value: T,
-    signer: Certificate,
+    signer: Arc<Certificate>,
     warnings: Vec<Warning>,
 }
 
@@ -133,7 +134,7 @@ impl<T> Verified<T> {
 #[derive(Debug, Clone)]
 pub struct TrustStore {
     root: PublicKey,
-    issuers: HashMap<KeyId, Certificate>,
+    issuers: HashMap<KeyId, Arc<Certificate>>,
     bundle: Option<TrustBundle>,
     bundle_signer: Option<Certificate>,
 }
@@ -190,7 +191,9 @@ impl TrustStore {
         let mut issuers = HashMap::with_capacity(bundle.issuer_certificates.len());
         for cert in &bundle.issuer_certificates {
             let cert = Certificate::verify(cert, &root)?;
-            issuers.insert(cert.kid(), cert);
+            if issuers.insert(cert.kid(), Arc::new(cert)).is_some() {
+                return Err(Error::malformed(object, "two certificates for one kid"));
+            }
         }
         Ok(TrustStore {
             root,
@@ -314,9 +317,9 @@ impl TrustStore {
         Ok(())
     }
 
-    fn issuer_for(&self, kid: KeyId, carried: Option<&[u8]>) -> Result<Certificate> {
+    fn issuer_for(&self, kid: KeyId, carried: Option<&[u8]>) -> Result<Arc<Certificate>> {
         if let Some(cert) = self.issuers.get(&kid) {
-            return Ok(cert.clone());
+            return Ok(Arc::clone(cert));
         }
         let Some(bytes) = carried else {
             return Err(Error::UnknownKeyId {
@@ -331,6 +334,6 @@ impl TrustStore {
                 kid: kid.to_hex(),
             });
         }
-        Ok(cert)
+        Ok(Arc::new(cert))
     }
 }

@@ -153,6 +153,7 @@ fn vectors_cover_every_error_reachable_from_bytes() {
     // signers, never from a card's bytes.
     for code in [
         "not_a_card",
+        "unsupported_version",
         "bad_base45",
         "too_large",
         "bad_compression",

@@ -322,6 +322,12 @@ pub fn generate() -> Files {
         error("not_a_card"),
     );
     card(
+        "unsupported-version",
+        "a card of a future format version 2",
+        Input::Qr("LYOC2:6BFOXN*TS0BI".into()),
+        error("unsupported_version"),
+    );
+    card(
         "bad-base45",
         "lowercase letters are not Base45",
         Input::Qr("LYOC1:abcdef".into()),
@@ -333,12 +339,7 @@ pub fn generate() -> Files {
         Input::Qr(format!("LYOC1:{}", "0".repeat(4_295))),
         error("too_large"),
     );
-    let bomb = {
-        use std::io::Write;
-        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        e.write_all(&[0xd2; 9_000]).expect("memory");
-        e.finish().expect("memory")
-    };
+    let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&[0xd2; 9_000], 9);
     card(
         "zlib-bomb",
         "inflates past the 8 KiB card limit",
@@ -386,6 +387,19 @@ pub fn generate() -> Files {
         v.extend_from_slice(&adult_cose[n - 64..]);
         v
     };
+    let high_s = {
+        let n = adult_cose.len();
+        let low = p256::ecdsa::Signature::from_slice(&adult_cose[n - 64..]).expect("signature");
+        let (r, s) = low.split_scalars();
+        let high = p256::ecdsa::Signature::from_scalars(r, -*s).expect("scalars");
+        [&adult_cose[..n - 64], &high.to_bytes()[..]].concat()
+    };
+    card(
+        "high-s-signature",
+        "the valid-adult signature as (r, n - s): it verifies, but is not the one allowed form",
+        Input::Cose(high_s),
+        error("non_canonical"),
+    );
     card(
         "non-canonical-envelope",
         "signature length in a longer form than needed",

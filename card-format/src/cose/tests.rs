@@ -38,6 +38,14 @@ fn protected_with_kid(kid: &[u8]) -> Vec<u8> {
     p
 }
 
+/// (r, n - s): verifies like (r, s), but is not the one allowed form.
+fn high_s(sig: &[u8]) -> Vec<u8> {
+    let low = p256::ecdsa::Signature::from_slice(sig).unwrap();
+    let (r, s) = low.split_scalars();
+    let high = p256::ecdsa::Signature::from_scalars(r, -*s).unwrap();
+    high.to_bytes().to_vec()
+}
+
 #[test]
 fn sign_produces_the_specified_layout() {
     let bytes = signed(b"\xa0");
@@ -168,6 +176,21 @@ fn parse_refuses_each_broken_rule() {
             "der_signature",
         ),
         (
+            "protected header keys out of order",
+            with_signature(
+                &[[0xa2, 0x04, 0x48].as_slice(), &kid, &[0x01, 0x26]].concat(),
+                &[0xa0],
+                b"\xa0",
+                sig,
+            ),
+            "non_canonical",
+        ),
+        (
+            "high-S form of the same signature",
+            with_signature(&protected_with_kid(&kid), &[0xa0], b"\xa0", &high_s(sig)),
+            "non_canonical",
+        ),
+        (
             "63-byte signature",
             with_signature(&protected_with_kid(&kid), &[0xa0], b"\xa0", &sig[..63]),
             "malformed",
@@ -206,6 +229,15 @@ fn verify_refuses_other_key_and_flipped_signature() {
     flipped[last] ^= 1;
     let env = parse(&flipped, Object::Card, MAX_SIGNED_LEN).unwrap();
     assert!(env.verify(key().public_key(), Object::Card).is_err());
+}
+
+#[test]
+fn sign_always_emits_low_s() {
+    for i in 0u8..32 {
+        let bytes = signed(&[0xa1, 0x01, i]);
+        let sig = p256::ecdsa::Signature::from_slice(&bytes[bytes.len() - 64..]).unwrap();
+        assert!(sig.normalize_s().is_none(), "payload {i} signed with high s");
+    }
 }
 
 #[test]

@@ -9,7 +9,8 @@
 //! (docs/card-format.md §5.3).
 
 use super::{
-    CardPayload, CardSummary, IdType, MedicineAuthorisation, Patient, Stage, StageScheme, Tumour,
+    Allergy, CardPayload, CardSummary, IdType, Insurance, MedicineAuthorisation, Patient, Stage,
+    StageScheme, Treatment, Tumour,
 };
 use crate::{Error, Result};
 
@@ -30,7 +31,7 @@ impl CardPayload {
     /// # Errors
     /// [`Error::InvalidField`] naming the first field that breaks a rule.
     pub fn validate(&self) -> Result<()> {
-        check_code("iss", &self.issuer, 32, |c| {
+        check_code(|| "iss".to_string(), &self.issuer, 32, |c| {
             c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-'
         })?;
         if self.expires_at <= self.issued_at {
@@ -57,41 +58,102 @@ impl CardSummary {
     /// # Errors
     /// [`Error::InvalidField`] naming the first field that breaks a rule.
     pub fn validate(&self) -> Result<()> {
-        validate_patient(&self.patient)?;
+        self.patient.validate()?;
         check_count("tumours", self.tumours.len(), MAX_TUMOURS)?;
         check_count("treatments", self.treatments.len(), MAX_TREATMENTS)?;
         check_count("medicines", self.medicines.len(), MAX_MEDICINES)?;
         check_count("allergies", self.allergies.len(), MAX_ALLERGIES)?;
         for (i, tumour) in self.tumours.iter().enumerate() {
-            validate_tumour(&format!("tumours[{i}]"), tumour, &self.patient)?;
+            tumour.validate(&format!("tumours[{i}]"), self.patient.birth_date)?;
         }
         for (i, t) in self.treatments.iter().enumerate() {
-            let at = format!("treatments[{i}]");
-            if let Some(regimen) = &t.regimen {
-                check_text(&format!("{at}.regimen"), regimen, 40)?;
-            }
-            if t.cycles == Some(0) || t.cycles.is_some_and(|c| c > 100) {
-                return Err(Error::invalid(format!("{at}.cycles"), "must be 1 to 100"));
-            }
-            if t.end.is_some_and(|end| end < t.start) {
-                return Err(Error::invalid(format!("{at}.end"), "before the start date"));
-            }
+            t.validate(&format!("treatments[{i}]"))?;
         }
         for (i, m) in self.medicines.iter().enumerate() {
-            validate_medicine(&format!("medicines[{i}]"), m)?;
+            m.validate(&format!("medicines[{i}]"))?;
             if self.medicines[..i].iter().any(|other| other.id == m.id) {
                 return Err(Error::invalid(format!("medicines[{i}].id"), "duplicate id"));
             }
         }
         for (i, a) in self.allergies.iter().enumerate() {
-            check_text(&format!("allergies[{i}].substance"), &a.substance, 60)?;
+            a.validate(&format!("allergies[{i}]"))?;
         }
         if let Some(ins) = &self.insurance {
-            let code = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '/';
-            check_code("insurance.scheme", &ins.scheme, 16, code)?;
-            check_code("insurance.member_id", &ins.member_id, 32, code)?;
+            ins.validate("insurance")?;
         }
         Ok(())
+    }
+}
+
+impl Treatment {
+    /// Checks one treatment; errors name fields under `at` (e.g. `treatments[0]`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] naming the first field that breaks a rule.
+    pub fn validate(&self, at: &str) -> Result<()> {
+        if let Some(regimen) = &self.regimen {
+            check_text(|| format!("{at}.regimen"), regimen, 40)?;
+        }
+        if self.cycles == Some(0) || self.cycles.is_some_and(|c| c > 100) {
+            return Err(Error::invalid(format!("{at}.cycles"), "must be 1 to 100"));
+        }
+        if self.end.is_some_and(|end| end < self.start) {
+            return Err(Error::invalid(format!("{at}.end"), "before the start date"));
+        }
+        Ok(())
+    }
+}
+
+impl Allergy {
+    /// Checks one allergy; errors name fields under `at`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] naming the first field that breaks a rule.
+    pub fn validate(&self, at: &str) -> Result<()> {
+        check_text(|| format!("{at}.substance"), &self.substance, 60)
+    }
+}
+
+impl Insurance {
+    /// Checks the insurance codes; errors name fields under `at`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] naming the first field that breaks a rule.
+    pub fn validate(&self, at: &str) -> Result<()> {
+        let code = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '/';
+        check_code(|| format!("{at}.scheme"), &self.scheme, 16, code)?;
+        check_code(|| format!("{at}.member_id"), &self.member_id, 32, code)
+    }
+}
+
+impl Patient {
+    /// Checks the patient's identity fields.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] naming the first field that breaks a rule.
+    pub fn validate(&self) -> Result<()> {
+        validate_patient(self)
+    }
+}
+
+impl Tumour {
+    /// Checks one tumour; errors name fields under `at`. The incidence date may not be before
+    /// `birth_date`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] naming the first field that breaks a rule.
+    pub fn validate(&self, at: &str, birth_date: super::Date) -> Result<()> {
+        validate_tumour(at, self, birth_date)
+    }
+}
+
+impl MedicineAuthorisation {
+    /// Checks one authorisation; errors name fields under `at`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidField`] naming the first field that breaks a rule.
+    pub fn validate(&self, at: &str) -> Result<()> {
+        validate_medicine(at, self)
     }
 }
 
@@ -123,7 +185,7 @@ fn validate_patient(p: &Patient) -> Result<()> {
                 ));
             }
         }
-        IdType::FamilyBook | IdType::Registry => check_code("patient.id.value", value, 24, |c| {
+        IdType::FamilyBook | IdType::Registry => check_code(|| "patient.id.value".to_string(), value, 24, |c| {
             c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '/'
         })?,
     }
@@ -139,7 +201,7 @@ fn validate_patient(p: &Patient) -> Result<()> {
     Ok(())
 }
 
-fn validate_tumour(at: &str, t: &Tumour, patient: &Patient) -> Result<()> {
+fn validate_tumour(at: &str, t: &Tumour, birth_date: super::Date) -> Result<()> {
     if !is_icd10_neoplasm(&t.icd10) {
         return Err(Error::invalid(
             format!("{at}.icd10"),
@@ -173,7 +235,7 @@ fn validate_tumour(at: &str, t: &Tumour, patient: &Patient) -> Result<()> {
             "must be an IARC basis code",
         ));
     }
-    if t.incidence < patient.birth_date {
+    if t.incidence < birth_date {
         return Err(Error::invalid(
             format!("{at}.incidence"),
             "before the birth date",
@@ -183,7 +245,7 @@ fn validate_tumour(at: &str, t: &Tumour, patient: &Patient) -> Result<()> {
         validate_stage(&format!("{at}.stage"), stage)?;
     }
     if let Some(iccc) = &t.iccc {
-        check_code(&format!("{at}.iccc"), iccc, 8, |c| {
+        check_code(|| format!("{at}.iccc"), iccc, 8, |c| {
             c.is_ascii_alphanumeric()
         })?;
     }
@@ -192,25 +254,25 @@ fn validate_tumour(at: &str, t: &Tumour, patient: &Patient) -> Result<()> {
 
 fn validate_stage(at: &str, s: &Stage) -> Result<()> {
     let ascii = |c: char| c.is_ascii_alphanumeric() || "()+-.".contains(c);
-    check_code(&format!("{at}.group"), &s.group, 16, ascii)?;
+    check_code(|| format!("{at}.group"), &s.group, 16, ascii)?;
     let parts = [("t", &s.t, 'T'), ("n", &s.n, 'N'), ("m", &s.m, 'M')];
     for (name, value, letter) in parts {
-        let field = format!("{at}.{name}");
+        let field = || format!("{at}.{name}");
         match (s.scheme, value) {
             (StageScheme::Tnm8, Some(v)) => {
-                check_code(&field, v, 8, ascii)?;
+                check_code(field, v, 8, ascii)?;
                 // y, r, a, c and p are TNM prefixes (ypT2, cN1...).
                 if !v
                     .trim_start_matches(['y', 'r', 'a', 'c', 'p'])
                     .starts_with(letter)
                 {
-                    return Err(Error::invalid(field, format!("must start with {letter}")));
+                    return Err(Error::invalid(field(), format!("must start with {letter}")));
                 }
             }
             (StageScheme::Tnm8, None) => {
-                return Err(Error::invalid(field, "required for TNM"));
+                return Err(Error::invalid(field(), "required for TNM"));
             }
-            (_, Some(_)) => return Err(Error::invalid(field, "only TNM has T, N and M")),
+            (_, Some(_)) => return Err(Error::invalid(field(), "only TNM has T, N and M")),
             (_, None) => {}
         }
     }
@@ -227,8 +289,8 @@ fn validate_medicine(at: &str, m: &MedicineAuthorisation) -> Result<()> {
             "must be a 7-character WHO ATC code, e.g. L01BA01",
         ));
     }
-    check_text(&format!("{at}.name"), &m.name, 60)?;
-    check_text(&format!("{at}.strength"), &m.strength, 24)?;
+    check_text(|| format!("{at}.name"), &m.name, 60)?;
+    check_text(|| format!("{at}.strength"), &m.strength, 24)?;
     if !(1..=100_000).contains(&m.quantity) {
         return Err(Error::invalid(
             format!("{at}.quantity"),
@@ -246,13 +308,6 @@ fn validate_medicine(at: &str, m: &MedicineAuthorisation) -> Result<()> {
             format!("{at}.interval_days"),
             "must be 0 to 366",
         ));
-    }
-    let code = |c: char| c.is_ascii_alphanumeric() || c == '-';
-    if let Some(p) = &m.prescriber {
-        check_code(&format!("{at}.prescriber"), p, 16, code)?;
-    }
-    if let Some(f) = &m.facility {
-        check_code(&format!("{at}.facility"), f, 16, code)?;
     }
     Ok(())
 }
@@ -313,10 +368,9 @@ fn check_name(field: &str, parts: &[String], allowed: fn(char) -> bool) -> Resul
         return Err(Error::invalid(field, "must have 1 to 6 parts"));
     }
     for (i, part) in parts.iter().enumerate() {
-        let at = format!("{field}[{i}]");
-        check_text(&at, part, 40)?;
+        check_text(|| format!("{field}[{i}]"), part, 40)?;
         if !part.chars().all(allowed) {
-            return Err(Error::invalid(at, "has characters outside its script"));
+            return Err(Error::invalid(format!("{field}[{i}]"), "has characters outside its script"));
         }
     }
     Ok(())
@@ -330,25 +384,26 @@ fn check_count(field: &str, len: usize, max: usize) -> Result<()> {
 }
 
 /// Non-empty, at most `max` characters, no control characters, no leading or trailing space.
-fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
+///
+/// Field paths are built only when a check fails: verification runs these on every card.
+fn check_text(field: impl FnOnce() -> String, value: &str, max: usize) -> Result<()> {
     if value.is_empty() || value.chars().count() > max {
-        return Err(Error::invalid(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
+        return Err(Error::invalid(field(), format!("must be 1 to {max} characters")));
     }
     if value.chars().any(char::is_control) || value.trim() != value {
-        return Err(Error::invalid(field, "control characters or outer spaces"));
+        return Err(Error::invalid(field(), "control characters or outer spaces"));
     }
     Ok(())
 }
 
-fn check_code(field: &str, value: &str, max: usize, allowed: impl Fn(char) -> bool) -> Result<()> {
+fn check_code(
+    field: impl FnOnce() -> String,
+    value: &str,
+    max: usize,
+    allowed: impl Fn(char) -> bool,
+) -> Result<()> {
     if value.is_empty() || value.len() > max || !value.chars().all(allowed) {
-        return Err(Error::invalid(
-            field,
-            format!("must be 1 to {max} code characters"),
-        ));
+        return Err(Error::invalid(field(), format!("must be 1 to {max} code characters")));
     }
     Ok(())
 }

@@ -146,6 +146,16 @@ impl Certificate {
                 "kid does not match the key",
             ));
         }
+        let sane = !claims.issuer_id.is_empty()
+            && claims.issuer_id.len() <= 32
+            && !claims.region.is_empty()
+            && claims.region.len() <= 32
+            && claims.not_before <= claims.not_after
+            && claims.usage != 0
+            && claims.usage & !(Usage::CARDS.0 | Usage::TRUST_LISTS.0) == 0;
+        if !sane {
+            return Err(Error::malformed(Object::Certificate, "field out of range"));
+        }
         Ok(Certificate {
             public_key,
             issuer_id: claims.issuer_id,
