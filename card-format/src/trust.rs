@@ -134,7 +134,8 @@ impl<T> Verified<T> {
 #[derive(Debug, Clone)]
 pub struct TrustStore {
     root: PublicKey,
-    issuers: HashMap<KeyId, Arc<Certificate>>,
+    /// Verified issuer certificates by kid, with their bytes as published.
+    issuers: HashMap<KeyId, (Arc<Certificate>, Vec<u8>)>,
     bundle: Option<TrustBundle>,
     bundle_signer: Option<Certificate>,
 }
@@ -189,9 +190,9 @@ impl TrustStore {
             });
         }
         let mut issuers = HashMap::with_capacity(bundle.issuer_certificates.len());
-        for cert in &bundle.issuer_certificates {
-            let cert = Certificate::verify(cert, &root)?;
-            if issuers.insert(cert.kid(), Arc::new(cert)).is_some() {
+        for bytes in &bundle.issuer_certificates {
+            let cert = Certificate::verify(bytes, &root)?;
+            if issuers.insert(cert.kid(), (Arc::new(cert), bytes.clone())).is_some() {
                 return Err(Error::malformed(object, "two certificates for one kid"));
             }
         }
@@ -317,9 +318,15 @@ impl TrustStore {
         Ok(())
     }
 
+    /// The issuer certificate for `kid`: the bundle's, or the one the card carries. A carried
+    /// certificate is always checked, even when the bundle knows the kid, so the same bytes
+    /// get the same verdict with or without a bundle; when it equals the bundle's copy (the
+    /// usual case) that check is a comparison, not a second signature verification.
     fn issuer_for(&self, kid: KeyId, carried: Option<&[u8]>) -> Result<Arc<Certificate>> {
-        if let Some(cert) = self.issuers.get(&kid) {
-            return Ok(Arc::clone(cert));
+        if let Some((cert, published)) = self.issuers.get(&kid) {
+            if carried.is_none_or(|c| c == published.as_slice()) {
+                return Ok(Arc::clone(cert));
+            }
         }
         let Some(bytes) = carried else {
             return Err(Error::UnknownKeyId {
