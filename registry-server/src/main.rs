@@ -1,15 +1,23 @@
-//! registry-server: the patient registry service.
-//!
-//! Not built yet: issue #3 brings the service (axum, sqlx, SQLite and PostgreSQL). Until then
-//! this binary says so and exits with status 2, rather than pretending to serve.
+//! registry-server: parse the configuration, set up logging, run.
 
 use std::process::ExitCode;
 
-fn main() -> ExitCode {
-    eprintln!(
-        "registry-server {}: the registry service is not built yet (issue #3); \
-         card-format is ready, try `card-agent verify --help`",
-        env!("CARGO_PKG_VERSION")
-    );
-    ExitCode::from(2)
+use clap::Parser;
+use registry_server::config::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Keys(cmd)) => registry_server::keys::run(cmd),
+        Some(Command::Serve(args)) => registry_server::app::serve(args).await,
+        None => registry_server::app::serve(cli.serve).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("registry-server: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,0 +1,235 @@
+//! Start-up: logging, database, keys, first admin, then serving until Ctrl-C or SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use crate::auth;
+use crate::config::ServeArgs;
+use crate::db::{self, Db, DbOptions};
+use crate::http::{self, AppState, Clock, Settings};
+use crate::signing::{KeyFiles, Signing};
+
+/// Runs the server as configured.
+///
+/// # Errors
+/// Bad configuration, an unreachable database, unusable keys, or a listener that fails.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing(&args.log_format);
+    if args.dev && db::Backend::Postgres == args.database_url.parse()? {
+        bail!("--dev uses the embedded SQLite database; unset DATABASE_URL or drop --dev");
+    }
+    let files = key_files(&args)?;
+    let signing = Signing::load(&files)?;
+    let db = db::connect(&DbOptions {
+        url: args.database_url.clone(),
+        max_connections: args.db_max_connections,
+        pg_schema: None,
+    })
+    .await
+    .context("while connecting to the database")?;
+    let settings = Settings {
+        card_validity_days: args.card_validity_days,
+        max_body_bytes: args.max_body_bytes,
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+        ..Settings::default()
+    };
+    let state = prepare(db, signing, settings, Clock::system()).await?;
+    if let Some(token) = first_admin(&state).await? {
+        write_secret(&args.first_admin_token_file, &token)?;
+        eprintln!(
+            "First start: an admin user was created. Its API token is in {} (mode 0600); \
+             read it with `cat {}` and keep it safe.",
+            args.first_admin_token_file.display(),
+            args.first_admin_token_file.display()
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("while binding {}", args.listen))?;
+    tracing::info!(address = %args.listen, backend = ?state.db.backend, "registry listening");
+    eprintln!("registry-server listening on http://{}", args.listen);
+    http::serve(listener, http::router(state), shutdown_signal())
+        .await
+        .context("while serving")
+}
+
+fn key_files(args: &ServeArgs) -> anyhow::Result<KeyFiles> {
+    if args.dev {
+        let repo = repo_root();
+        return KeyFiles::dev(&repo, &repo.join("var/dev-keys"));
+    }
+    let need = |p: &Option<PathBuf>, name: &str| {
+        p.clone()
+            .with_context(|| format!("--{name} is required (or run with --dev for the test keys)"))
+    };
+    Ok(KeyFiles {
+        issuer_key: need(&args.issuer_key, "issuer-key")?,
+        issuer_cert: need(&args.issuer_cert, "issuer-cert")?,
+        list_key: need(&args.list_key, "list-key")?,
+        list_cert: need(&args.list_cert, "list-cert")?,
+        root_public_key: need(&args.root_public_key, "root-public-key")?,
+    })
+}
+
+/// The repository root (for `--dev`): where `fixtures/` is.
+fn repo_root() -> PathBuf {
+    let from_build = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if from_build.join("fixtures").is_dir() {
+        from_build
+    } else {
+        PathBuf::from(".")
+    }
+}
+
+/// Builds the state: registers the issuing site and its certificate.
+///
+/// # Errors
+/// Database errors.
+pub async fn prepare(
+    db: Db,
+    signing: Signing,
+    settings: Settings,
+    clock: Clock,
+) -> anyhow::Result<AppState> {
+    let now = clock.now();
+    let info = &signing.issuer_info;
+    let mut tx = db.pool.begin().await?;
+    let known = sqlx::query_as::<_, (String,)>("SELECT code FROM facilities WHERE code = $1")
+        .bind(&info.issuer_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if known.is_none() {
+        db::users::insert_facility(
+            &mut *tx,
+            &db::users::Facility {
+                code: info.issuer_id.clone(),
+                name: info.issuer_id.clone(),
+                region: info.region.clone(),
+                kind: "oncology_centre".into(),
+                created_at: now,
+            },
+        )
+        .await?;
+    }
+    db::trust::add_issuer_certificate(
+        &mut tx,
+        &info.kid().to_hex(),
+        &signing.issuer_certificate,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AppState {
+        db,
+        signing: Arc::new(signing),
+        settings: Arc::new(settings),
+        clock,
+        bundle: Arc::new(tokio::sync::Mutex::new(None)),
+    })
+}
+
+/// When the registry has no user, creates the ministry facility and an `admin` user, and
+/// returns its token (to be shown once).
+///
+/// # Errors
+/// Database errors.
+pub async fn first_admin(state: &AppState) -> anyhow::Result<Option<String>> {
+    if db::users::any_user(&state.db).await? {
+        return Ok(None);
+    }
+    let now = state.clock.now();
+    let token = auth::new_token();
+    let user_id = auth::new_id();
+    let mut tx = state.db.pool.begin().await?;
+    let ministry: Option<(String,)> =
+        sqlx::query_as("SELECT code FROM facilities WHERE code = 'LY-MOH'")
+            .fetch_optional(&mut *tx)
+            .await?;
+    if ministry.is_none() {
+        db::users::insert_facility(
+            &mut *tx,
+            &db::users::Facility {
+                code: "LY-MOH".into(),
+                name: "Ministry of Health".into(),
+                region: "national".into(),
+                kind: "ministry".into(),
+                created_at: now,
+            },
+        )
+        .await?;
+    }
+    db::users::insert_user(
+        &mut *tx,
+        &db::users::User {
+            id: user_id.clone(),
+            username: "admin".into(),
+            display_name: "Administrator".into(),
+            role: "admin".into(),
+            facility_code: "LY-MOH".into(),
+            active: 1,
+            created_at: now,
+        },
+    )
+    .await?;
+    db::users::insert_token(&mut *tx, &auth::hash_token(&token), &user_id, now).await?;
+    let actor = db::audit::Actor {
+        user_id: "system",
+        role: "system",
+        facility_code: "LY-MOH",
+    };
+    db::audit::append(&mut tx, now, &actor, "user.create", "user", &user_id).await?;
+    tx.commit().await?;
+    Ok(Some(token))
+}
+
+fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("while writing {}", path.display()))?;
+    writeln!(file, "{secret}").with_context(|| format!("while writing {}", path.display()))
+}
+
+fn init_tracing(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

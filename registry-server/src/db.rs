@@ -1,0 +1,192 @@
+//! The database: one code path over SQLite (embedded default) and PostgreSQL (production).
+//!
+//! All SQL lives in the submodules, one per table family; handlers call their functions and
+//! never write SQL. Queries are runtime `query_as` over `AnyPool` with `$1` placeholders and
+//! portable column types (integers, text, blobs), so the same statement runs on both
+//! backends. Migrations for each backend are embedded and run at start-up.
+//!
+//! SQLite runs with one pooled connection (WAL, foreign keys on): a single writer is what
+//! SQLite supports anyway, and it rules out "database is locked" under load. PostgreSQL runs
+//! with a pool shared by request handlers; several server instances may share one database,
+//! so every check-then-write is either one conditional statement or guarded by a unique
+//! constraint (see [`dispensings`] and [`audit`]).
+
+pub mod audit;
+pub mod cards;
+pub mod clinical;
+pub mod dispensings;
+pub mod patients;
+pub mod trust;
+pub mod users;
+
+use std::str::FromStr;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+
+/// Which database the pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl FromStr for Backend {
+    type Err = sqlx::Error;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(sqlx::Error::Configuration(
+                "DATABASE_URL must start with sqlite: or postgres://".into(),
+            ))
+        }
+    }
+}
+
+/// A connection pool and the backend behind it. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// The pool.
+    pub pool: AnyPool,
+    /// The backend.
+    pub backend: Backend,
+}
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// `sqlite:path?mode=rwc` or `postgres://...`.
+    pub url: String,
+    /// Pool size for PostgreSQL (SQLite always uses one connection).
+    pub max_connections: u32,
+    /// PostgreSQL schema to use instead of `public` (tests isolate themselves this way); it
+    /// is created when missing.
+    pub pg_schema: Option<String>,
+}
+
+/// Connects and runs the migrations.
+///
+/// # Errors
+/// A bad URL, an unreachable database, or a failed migration.
+pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let backend: Backend = options.url.parse()?;
+    let pool = match backend {
+        Backend::Sqlite => {
+            if let Some(dir) = sqlite_parent_dir(&options.url) {
+                std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+            }
+            AnyPoolOptions::new()
+                .max_connections(1)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+                             PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+                .connect(&options.url)
+                .await?
+        }
+        Backend::Postgres => {
+            if let Some(schema) = &options.pg_schema {
+                check_identifier(schema)?;
+                let admin = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&options.url)
+                    .await?;
+                admin
+                    .execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
+                    .await?;
+                admin.close().await;
+            }
+            let search_path = options.pg_schema.clone();
+            AnyPoolOptions::new()
+                .max_connections(options.max_connections)
+                .after_connect(move |conn, _| {
+                    let search_path = search_path.clone();
+                    Box::pin(async move {
+                        if let Some(schema) = search_path {
+                            conn.execute(format!("SET search_path TO {schema}").as_str())
+                                .await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect(&options.url)
+                .await?
+        }
+    };
+    let db = Db { pool, backend };
+    db.migrate().await?;
+    Ok(db)
+}
+
+impl Db {
+    /// Applies the embedded migrations of this backend.
+    ///
+    /// # Errors
+    /// A migration failed, or one applied earlier was changed.
+    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.run(&self.pool).await.map_err(sqlx::Error::from)
+    }
+
+    /// Checks the database answers (for `/readyz`).
+    ///
+    /// # Errors
+    /// The database is unreachable.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// A schema name is spliced into SQL, so only plain identifiers are allowed.
+fn check_identifier(name: &str) -> Result<(), sqlx::Error> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(sqlx::Error::Configuration(
+            "schema name must be [a-z_][a-z0-9_]*".into(),
+        ))
+    }
+}
+
+fn sqlite_parent_dir(url: &str) -> Option<&std::path::Path> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next()?;
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+}
+
+/// Whether an error is a unique-constraint violation (both backends report it this way).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}

@@ -1,0 +1,268 @@
+//! The append-only, hash-chained audit log.
+//!
+//! Every write and every read of patient data appends one entry: who (user, role, facility),
+//! when, what action, on which entity. Entries never hold patient data themselves (an entity
+//! id is an opaque random id), so the log can be shown to auditors.
+//!
+//! `hash = SHA-256(prev_hash ‖ seq ‖ at ‖ lp(user_id) ‖ lp(role) ‖ lp(facility_code) ‖
+//! lp(action) ‖ lp(entity_type) ‖ lp(entity_id))`, with `seq` and `at` as 8-byte big-endian
+//! integers and `lp(x)` a 4-byte big-endian length followed by the UTF-8 bytes. The first
+//! entry's `prev_hash` is 32 zero bytes. Editing, deleting or reordering any entry breaks
+//! every later hash, which [`verify_chain`] finds.
+//!
+//! Appends are serialised through the single `audit_head` row: the first statement of an
+//! append updates it, which holds its row lock (PostgreSQL) or the write lock (SQLite) until
+//! the surrounding transaction commits, so two server instances never fork the chain. The
+//! append runs in the same transaction as the write it records: both land, or neither does.
+
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, FromRow};
+
+use super::Db;
+
+/// Who did something, as recorded.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    /// User id.
+    pub user_id: &'a str,
+    /// Role name.
+    pub role: &'a str,
+    /// Facility code.
+    pub facility_code: &'a str,
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct Entry {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// Unix seconds.
+    pub at: i64,
+    /// User id.
+    pub user_id: String,
+    /// Role name.
+    pub role: String,
+    /// Facility code.
+    pub facility_code: String,
+    /// What was done: `patient.read`, `card.issue`, `dispensing.record`...
+    pub action: String,
+    /// The kind of entity: `patient`, `card`, `authorisation`...
+    pub entity_type: String,
+    /// The entity's id.
+    pub entity_id: String,
+    /// The previous entry's hash.
+    #[serde(with = "hex_bytes")]
+    pub prev_hash: Vec<u8>,
+    /// This entry's hash.
+    #[serde(with = "hex_bytes")]
+    pub hash: Vec<u8>,
+}
+
+mod hex_bytes {
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&data_encoding::HEXLOWER.encode(bytes))
+    }
+}
+
+fn lp(hasher: &mut Sha256, text: &str) {
+    let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+    hasher.update(len.to_be_bytes());
+    hasher.update(text.as_bytes());
+}
+
+/// The hash of an entry given its predecessor's hash.
+pub fn entry_hash(prev_hash: &[u8], e: &Entry) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(prev_hash);
+    h.update(e.seq.to_be_bytes());
+    h.update(e.at.to_be_bytes());
+    for field in [
+        &e.user_id,
+        &e.role,
+        &e.facility_code,
+        &e.action,
+        &e.entity_type,
+        &e.entity_id,
+    ] {
+        lp(&mut h, field);
+    }
+    h.finalize().to_vec()
+}
+
+/// Appends an entry inside the caller's transaction.
+///
+/// # Errors
+/// Database errors (the caller's transaction then rolls back, write and entry together).
+pub async fn append(
+    conn: &mut AnyConnection,
+    at: i64,
+    actor: &Actor<'_>,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<i64, sqlx::Error> {
+    let (seq, prev_hash): (i64, Vec<u8>) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *conn)
+            .await?;
+    let mut entry = Entry {
+        seq,
+        at,
+        user_id: actor.user_id.to_string(),
+        role: actor.role.to_string(),
+        facility_code: actor.facility_code.to_string(),
+        action: action.to_string(),
+        entity_type: entity_type.to_string(),
+        entity_id: entity_id.to_string(),
+        prev_hash,
+        hash: Vec::new(),
+    };
+    entry.hash = entry_hash(&entry.prev_hash, &entry);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, user_id, role, facility_code, action, entity_type, \
+         entity_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(entry.seq)
+    .bind(entry.at)
+    .bind(&entry.user_id)
+    .bind(&entry.role)
+    .bind(&entry.facility_code)
+    .bind(&entry.action)
+    .bind(&entry.entity_type)
+    .bind(&entry.entity_id)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&entry.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(seq)
+}
+
+/// Appends an entry in a transaction of its own (for reads, which write nothing else).
+///
+/// # Errors
+/// Database errors.
+pub async fn append_alone(
+    db: &Db,
+    at: i64,
+    actor: &Actor<'_>,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let seq = append(&mut tx, at, actor, action, entity_type, entity_id).await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+/// Filters for [`query`]; every filter is optional.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// Only this user's entries.
+    pub user_id: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only this kind of entity.
+    pub entity_type: Option<String>,
+    /// Only this entity.
+    pub entity_id: Option<String>,
+    /// From this time (Unix seconds, inclusive).
+    pub from: Option<i64>,
+    /// Until this time (Unix seconds, exclusive).
+    pub until: Option<i64>,
+    /// Entries after this sequence number (pagination cursor).
+    pub after: Option<i64>,
+    /// Page size (default 100, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// Entries matching `f`, in chain order.
+///
+/// # Errors
+/// Database errors.
+pub async fn query(db: &Db, f: &Filter) -> Result<Vec<Entry>, sqlx::Error> {
+    let limit = f.limit.unwrap_or(100).clamp(1, 1000);
+    sqlx::query_as::<_, Entry>(
+        "SELECT seq, at, user_id, role, facility_code, action, entity_type, entity_id, \
+         prev_hash, hash FROM audit_log \
+         WHERE ($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR action = $2) \
+         AND ($3 IS NULL OR entity_type = $3) AND ($4 IS NULL OR entity_id = $4) \
+         AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) AND seq > $7 \
+         ORDER BY seq LIMIT $8",
+    )
+    .bind(f.user_id.as_deref())
+    .bind(f.action.as_deref())
+    .bind(f.entity_type.as_deref())
+    .bind(f.entity_id.as_deref())
+    .bind(f.from)
+    .bind(f.until)
+    .bind(f.after.unwrap_or(0))
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The outcome of checking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChainReport {
+    /// Entries checked.
+    pub entries: i64,
+    /// Whether every hash and link is right and the head matches the last entry.
+    pub intact: bool,
+    /// The first sequence number found broken, if any.
+    pub first_broken: Option<i64>,
+}
+
+/// Recomputes every hash from the first entry, a page at a time.
+///
+/// # Errors
+/// Database errors.
+pub async fn verify_chain(db: &Db) -> Result<ChainReport, sqlx::Error> {
+    const PAGE: i64 = 1000;
+    let mut prev = vec![0u8; 32];
+    let mut expected_seq = 1;
+    let mut after = 0;
+    loop {
+        let page = sqlx::query_as::<_, Entry>(
+            "SELECT seq, at, user_id, role, facility_code, action, entity_type, entity_id, \
+             prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(PAGE)
+        .fetch_all(&db.pool)
+        .await?;
+        for e in &page {
+            let intact =
+                e.seq == expected_seq && e.prev_hash == prev && entry_hash(&prev, e) == e.hash;
+            if !intact {
+                return Ok(ChainReport {
+                    entries: expected_seq - 1,
+                    intact: false,
+                    first_broken: Some(expected_seq),
+                });
+            }
+            prev.clone_from(&e.hash);
+            expected_seq += 1;
+            after = e.seq;
+        }
+        if (page.len() as i64) < PAGE {
+            break;
+        }
+    }
+    let (head_seq, head_hash): (i64, Vec<u8>) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&db.pool)
+            .await?;
+    let entries = expected_seq - 1;
+    let head_ok = head_seq == entries && head_hash == prev;
+    Ok(ChainReport {
+        entries,
+        intact: head_ok,
+        first_broken: (!head_ok).then_some(entries + 1),
+    })
+}

@@ -1,0 +1,155 @@
+//! SQL for issued cards: issue (superseding the previous card), fetch, revoke.
+
+use sqlx::{AnyConnection, FromRow};
+
+use super::Db;
+
+/// A card row.
+#[derive(Debug, Clone, FromRow)]
+pub struct CardRow {
+    /// Compact serial (16 Base32 characters).
+    pub serial: String,
+    /// Patient id.
+    pub patient_id: String,
+    /// Kid of the issuing key, hex.
+    pub issuer_kid: String,
+    /// Unix seconds.
+    pub issued_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// The signed COSE bytes.
+    pub cose: Vec<u8>,
+    /// `active`, `superseded` or `revoked`.
+    pub status: String,
+    /// The card that replaced this one.
+    pub superseded_by: Option<String>,
+    /// Revocation reason name.
+    pub revoked_reason: Option<String>,
+    /// Unix seconds.
+    pub revoked_at: Option<i64>,
+    /// User id of the registrar.
+    pub issued_by: String,
+}
+
+const COLUMNS: &str = "serial, patient_id, issuer_kid, issued_at, expires_at, cose, status, \
+    superseded_by, revoked_reason, revoked_at, issued_by";
+
+/// Marks the patient's active card superseded by `new_serial`; returns how many (0 or 1).
+///
+/// # Errors
+/// Database errors.
+pub async fn supersede_active(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+    new_serial: &str,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE cards SET status = 'superseded', superseded_by = $1 \
+         WHERE patient_id = $2 AND status = 'active'",
+    )
+    .bind(new_serial)
+    .bind(patient_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Inserts a new active card. The partial unique index `cards_one_active` refuses a second
+/// active card for a patient, so two registrars issuing at once cannot both succeed.
+///
+/// # Errors
+/// A unique violation (serial or second active card) or other database errors.
+pub async fn insert(conn: &mut AnyConnection, c: &CardRow) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO cards ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'active', NULL, NULL, NULL, $7)"
+    ))
+    .bind(&c.serial)
+    .bind(&c.patient_id)
+    .bind(&c.issuer_kid)
+    .bind(c.issued_at)
+    .bind(c.expires_at)
+    .bind(&c.cose)
+    .bind(&c.issued_by)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// A card by serial.
+///
+/// # Errors
+/// Database errors.
+pub async fn get(db: &Db, serial: &str) -> Result<Option<CardRow>, sqlx::Error> {
+    sqlx::query_as::<_, CardRow>(&format!("SELECT {COLUMNS} FROM cards WHERE serial = $1"))
+        .bind(serial)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// A card by serial, inside a transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn get_in(
+    conn: &mut AnyConnection,
+    serial: &str,
+) -> Result<Option<CardRow>, sqlx::Error> {
+    sqlx::query_as::<_, CardRow>(&format!("SELECT {COLUMNS} FROM cards WHERE serial = $1"))
+        .bind(serial)
+        .fetch_optional(conn)
+        .await
+}
+
+/// A patient's cards, newest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn for_patient(db: &Db, patient_id: &str) -> Result<Vec<CardRow>, sqlx::Error> {
+    sqlx::query_as::<_, CardRow>(&format!(
+        "SELECT {COLUMNS} FROM cards WHERE patient_id = $1 ORDER BY issued_at DESC, serial"
+    ))
+    .bind(patient_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Revokes a card that is active or superseded; returns false if it was already revoked.
+///
+/// # Errors
+/// Database errors.
+pub async fn revoke(
+    conn: &mut AnyConnection,
+    serial: &str,
+    reason: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE cards SET status = 'revoked', revoked_reason = $1, revoked_at = $2 \
+         WHERE serial = $3 AND status <> 'revoked'",
+    )
+    .bind(reason)
+    .bind(now)
+    .bind(serial)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Serials and reasons of revoked cards, and serials of superseded cards, for the bundle.
+///
+/// # Errors
+/// Database errors.
+pub async fn bundle_lists(
+    db: &Db,
+) -> Result<(Vec<(String, String, i64)>, Vec<String>), sqlx::Error> {
+    let revoked = sqlx::query_as::<_, (String, String, i64)>(
+        "SELECT serial, revoked_reason, revoked_at FROM cards WHERE status = 'revoked'",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let superseded: Vec<(String,)> =
+        sqlx::query_as("SELECT serial FROM cards WHERE status = 'superseded'")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok((revoked, superseded.into_iter().map(|(s,)| s).collect()))
+}

@@ -1,0 +1,550 @@
+//! SQL for a patient's clinical records: tumours, treatments, allergies and medicine
+//! authorisations. A correction bumps `version` and keeps the previous data in
+//! `record_history`; withdrawing a record sets its status, it is never deleted.
+
+use card_format::model::{Allergy, Date, MedicineAuthorisation, Stage, Treatment, Tumour};
+use sqlx::{AnyConnection, FromRow};
+
+use super::patients::{enum_from, enum_name, insert_history};
+use super::Db;
+
+/// Which kind of clinical record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `tumours`.
+    Tumour,
+    /// `treatments`.
+    Treatment,
+    /// `allergies`.
+    Allergy,
+    /// `medicine_authorisations`.
+    Medicine,
+}
+
+impl Kind {
+    /// The table name (also the `record_history.table_name`).
+    pub fn table(self) -> &'static str {
+        match self {
+            Kind::Tumour => "tumours",
+            Kind::Treatment => "treatments",
+            Kind::Allergy => "allergies",
+            Kind::Medicine => "medicine_authorisations",
+        }
+    }
+}
+
+fn date(days: i64) -> Date {
+    Date(i32::try_from(days).unwrap_or(0))
+}
+
+/// A tumour row.
+#[derive(Debug, Clone, FromRow)]
+pub struct TumourRow {
+    /// Id.
+    pub id: String,
+    /// Patient id.
+    pub patient_id: String,
+    /// ICD-10.
+    pub icd10: String,
+    /// ICD-O-3 topography.
+    pub topography: String,
+    /// ICD-O-3 histology.
+    pub morphology: i64,
+    /// ICD-O-3 behaviour.
+    pub behaviour: i64,
+    /// Grade.
+    pub grade: Option<i64>,
+    /// Basis of diagnosis.
+    pub basis: i64,
+    /// Incidence date (days).
+    pub incidence: i64,
+    /// Stage scheme name.
+    pub stage_scheme: Option<String>,
+    /// TNM T.
+    pub stage_t: Option<String>,
+    /// TNM N.
+    pub stage_n: Option<String>,
+    /// TNM M.
+    pub stage_m: Option<String>,
+    /// Stage group.
+    pub stage_group: Option<String>,
+    /// ICCC-3 group.
+    pub iccc: Option<String>,
+    /// `active` or `withdrawn`.
+    pub status: String,
+    /// Version.
+    pub version: i64,
+}
+
+impl TumourRow {
+    /// The card-format tumour.
+    ///
+    /// # Errors
+    /// A stored value out of range.
+    pub fn tumour(&self) -> Result<Tumour, sqlx::Error> {
+        let small = |v: i64| u8::try_from(v).map_err(|e| sqlx::Error::Decode(Box::new(e)));
+        let stage = match (&self.stage_scheme, &self.stage_group) {
+            (Some(scheme), Some(group)) => Some(Stage {
+                scheme: enum_from(scheme)?,
+                t: self.stage_t.clone(),
+                n: self.stage_n.clone(),
+                m: self.stage_m.clone(),
+                group: group.clone(),
+            }),
+            _ => None,
+        };
+        Ok(Tumour {
+            icd10: self.icd10.clone(),
+            topography: self.topography.clone(),
+            morphology: u16::try_from(self.morphology)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            behaviour: small(self.behaviour)?,
+            grade: self.grade.map(small).transpose()?,
+            basis: small(self.basis)?,
+            incidence: date(self.incidence),
+            stage,
+            iccc: self.iccc.clone(),
+        })
+    }
+}
+
+/// A treatment row.
+#[derive(Debug, Clone, FromRow)]
+pub struct TreatmentRow {
+    /// Id.
+    pub id: String,
+    /// Patient id.
+    pub patient_id: String,
+    /// Kind name.
+    pub kind: String,
+    /// Regimen.
+    pub regimen: Option<String>,
+    /// Cycles.
+    pub cycles: Option<i64>,
+    /// Start (days).
+    pub start_date: i64,
+    /// End (days).
+    pub end_date: Option<i64>,
+    /// `active` or `withdrawn`.
+    pub status: String,
+    /// Version.
+    pub version: i64,
+}
+
+impl TreatmentRow {
+    /// The card-format treatment.
+    ///
+    /// # Errors
+    /// A stored value out of range.
+    pub fn treatment(&self) -> Result<Treatment, sqlx::Error> {
+        Ok(Treatment {
+            kind: enum_from(&self.kind)?,
+            regimen: self.regimen.clone(),
+            cycles: self
+                .cycles
+                .map(u16::try_from)
+                .transpose()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            start: date(self.start_date),
+            end: self.end_date.map(date),
+        })
+    }
+}
+
+/// An allergy row.
+#[derive(Debug, Clone, FromRow)]
+pub struct AllergyRow {
+    /// Id.
+    pub id: String,
+    /// Patient id.
+    pub patient_id: String,
+    /// Substance.
+    pub substance: String,
+    /// Severity name.
+    pub severity: String,
+    /// Kind name.
+    pub kind: Option<String>,
+    /// `active` or `withdrawn`.
+    pub status: String,
+    /// Version.
+    pub version: i64,
+}
+
+impl AllergyRow {
+    /// The card-format allergy.
+    ///
+    /// # Errors
+    /// A stored value out of range.
+    pub fn allergy(&self) -> Result<Allergy, sqlx::Error> {
+        Ok(Allergy {
+            substance: self.substance.clone(),
+            severity: enum_from(&self.severity)?,
+            kind: self.kind.as_deref().map(enum_from).transpose()?,
+        })
+    }
+}
+
+/// A medicine authorisation row.
+#[derive(Debug, Clone, FromRow)]
+pub struct MedicineRow {
+    /// Id (the number on the card).
+    pub id: i64,
+    /// Patient id.
+    pub patient_id: String,
+    /// ATC code.
+    pub atc: String,
+    /// Medicine name.
+    pub name: String,
+    /// Strength.
+    pub strength: String,
+    /// Dose form name.
+    pub form: String,
+    /// Quantity per dispensing.
+    pub quantity: i64,
+    /// Dispensings authorised.
+    pub dispensings: i64,
+    /// Minimum days between dispensings.
+    pub interval_days: i64,
+    /// Last valid day (days).
+    pub valid_until: i64,
+    /// Prescriber user id.
+    pub prescriber: Option<String>,
+    /// Prescribing facility.
+    pub facility_code: Option<String>,
+    /// `active` or `withdrawn`.
+    pub status: String,
+    /// Dispensings recorded so far.
+    pub dispensed_count: i64,
+    /// Unix seconds of the last dispensing.
+    pub last_dispensed_at: Option<i64>,
+    /// Version.
+    pub version: i64,
+}
+
+impl MedicineRow {
+    /// The card-format authorisation.
+    ///
+    /// # Errors
+    /// A stored value out of range.
+    pub fn medicine(&self) -> Result<MedicineAuthorisation, sqlx::Error> {
+        let conv = |e: std::num::TryFromIntError| sqlx::Error::Decode(Box::new(e));
+        Ok(MedicineAuthorisation {
+            id: u64::try_from(self.id).map_err(conv)?,
+            atc: self.atc.clone(),
+            name: self.name.clone(),
+            strength: self.strength.clone(),
+            form: enum_from(&self.form)?,
+            quantity: u32::try_from(self.quantity).map_err(conv)?,
+            dispensings: u16::try_from(self.dispensings).map_err(conv)?,
+            interval_days: u16::try_from(self.interval_days).map_err(conv)?,
+            valid_until: date(self.valid_until),
+        })
+    }
+}
+
+const TUMOUR_COLUMNS: &str =
+    "id, patient_id, icd10, topography, morphology, behaviour, grade, basis, \
+    incidence, stage_scheme, stage_t, stage_n, stage_m, stage_group, iccc, status, version";
+const TREATMENT_COLUMNS: &str =
+    "id, patient_id, kind, regimen, cycles, start_date, end_date, status, version";
+const ALLERGY_COLUMNS: &str = "id, patient_id, substance, severity, kind, status, version";
+const MEDICINE_COLUMNS: &str = "id, patient_id, atc, name, strength, form, quantity, dispensings, \
+    interval_days, valid_until, prescriber, facility_code, status, dispensed_count, \
+    last_dispensed_at, version";
+
+/// Writes a tumour: a new row when `version` is None, else a correction of that version.
+/// Returns false when the expected version is not the current one.
+///
+/// # Errors
+/// Database errors.
+pub async fn put_tumour(
+    conn: &mut AnyConnection,
+    id: &str,
+    patient_id: &str,
+    t: &Tumour,
+    version: Option<i64>,
+    at: (i64, &str),
+) -> Result<bool, sqlx::Error> {
+    let stage = t.stage.as_ref();
+    let sql = match version {
+        None => format!(
+            "INSERT INTO tumours ({TUMOUR_COLUMNS}, updated_at, updated_by) VALUES ($1, $2, $3, $4, \
+             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'active', 1, $16, $17)"
+        ),
+        Some(_) => "UPDATE tumours SET icd10 = $3, topography = $4, morphology = $5, \
+             behaviour = $6, grade = $7, basis = $8, incidence = $9, stage_scheme = $10, \
+             stage_t = $11, stage_n = $12, stage_m = $13, stage_group = $14, iccc = $15, \
+             updated_at = $16, updated_by = $17, version = version + 1 \
+             WHERE id = $1 AND patient_id = $2 AND version = $18"
+            .to_string(),
+    };
+    let mut query = sqlx::query(&sql)
+        .bind(id)
+        .bind(patient_id)
+        .bind(&t.icd10)
+        .bind(&t.topography)
+        .bind(i64::from(t.morphology))
+        .bind(i64::from(t.behaviour))
+        .bind(t.grade.map(i64::from))
+        .bind(i64::from(t.basis))
+        .bind(i64::from(t.incidence.0))
+        .bind(stage.map(|s| enum_name(&s.scheme)))
+        .bind(stage.and_then(|s| s.t.clone()))
+        .bind(stage.and_then(|s| s.n.clone()))
+        .bind(stage.and_then(|s| s.m.clone()))
+        .bind(stage.map(|s| s.group.clone()))
+        .bind(t.iccc.as_deref())
+        .bind(at.0)
+        .bind(at.1);
+    if let Some(v) = version {
+        query = query.bind(v);
+    }
+    let result = query.execute(conn).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Writes a treatment, as [`put_tumour`].
+///
+/// # Errors
+/// Database errors.
+pub async fn put_treatment(
+    conn: &mut AnyConnection,
+    id: &str,
+    patient_id: &str,
+    t: &Treatment,
+    version: Option<i64>,
+    at: (i64, &str),
+) -> Result<bool, sqlx::Error> {
+    let sql = match version {
+        None => format!(
+            "INSERT INTO treatments ({TREATMENT_COLUMNS}, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 1, $8, $9)"
+        ),
+        Some(_) => "UPDATE treatments SET kind = $3, regimen = $4, cycles = $5, start_date = $6, \
+             end_date = $7, updated_at = $8, updated_by = $9, version = version + 1 \
+             WHERE id = $1 AND patient_id = $2 AND version = $10"
+            .to_string(),
+    };
+    let mut query = sqlx::query(&sql)
+        .bind(id)
+        .bind(patient_id)
+        .bind(enum_name(&t.kind))
+        .bind(t.regimen.as_deref())
+        .bind(t.cycles.map(i64::from))
+        .bind(i64::from(t.start.0))
+        .bind(t.end.map(|d| i64::from(d.0)))
+        .bind(at.0)
+        .bind(at.1);
+    if let Some(v) = version {
+        query = query.bind(v);
+    }
+    let result = query.execute(conn).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Writes an allergy, as [`put_tumour`].
+///
+/// # Errors
+/// Database errors.
+pub async fn put_allergy(
+    conn: &mut AnyConnection,
+    id: &str,
+    patient_id: &str,
+    a: &Allergy,
+    version: Option<i64>,
+    at: (i64, &str),
+) -> Result<bool, sqlx::Error> {
+    let sql = match version {
+        None => format!(
+            "INSERT INTO allergies ({ALLERGY_COLUMNS}, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, 'active', 1, $6, $7)"
+        ),
+        Some(_) => "UPDATE allergies SET substance = $3, severity = $4, kind = $5, \
+             updated_at = $6, updated_by = $7, version = version + 1 \
+             WHERE id = $1 AND patient_id = $2 AND version = $8"
+            .to_string(),
+    };
+    let mut query = sqlx::query(&sql)
+        .bind(id)
+        .bind(patient_id)
+        .bind(&a.substance)
+        .bind(enum_name(&a.severity))
+        .bind(a.kind.as_ref().map(enum_name))
+        .bind(at.0)
+        .bind(at.1);
+    if let Some(v) = version {
+        query = query.bind(v);
+    }
+    let result = query.execute(conn).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Writes a medicine authorisation, as [`put_tumour`]. A correction keeps the dispensing
+/// counters.
+///
+/// # Errors
+/// Database errors.
+pub async fn put_medicine(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+    m: &MedicineAuthorisation,
+    prescriber: (&str, &str),
+    version: Option<i64>,
+    at: (i64, &str),
+) -> Result<bool, sqlx::Error> {
+    let sql = match version {
+        None => format!(
+            "INSERT INTO medicine_authorisations ({MEDICINE_COLUMNS}, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', 0, NULL, 1, \
+             $13, $14)"
+        ),
+        Some(_) => "UPDATE medicine_authorisations SET atc = $3, name = $4, strength = $5, \
+             form = $6, quantity = $7, dispensings = $8, interval_days = $9, valid_until = $10, \
+             prescriber = $11, facility_code = $12, updated_at = $13, updated_by = $14, \
+             version = version + 1 WHERE id = $1 AND patient_id = $2 AND version = $15"
+            .to_string(),
+    };
+    let id = i64::try_from(m.id).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let mut query = sqlx::query(&sql)
+        .bind(id)
+        .bind(patient_id)
+        .bind(&m.atc)
+        .bind(&m.name)
+        .bind(&m.strength)
+        .bind(enum_name(&m.form))
+        .bind(i64::from(m.quantity))
+        .bind(i64::from(m.dispensings))
+        .bind(i64::from(m.interval_days))
+        .bind(i64::from(m.valid_until.0))
+        .bind(prescriber.0)
+        .bind(prescriber.1)
+        .bind(at.0)
+        .bind(at.1);
+    if let Some(v) = version {
+        query = query.bind(v);
+    }
+    let result = query.execute(conn).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Sets a record's status to `withdrawn` if it is at `version`; keeps the old version.
+///
+/// # Errors
+/// Database errors.
+pub async fn withdraw(
+    conn: &mut AnyConnection,
+    kind: Kind,
+    id: &str,
+    version: i64,
+    reason: &str,
+    at: (i64, &str),
+) -> Result<bool, sqlx::Error> {
+    let table = kind.table();
+    let id_cast = if kind == Kind::Medicine {
+        "CAST($1 AS BIGINT)"
+    } else {
+        "$1"
+    };
+    let result = sqlx::query(&format!(
+        "UPDATE {table} SET status = 'withdrawn', version = version + 1, updated_at = $2, \
+         updated_by = $3 WHERE id = {id_cast} AND version = $4 AND status = 'active'"
+    ))
+    .bind(id)
+    .bind(at.0)
+    .bind(at.1)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    if result.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let note = serde_json::json!({ "status": "active", "withdrawn_reason": reason }).to_string();
+    insert_history(conn, table, id, version, &note, reason, at.0, at.1).await?;
+    Ok(true)
+}
+
+/// The tumours of a patient (active first, then withdrawn), oldest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn tumours(db: &Db, patient_id: &str) -> Result<Vec<TumourRow>, sqlx::Error> {
+    sqlx::query_as::<_, TumourRow>(&format!(
+        "SELECT {TUMOUR_COLUMNS} FROM tumours WHERE patient_id = $1 ORDER BY status, incidence, id"
+    ))
+    .bind(patient_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The treatments of a patient.
+///
+/// # Errors
+/// Database errors.
+pub async fn treatments(db: &Db, patient_id: &str) -> Result<Vec<TreatmentRow>, sqlx::Error> {
+    sqlx::query_as::<_, TreatmentRow>(&format!(
+        "SELECT {TREATMENT_COLUMNS} FROM treatments WHERE patient_id = $1 \
+         ORDER BY status, start_date, id"
+    ))
+    .bind(patient_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The allergies of a patient.
+///
+/// # Errors
+/// Database errors.
+pub async fn allergies(db: &Db, patient_id: &str) -> Result<Vec<AllergyRow>, sqlx::Error> {
+    sqlx::query_as::<_, AllergyRow>(&format!(
+        "SELECT {ALLERGY_COLUMNS} FROM allergies WHERE patient_id = $1 ORDER BY status, id"
+    ))
+    .bind(patient_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The medicine authorisations of a patient.
+///
+/// # Errors
+/// Database errors.
+pub async fn medicines(db: &Db, patient_id: &str) -> Result<Vec<MedicineRow>, sqlx::Error> {
+    sqlx::query_as::<_, MedicineRow>(&format!(
+        "SELECT {MEDICINE_COLUMNS} FROM medicine_authorisations WHERE patient_id = $1 \
+         ORDER BY status, id"
+    ))
+    .bind(patient_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// One medicine authorisation.
+///
+/// # Errors
+/// Database errors.
+pub async fn medicine(db: &Db, id: i64) -> Result<Option<MedicineRow>, sqlx::Error> {
+    sqlx::query_as::<_, MedicineRow>(&format!(
+        "SELECT {MEDICINE_COLUMNS} FROM medicine_authorisations WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// The patient a record belongs to, if the record exists.
+///
+/// # Errors
+/// Database errors.
+pub async fn owner(db: &Db, kind: Kind, id: &str) -> Result<Option<(String, i64)>, sqlx::Error> {
+    let id_cast = if kind == Kind::Medicine {
+        "CAST($1 AS BIGINT)"
+    } else {
+        "$1"
+    };
+    sqlx::query_as(&format!(
+        "SELECT patient_id, version FROM {} WHERE id = {id_cast}",
+        kind.table()
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}

@@ -1,0 +1,195 @@
+//! SQL for facilities, users and API tokens.
+
+use sqlx::FromRow;
+
+use super::Db;
+
+/// A facility row.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct Facility {
+    /// Code, e.g. `LY-BEN-PED`; the issuer id on cards.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Region (east, west, south...).
+    pub region: String,
+    /// `oncology_centre`, `pharmacy`, `insurer` or `ministry`.
+    pub kind: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// The caller behind a token.
+#[derive(Debug, Clone, FromRow)]
+pub struct TokenOwner {
+    /// User id.
+    pub user_id: String,
+    /// Username.
+    pub username: String,
+    /// Role name.
+    pub role: String,
+    /// Facility code.
+    pub facility_code: String,
+}
+
+/// A user row.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct User {
+    /// Id.
+    pub id: String,
+    /// Login name.
+    pub username: String,
+    /// Name shown in the audit log and on screens.
+    pub display_name: String,
+    /// Role name.
+    pub role: String,
+    /// Facility code.
+    pub facility_code: String,
+    /// 1 active, 0 disabled.
+    pub active: i64,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// The owner of an active token, by the token's SHA-256.
+///
+/// # Errors
+/// Database errors.
+pub async fn token_owner(db: &Db, token_hash: &[u8]) -> Result<Option<TokenOwner>, sqlx::Error> {
+    sqlx::query_as::<_, TokenOwner>(
+        "SELECT u.id AS user_id, u.username, u.role, u.facility_code \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
+    )
+    .bind(token_hash.to_vec())
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Inserts a facility.
+///
+/// # Errors
+/// A duplicate code (unique violation) or other database errors.
+pub async fn insert_facility<'c, E>(conn: E, f: &Facility) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO facilities (code, name, region, kind, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&f.code)
+    .bind(&f.name)
+    .bind(&f.region)
+    .bind(&f.kind)
+    .bind(f.created_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// All facilities, by code.
+///
+/// # Errors
+/// Database errors.
+pub async fn list_facilities(db: &Db) -> Result<Vec<Facility>, sqlx::Error> {
+    sqlx::query_as::<_, Facility>(
+        "SELECT code, name, region, kind, created_at FROM facilities ORDER BY code",
+    )
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// One facility.
+///
+/// # Errors
+/// Database errors.
+pub async fn facility(db: &Db, code: &str) -> Result<Option<Facility>, sqlx::Error> {
+    sqlx::query_as::<_, Facility>(
+        "SELECT code, name, region, kind, created_at FROM facilities WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Inserts a user.
+///
+/// # Errors
+/// A duplicate username, an unknown facility, or other database errors.
+pub async fn insert_user<'c, E>(conn: E, u: &User) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO users (id, username, display_name, role, facility_code, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&u.id)
+    .bind(&u.username)
+    .bind(&u.display_name)
+    .bind(&u.role)
+    .bind(&u.facility_code)
+    .bind(u.active)
+    .bind(u.created_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// All users, by username.
+///
+/// # Errors
+/// Database errors.
+pub async fn list_users(db: &Db) -> Result<Vec<User>, sqlx::Error> {
+    sqlx::query_as::<_, User>(
+        "SELECT id, username, display_name, role, facility_code, active, created_at \
+         FROM users ORDER BY username",
+    )
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Whether any user exists (first start creates an admin when none does).
+///
+/// # Errors
+/// Database errors.
+pub async fn any_user(db: &Db) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users LIMIT 1")
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Stores a new token's hash for a user.
+///
+/// # Errors
+/// An unknown user or other database errors.
+pub async fn insert_token<'c, E>(
+    conn: E,
+    token_hash: &[u8],
+    user_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query("INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)")
+        .bind(token_hash.to_vec())
+        .bind(user_id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Whether a user with this id exists.
+///
+/// # Errors
+/// Database errors.
+pub async fn user_exists(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,160 @@
+//! The HTTP API: shared state, the router, and serving it.
+//!
+//! Each resource module has its own `router()`; [`router`] merges them under `/api/v1` and
+//! adds the layers every request goes through: a body size limit, a time limit, and a trace
+//! span that records the method, the route template and the status, never the query string
+//! or the body (both can hold patient data).
+
+pub mod admin;
+pub mod audit;
+pub mod cards;
+pub mod clinical;
+pub mod dispensings;
+pub mod error;
+pub mod health;
+pub mod patients;
+pub mod trust;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::Router;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, AppJson};
+
+use crate::db::Db;
+use crate::signing::Signing;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: Db,
+    /// The issuing and list-signing keys with their certificates; never serialised or logged.
+    pub signing: Arc<Signing>,
+    /// Settings that handlers need.
+    pub settings: Arc<Settings>,
+    /// The clock (tests move it).
+    pub clock: Clock,
+    /// The last signed trust bundle, reused while nothing it lists has changed.
+    pub bundle: Arc<tokio::sync::Mutex<Option<trust::CachedBundle>>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("db", &self.db.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings handlers read.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Validity of a new card, days.
+    pub card_validity_days: u64,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Time limit per request.
+    pub request_timeout: Duration,
+    /// Re-sign the trust bundle at least this often, even when nothing changed, so offline
+    /// verifiers see a fresh issue time.
+    pub bundle_max_age: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            card_validity_days: 1826,
+            max_body_bytes: 256 * 1024,
+            request_timeout: Duration::from_secs(30),
+            bundle_max_age: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Unix time in seconds: the system clock, or a settable one for tests.
+#[derive(Debug, Clone, Default)]
+pub struct Clock(Option<Arc<AtomicI64>>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(None)
+    }
+
+    /// A clock standing at `now` until moved.
+    pub fn fixed(now: i64) -> Clock {
+        Clock(Some(Arc::new(AtomicI64::new(now))))
+    }
+
+    /// Moves a fixed clock forward by `seconds` (no effect on the system clock).
+    pub fn advance(&self, seconds: i64) {
+        if let Some(t) = &self.0 {
+            t.fetch_add(seconds, Ordering::SeqCst);
+        }
+    }
+
+    /// Now, in Unix seconds.
+    pub fn now(&self) -> i64 {
+        match &self.0 {
+            Some(t) => t.load(Ordering::SeqCst),
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                .unwrap_or(0),
+        }
+    }
+
+    /// Today's date.
+    pub fn today(&self) -> card_format::model::Date {
+        card_format::model::Date::from_unix_seconds(u64::try_from(self.now()).unwrap_or(0))
+    }
+}
+
+/// The whole application, ready to serve or to call in tests with `oneshot`.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(admin::router())
+        .merge(audit::router())
+        .merge(patients::router())
+        .merge(clinical::router())
+        .merge(cards::router())
+        .merge(dispensings::router())
+        .merge(trust::router());
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", MatchedPath::as_str);
+        tracing::info_span!("request", method = %req.method(), route = %route)
+    });
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(health::router())
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.settings.request_timeout,
+        ))
+        .layer(trace)
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves.
+///
+/// # Errors
+/// The listener fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

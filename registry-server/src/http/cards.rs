@@ -1,0 +1,270 @@
+//! Cards: issue, fetch (metadata, signed bytes, QR text), status for insurers and pharmacies,
+//! revoke.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use card_format::CardSerial;
+use serde::{Deserialize, Serialize};
+
+use super::admin::actor;
+use super::{ApiError, AppJson, AppState};
+use crate::auth::{Caller, Role};
+use crate::db::{self, cards::CardRow};
+use crate::issuance::{self, IssuedCard};
+
+/// Routes under `/api/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/patients/{id}/cards", post(issue))
+        .route("/cards/{serial}", get(metadata))
+        .route("/cards/{serial}/cose", get(cose))
+        .route("/cards/{serial}/qr", get(qr))
+        .route("/cards/{serial}/status", get(status))
+        .route("/cards/{serial}/revoke", post(revoke))
+}
+
+/// `POST /api/v1/patients/{id}/cards`: issue a card (supersedes the current one).
+async fn issue(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(patient_id): Path<String>,
+) -> Result<(StatusCode, AppJson<IssuedCard>), ApiError> {
+    caller.require(&[Role::Registrar])?;
+    let card = issuance::issue(&state, &caller, &patient_id).await?;
+    Ok((StatusCode::CREATED, AppJson(card)))
+}
+
+async fn load(state: &AppState, serial: &str) -> Result<CardRow, ApiError> {
+    let serial = CardSerial::parse(serial).map_err(|_| ApiError::NotFound { what: "card" })?;
+    db::cards::get(&state.db, &serial.to_compact())
+        .await?
+        .ok_or(ApiError::NotFound { what: "card" })
+}
+
+/// A card's metadata.
+#[derive(Debug, Serialize)]
+pub struct CardView {
+    /// Serial.
+    pub serial: String,
+    /// Patient id.
+    pub patient_id: String,
+    /// Issuing key id, hex.
+    pub issuer_kid: String,
+    /// `active`, `superseded` or `revoked`.
+    pub status: String,
+    /// Unix seconds.
+    pub issued_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// The card that replaced it.
+    pub superseded_by: Option<String>,
+    /// Why it was revoked.
+    pub revoked_reason: Option<String>,
+    /// Unix seconds.
+    pub revoked_at: Option<i64>,
+}
+
+fn display_serial(compact: &str) -> String {
+    CardSerial::parse(compact).map_or_else(|_| compact.to_string(), |s| s.to_string())
+}
+
+/// `GET /api/v1/cards/{serial}` (registrar).
+async fn metadata(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(serial): Path<String>,
+) -> Result<AppJson<CardView>, ApiError> {
+    caller.require(&[Role::Registrar])?;
+    let c = load(&state, &serial).await?;
+    db::audit::append_alone(
+        &state.db,
+        state.clock.now(),
+        &actor(&caller),
+        "card.read",
+        "card",
+        &c.serial,
+    )
+    .await?;
+    Ok(AppJson(CardView {
+        serial: display_serial(&c.serial),
+        patient_id: c.patient_id,
+        issuer_kid: c.issuer_kid,
+        status: c.status,
+        issued_at: c.issued_at,
+        expires_at: c.expires_at,
+        superseded_by: c.superseded_by.as_deref().map(display_serial),
+        revoked_reason: c.revoked_reason,
+        revoked_at: c.revoked_at,
+    }))
+}
+
+/// Options of `GET /cards/{serial}/cose`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoseQuery {
+    /// Carry the issuer certificate in the unprotected header (for smart cards, which must
+    /// verify with the root key alone). Default true.
+    pub certificate: Option<bool>,
+}
+
+/// `GET /api/v1/cards/{serial}/cose` (registrar): the signed bytes, `application/cose`.
+async fn cose(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(serial): Path<String>,
+    Query(q): Query<CoseQuery>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Registrar])?;
+    let c = load(&state, &serial).await?;
+    let certificate = q
+        .certificate
+        .unwrap_or(true)
+        .then_some(state.signing.issuer_certificate.as_slice())
+        .filter(|_| c.issuer_kid == state.signing.issuer_info.kid().to_hex());
+    let bytes =
+        card_format::cose::set_certificate(&c.cose, certificate, card_format::error::Object::Card)
+            .map_err(|e| ApiError::Internal(format!("stored card does not parse: {e}")))?;
+    db::audit::append_alone(
+        &state.db,
+        state.clock.now(),
+        &actor(&caller),
+        "card.read",
+        "card",
+        &c.serial,
+    )
+    .await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/cose; cose-type=\"cose-sign1\"",
+        )],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/cards/{serial}/qr` (registrar): the QR text, `text/plain`.
+async fn qr(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(serial): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Registrar])?;
+    let c = load(&state, &serial).await?;
+    db::audit::append_alone(
+        &state.db,
+        state.clock.now(),
+        &actor(&caller),
+        "card.read",
+        "card",
+        &c.serial,
+    )
+    .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        card_format::qr::encode(&c.cose),
+    )
+        .into_response())
+}
+
+/// A card's status, for insurers and pharmacies: no patient data.
+#[derive(Debug, Serialize)]
+pub struct CardStatus {
+    /// Serial.
+    pub serial: String,
+    /// `valid`, `revoked`, `superseded` or `expired`.
+    pub status: &'static str,
+    /// Why it was revoked.
+    pub revoked_reason: Option<String>,
+    /// The card that replaced it.
+    pub superseded_by: Option<String>,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// `GET /api/v1/cards/{serial}/status` (insurer, pharmacist, registrar).
+async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(serial): Path<String>,
+) -> Result<AppJson<CardStatus>, ApiError> {
+    caller.require(&[Role::Insurer, Role::Pharmacist, Role::Registrar])?;
+    let c = load(&state, &serial).await?;
+    let now = state.clock.now();
+    let status = match c.status.as_str() {
+        "revoked" => "revoked",
+        "superseded" => "superseded",
+        _ if c.expires_at <= now => "expired",
+        _ => "valid",
+    };
+    db::audit::append_alone(
+        &state.db,
+        now,
+        &actor(&caller),
+        "card.status",
+        "card",
+        &c.serial,
+    )
+    .await?;
+    Ok(AppJson(CardStatus {
+        serial: display_serial(&c.serial),
+        status,
+        revoked_reason: c.revoked_reason,
+        superseded_by: c.superseded_by.as_deref().map(display_serial),
+        expires_at: c.expires_at,
+    }))
+}
+
+/// A revocation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    /// `lost`, `stolen`, `deceased` or `error`.
+    pub reason: String,
+}
+
+/// `POST /api/v1/cards/{serial}/revoke` (registrar).
+async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(serial): Path<String>,
+    AppJson(body): AppJson<Revocation>,
+) -> Result<AppJson<CardStatus>, ApiError> {
+    caller.require(&[Role::Registrar])?;
+    if !["lost", "stolen", "deceased", "error"].contains(&body.reason.as_str()) {
+        return Err(ApiError::invalid(
+            "reason",
+            "lost, stolen, deceased or error",
+        ));
+    }
+    let c = load(&state, &serial).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.pool.begin().await?;
+    if !db::cards::revoke(&mut tx, &c.serial, &body.reason, now).await? {
+        return Err(ApiError::conflict(
+            "already_revoked",
+            "the card is already revoked",
+        ));
+    }
+    db::trust::bump_sequence(&mut tx, now).await?;
+    db::audit::append(
+        &mut tx,
+        now,
+        &actor(&caller),
+        "card.revoke",
+        "card",
+        &c.serial,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AppJson(CardStatus {
+        serial: display_serial(&c.serial),
+        status: "revoked",
+        revoked_reason: Some(body.reason),
+        superseded_by: c.superseded_by.as_deref().map(display_serial),
+        expires_at: c.expires_at,
+    }))
+}

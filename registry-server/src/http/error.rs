@@ -1,0 +1,240 @@
+//! API errors as RFC 9457 problem details, and the JSON extractor that uses them.
+//!
+//! Every handler returns `Result<_, ApiError>`. A client gets
+//! `application/problem+json` with `type`, `title`, `status`, `detail`, a stable `code`
+//! and, for validation errors, the `field` at fault. Database and internal errors become an
+//! opaque 500 and are logged once, here, without request bodies (they hold patient data).
+
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No token, or an unknown or revoked one.
+    #[error("a valid API token is required")]
+    Unauthorized,
+    /// The caller's role may not do this.
+    #[error("the {role} role may not do this")]
+    Forbidden {
+        /// The caller's role.
+        role: &'static str,
+    },
+    /// The thing named in the path does not exist.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for (`patient`, `card`, ...), never its identifier.
+        what: &'static str,
+    },
+    /// The body is not JSON, or not JSON of the expected shape.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A field is invalid; `field` names it.
+    #[error("invalid {field}: {message}")]
+    Validation {
+        /// Path of the field.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The request conflicts with the current state (a stale version, a duplicate
+    /// identifier, a dispensing refused by a rule...). `code` says which.
+    #[error("{message}")]
+    Conflict {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// Human-readable explanation, no patient data.
+        message: String,
+    },
+    /// The body is larger than the configured limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// The database failed; details go to the log only.
+    #[error("database error")]
+    Db(#[from] sqlx::Error),
+    /// Anything else unexpected; details go to the log only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The HTTP status: a single match, as the style guide asks.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Db(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code in the problem's `code` member and its `type` URI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden { .. } => "forbidden",
+            ApiError::NotFound { .. } => "not_found",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Validation { .. } => "validation",
+            ApiError::Conflict { code, .. } => code,
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::Db(_) | ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// A validation error for `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A conflict with a code.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<card_format::Error> for ApiError {
+    fn from(e: card_format::Error) -> Self {
+        match e {
+            card_format::Error::InvalidField { field, reason } => ApiError::Validation {
+                field,
+                message: reason,
+            },
+            other => ApiError::Validation {
+                field: "card".into(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// The RFC 9457 body.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = match &self {
+            ApiError::Db(e) => {
+                tracing::error!(error = %e, "database error");
+                "the registry could not complete the request; try again".to_string()
+            }
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                "the registry could not complete the request".to_string()
+            }
+            other => other.to_string(),
+        };
+        let field = match &self {
+            ApiError::Validation { field, .. } => Some(field.as_str()),
+            _ => None,
+        };
+        let problem = Problem {
+            kind: format!("/problems/{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail,
+            code: self.code(),
+            field,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+/// `Json` whose rejections are problem details: malformed JSON is a 400; a body of the wrong
+/// shape (unknown field, wrong type, missing field) is a 422 whose `field` is the path to the
+/// offending member (`tumour.stage.group`), found with `serde_path_to_error`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for AppJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::BadRequest(
+                "Content-Type must be application/json".into(),
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+                _ => ApiError::BadRequest("could not read the request body".into()),
+            })?;
+        parse_json(&bytes).map(AppJson)
+    }
+}
+
+/// Parses a JSON body the way [`AppJson`] does (also used for bodies read by hand).
+///
+/// # Errors
+/// [`ApiError::BadRequest`] for malformed JSON, [`ApiError::Validation`] for a wrong shape.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first (400), then shape (422): serde_json reports some shape errors, such as a
+    // number where an enum name belongs, as syntax errors when it parses straight into `T`.
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the body is not valid JSON: {}",
+            strip_position(&e.to_string())
+        ))
+    })?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::Validation {
+            field: if path == "." { "body".into() } else { path },
+            message: strip_position(&e.into_inner().to_string()),
+        }
+    })
+}
+
+/// serde_json appends " at line L column C", useless to a client of a one-line body.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+impl<T: Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}

@@ -1,0 +1,278 @@
+//! A registry in-process on a real database: SQLite in a temporary file, or PostgreSQL in a
+//! fresh schema when `TEST_POSTGRES_URL` is set. Requests go through the real router with
+//! `oneshot`.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use axum::Router;
+use card_format::SoftwareKey;
+use http_body_util::BodyExt;
+use registry_server::db::{self, Backend, DbOptions};
+use registry_server::http::{self, AppState, Clock, Settings};
+use registry_server::signing::Signing;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+/// 2026-06-01T00:00:00Z: where the test clock starts.
+pub const START: i64 = 1_780_272_000;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(fixtures().join(path)).unwrap()
+}
+
+/// The test signing keys of `fixtures/` (read directly: a fresh clone has them 0644, which
+/// the server's own loader rightly refuses).
+pub fn signing() -> Signing {
+    let cert = |p: &str| hex::decode(read(p).trim()).unwrap();
+    Signing::new(
+        Box::new(SoftwareKey::from_pkcs8_pem(&read("keys/issuer-benghazi.key.pem")).unwrap()),
+        cert("trust/issuer-benghazi.cert.hex"),
+        Box::new(SoftwareKey::from_pkcs8_pem(&read("keys/list-signer.key.pem")).unwrap()),
+        cert("trust/list-signer.cert.hex"),
+        card_format::PublicKey::from_pem(&read("keys/root.pub.pem")).unwrap(),
+    )
+    .unwrap()
+}
+
+/// The backends to run on: SQLite always, PostgreSQL when `TEST_POSTGRES_URL` is set.
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Sqlite];
+    if std::env::var("TEST_POSTGRES_URL").is_ok() {
+        all.push(Backend::Postgres);
+    } else {
+        eprintln!("TEST_POSTGRES_URL not set: PostgreSQL half SKIPPED (scripts/test.sh sets it)");
+    }
+    all
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}", registry_server::auth::new_id())
+}
+
+/// Options for a fresh database of `backend`.
+pub fn fresh_db(backend: Backend) -> DbOptions {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join("registry-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            DbOptions {
+                url: format!(
+                    "sqlite:{}?mode=rwc",
+                    dir.join(format!("{}.sqlite", unique("t"))).display()
+                ),
+                max_connections: 1,
+                pg_schema: None,
+            }
+        }
+        Backend::Postgres => DbOptions {
+            url: std::env::var("TEST_POSTGRES_URL").unwrap(),
+            max_connections: 8,
+            pg_schema: Some(unique("t")),
+        },
+    }
+}
+
+/// One registry instance.
+pub struct TestApp {
+    /// The router.
+    pub router: Router,
+    /// Its state (clock, database).
+    pub state: AppState,
+    /// The first admin's token.
+    pub admin: String,
+    /// How to connect a second instance to the same database.
+    pub db_options: DbOptions,
+}
+
+impl TestApp {
+    /// A registry on a fresh database.
+    pub async fn new(backend: Backend) -> TestApp {
+        TestApp::on(fresh_db(backend), true).await
+    }
+
+    /// A registry on the database `options` (a second instance when `first` is false).
+    pub async fn on(options: DbOptions, first: bool) -> TestApp {
+        let db = db::connect(&options).await.unwrap();
+        let state =
+            registry_server::app::prepare(db, signing(), Settings::default(), Clock::fixed(START))
+                .await
+                .unwrap();
+        let admin = if first {
+            registry_server::app::first_admin(&state)
+                .await
+                .unwrap()
+                .unwrap()
+        } else {
+            String::new()
+        };
+        TestApp {
+            router: http::router(state.clone()),
+            state,
+            admin,
+            db_options: options,
+        }
+    }
+
+    /// Sends a request; returns the status and the JSON body (or the text as a JSON string,
+    /// or null when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let (status, bytes, _) = self
+            .raw(
+                method,
+                uri,
+                token,
+                body.map(|b| b.to_string().into_bytes()),
+                &[],
+            )
+            .await;
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        (status, value)
+    }
+
+    /// Sends a request with a raw body and extra headers; returns status, body and headers.
+    pub async fn raw(
+        &self,
+        method: Method,
+        uri: &str,
+        token: &str,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Vec<u8>, axum::http::HeaderMap) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if !token.is_empty() {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(body.map_or_else(Body::empty, Body::from)).unwrap();
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        (status, bytes, headers)
+    }
+
+    /// A new user with `role` at `facility`; returns its token.
+    pub async fn user(&self, role: &str, facility: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/users",
+                &self.admin,
+                Some(json!({
+                    "username": unique(role).to_lowercase().chars().take(30).collect::<String>(),
+                    "display_name": format!("Test {role}"),
+                    "role": role,
+                    "facility_code": facility,
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// A pharmacy facility; returns its code.
+    pub async fn pharmacy(&self, code: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/facilities",
+                &self.admin,
+                Some(json!({"code": code, "name": "Test pharmacy", "region": "east", "kind": "pharmacy"})),
+            )
+            .await;
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::CONFLICT,
+            "{body}"
+        );
+        code.to_string()
+    }
+}
+
+/// Tokens of one user per role.
+pub struct Staff {
+    /// Registrar at the issuing site.
+    pub registrar: String,
+    /// Clinician at the issuing site.
+    pub clinician: String,
+    /// Pharmacist at a pharmacy.
+    pub pharmacist: String,
+    /// Insurer.
+    pub insurer: String,
+    /// Auditor at the ministry.
+    pub auditor: String,
+}
+
+impl Staff {
+    /// Creates one user per role.
+    pub async fn hire(app: &TestApp) -> Staff {
+        let pharmacy = app.pharmacy("LY-BEN-PH1").await;
+        Staff {
+            registrar: app.user("registrar", "LY-BEN-PED").await,
+            clinician: app.user("clinician", "LY-BEN-PED").await,
+            pharmacist: app.user("pharmacist", &pharmacy).await,
+            insurer: app.user("insurer", "LY-MOH").await,
+            auditor: app.user("auditor", "LY-MOH").await,
+        }
+    }
+}
+
+/// A registration body for a woman born in 1973 with national number `id`.
+pub fn patient_body(id: &str) -> Value {
+    json!({
+        "id_type": "national",
+        "id_value": id,
+        "name_ar": ["فاطمة", "محمد", "عبدالله", "المنصوري"],
+        "name_latin": ["Fatima", "Mohamed", "Abdullah", "Almansouri"],
+        "sex": "female",
+        "birth_date": "1973-04-12",
+        "blood_group": "A+",
+    })
+}
+
+/// A breast tumour.
+pub fn tumour_body() -> Value {
+    json!({
+        "icd10": "C50.4", "topography": "C50.4", "morphology": 8500, "behaviour": 3, "grade": 2,
+        "basis": 7, "incidence": "2025-09-03",
+        "stage": {"scheme": "tnm8", "t": "T2", "n": "N1", "m": "M0", "group": "IIB"}
+    })
+}
+
+/// An authorisation of `dispensings` dispensings of 30 tablets, `interval` days apart.
+pub fn medicine_body(dispensings: u32, interval: u32) -> Value {
+    json!({
+        "atc": "L02BA01", "name": "tamoxifen", "strength": "20 mg", "form": "tablet",
+        "quantity": 30, "dispensings": dispensings, "interval_days": interval,
+        "valid_until": "2027-06-30"
+    })
+}
