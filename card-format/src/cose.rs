@@ -221,7 +221,9 @@ fn encode_parts(
 ) -> Result<Vec<u8>, minicbor::encode::Error<std::convert::Infallible>> {
     let len = protected.len() + certificate.map_or(0, <[u8]>::len) + payload.len() + 96;
     let mut e = minicbor::Encoder::new(Vec::with_capacity(len));
-    e.tag(minicbor::data::Tag::new(18))?.array(4)?.bytes(protected)?;
+    e.tag(minicbor::data::Tag::new(18))?
+        .array(4)?
+        .bytes(protected)?;
     match certificate {
         Some(cert) => e.map(1)?.i64(CERTIFICATE_LABEL)?.bytes(cert)?,
         None => e.map(0)?,
@@ -246,7 +248,9 @@ fn protected_header_bytes(kid: KeyId) -> Vec<u8> {
 fn normalise_low_s(signature: [u8; 64]) -> Result<[u8; 64]> {
     let sig = p256::ecdsa::Signature::from_slice(&signature)
         .map_err(|_| Error::Signing("signer returned an invalid signature".into()))?;
-    Ok(sig.normalize_s().map_or(signature, |low| low.to_bytes().into()))
+    Ok(sig
+        .normalize_s()
+        .map_or(signature, |low| low.to_bytes().into()))
 }
 
 fn is_high_s(signature: &[u8]) -> bool {
@@ -265,6 +269,27 @@ fn check_signature_form(signature: &[u8], object: Object) -> Result<()> {
         }
         _ => Err(Error::malformed(object, "signature is not 64 bytes")),
     }
+}
+
+/// The same signed object with `certificate` in its unprotected header, or with none: the
+/// signature covers neither header, so this needs no key. The registry stores cards without
+/// a certificate and adds it for smart cards, which must verify with the root key alone.
+///
+/// # Errors
+/// The envelope errors of [`parse`] for bytes that are not a valid envelope.
+pub fn set_certificate(
+    bytes: &[u8],
+    certificate: Option<&[u8]>,
+    object: Object,
+) -> Result<Vec<u8>> {
+    let envelope = parse(bytes, object, MAX_SIGNED_LEN)?;
+    encode_parts(
+        &protected_header_bytes(envelope.kid),
+        certificate,
+        envelope.payload(),
+        &envelope.sign1.signature,
+    )
+    .map_err(|_| Error::malformed(object, "cannot re-encode"))
 }
 
 /// Decodes a minicbor payload and insists it re-encodes to the same bytes (RFC 8949 §4.2

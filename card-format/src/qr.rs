@@ -183,7 +183,10 @@ mod tests {
     fn qr_decode_errors_are_specific() {
         assert_eq!(decode("HC1:ABC").unwrap_err().code(), "not_a_card");
         assert_eq!(decode("LYOC1:ab").unwrap_err().code(), "bad_base45");
-        assert_eq!(decode("LYOC2:ABC").unwrap_err().code(), "unsupported_version");
+        assert_eq!(
+            decode("LYOC2:ABC").unwrap_err().code(),
+            "unsupported_version"
+        );
         assert_eq!(decode("LYOCX:ABC").unwrap_err().code(), "not_a_card");
         // "GGW" decodes to 0xFFFF + 1: out of range (RFC 9285 §4.2).
         assert_eq!(decode("LYOC1:GGW").unwrap_err().code(), "bad_base45");

@@ -192,7 +192,10 @@ impl TrustStore {
         let mut issuers = HashMap::with_capacity(bundle.issuer_certificates.len());
         for bytes in &bundle.issuer_certificates {
             let cert = Certificate::verify(bytes, &root)?;
-            if issuers.insert(cert.kid(), (Arc::new(cert), bytes.clone())).is_some() {
+            if issuers
+                .insert(cert.kid(), (Arc::new(cert), bytes.clone()))
+                .is_some()
+            {
                 return Err(Error::malformed(object, "two certificates for one kid"));
             }
         }

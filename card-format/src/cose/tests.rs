@@ -236,7 +236,10 @@ fn sign_always_emits_low_s() {
     for i in 0u8..32 {
         let bytes = signed(&[0xa1, 0x01, i]);
         let sig = p256::ecdsa::Signature::from_slice(&bytes[bytes.len() - 64..]).unwrap();
-        assert!(sig.normalize_s().is_none(), "payload {i} signed with high s");
+        assert!(
+            sig.normalize_s().is_none(),
+            "payload {i} signed with high s"
+        );
     }
 }
 
@@ -249,4 +252,14 @@ fn parse_refuses_oversize_input_before_decoding() {
             .code(),
         "too_large"
     );
+}
+
+#[test]
+fn set_certificate_adds_and_removes_without_resigning() {
+    let bytes = signed(b"\xa0");
+    let with = set_certificate(&bytes, Some(b"cert"), Object::Card).unwrap();
+    let env = parse(&with, Object::Card, MAX_SIGNED_LEN).unwrap();
+    assert_eq!(env.certificate.as_deref(), Some(&b"cert"[..]));
+    env.verify(key().public_key(), Object::Card).unwrap();
+    assert_eq!(set_certificate(&with, None, Object::Card).unwrap(), bytes);
 }

@@ -31,9 +31,12 @@ impl CardPayload {
     /// # Errors
     /// [`Error::InvalidField`] naming the first field that breaks a rule.
     pub fn validate(&self) -> Result<()> {
-        check_code(|| "iss".to_string(), &self.issuer, 32, |c| {
-            c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-'
-        })?;
+        check_code(
+            || "iss".to_string(),
+            &self.issuer,
+            32,
+            |c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-',
+        )?;
         if self.expires_at <= self.issued_at {
             return Err(Error::invalid("exp", "must be after iat"));
         }
@@ -185,9 +188,12 @@ fn validate_patient(p: &Patient) -> Result<()> {
                 ));
             }
         }
-        IdType::FamilyBook | IdType::Registry => check_code(|| "patient.id.value".to_string(), value, 24, |c| {
-            c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '/'
-        })?,
+        IdType::FamilyBook | IdType::Registry => check_code(
+            || "patient.id.value".to_string(),
+            value,
+            24,
+            |c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '/',
+        )?,
     }
     check_name("patient.name_ar", &p.name_ar, is_arabic_name_char)?;
     check_name("patient.name_latin", &p.name_latin, is_latin_name_char)?;
@@ -245,9 +251,12 @@ fn validate_tumour(at: &str, t: &Tumour, birth_date: super::Date) -> Result<()> 
         validate_stage(&format!("{at}.stage"), stage)?;
     }
     if let Some(iccc) = &t.iccc {
-        check_code(|| format!("{at}.iccc"), iccc, 8, |c| {
-            c.is_ascii_alphanumeric()
-        })?;
+        check_code(
+            || format!("{at}.iccc"),
+            iccc,
+            8,
+            |c| c.is_ascii_alphanumeric(),
+        )?;
     }
     Ok(())
 }
@@ -370,7 +379,10 @@ fn check_name(field: &str, parts: &[String], allowed: fn(char) -> bool) -> Resul
     for (i, part) in parts.iter().enumerate() {
         check_text(|| format!("{field}[{i}]"), part, 40)?;
         if !part.chars().all(allowed) {
-            return Err(Error::invalid(format!("{field}[{i}]"), "has characters outside its script"));
+            return Err(Error::invalid(
+                format!("{field}[{i}]"),
+                "has characters outside its script",
+            ));
         }
     }
     Ok(())
@@ -388,10 +400,16 @@ fn check_count(field: &str, len: usize, max: usize) -> Result<()> {
 /// Field paths are built only when a check fails: verification runs these on every card.
 fn check_text(field: impl FnOnce() -> String, value: &str, max: usize) -> Result<()> {
     if value.is_empty() || value.chars().count() > max {
-        return Err(Error::invalid(field(), format!("must be 1 to {max} characters")));
+        return Err(Error::invalid(
+            field(),
+            format!("must be 1 to {max} characters"),
+        ));
     }
     if value.chars().any(char::is_control) || value.trim() != value {
-        return Err(Error::invalid(field(), "control characters or outer spaces"));
+        return Err(Error::invalid(
+            field(),
+            "control characters or outer spaces",
+        ));
     }
     Ok(())
 }
@@ -403,7 +421,10 @@ fn check_code(
     allowed: impl Fn(char) -> bool,
 ) -> Result<()> {
     if value.is_empty() || value.len() > max || !value.chars().all(allowed) {
-        return Err(Error::invalid(field(), format!("must be 1 to {max} code characters")));
+        return Err(Error::invalid(
+            field(),
+            format!("must be 1 to {max} code characters"),
+        ));
     }
     Ok(())
 }
