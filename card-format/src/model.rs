@@ -97,6 +97,23 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
+/// In OpenAPI documents a date is a `YYYY-MM-DD` string (`format: date`), as serialised.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Date {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .description(Some("A calendar date, YYYY-MM-DD."))
+            .examples(["2025-09-03"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Date {}
+
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.to_ymd() {
@@ -216,6 +233,7 @@ pub struct Patient {
 /// identifier = { 1 => id-type, 2 => tstr }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(map)]
 #[serde(deny_unknown_fields)]
 pub struct PatientId {
@@ -233,6 +251,7 @@ pub struct PatientId {
 /// id-type = &(national: 1, passport: 2, family-book: 3, registry: 4)
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(index_only)]
 #[serde(rename_all = "snake_case")]
 pub enum IdType {
@@ -256,6 +275,7 @@ pub enum IdType {
 /// sex = &(not-known: 0, male: 1, female: 2, not-applicable: 9)
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(index_only)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
@@ -280,6 +300,7 @@ pub enum Sex {
 ///                 o-pos: 7, o-neg: 8)
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(index_only)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
@@ -342,6 +363,7 @@ impl BloodGroup {
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(map)]
 #[serde(deny_unknown_fields)]
 pub struct Tumour {
@@ -389,6 +411,7 @@ pub struct Tumour {
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(map)]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
@@ -418,6 +441,7 @@ pub struct Stage {
 /// stage-scheme = &(tnm8: 1, toronto: 2, other: 9)
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(index_only)]
 #[serde(rename_all = "snake_case")]
 pub enum StageScheme {
@@ -444,6 +468,7 @@ pub enum StageScheme {
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(map)]
 #[serde(deny_unknown_fields)]
 pub struct Treatment {
@@ -474,6 +499,7 @@ pub struct Treatment {
 ///                    immuno-targeted: 5, stem-cell-transplant: 6, palliative: 7)
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(index_only)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
@@ -514,6 +540,7 @@ pub enum TreatmentKind {
 /// The prescriber and the prescribing facility stay in the registry, reached through the
 /// authorisation id: a pharmacy's offline checks do not need them, and the card stays small.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(array)]
 #[serde(deny_unknown_fields)]
 pub struct MedicineAuthorisation {
@@ -553,6 +580,7 @@ pub struct MedicineAuthorisation {
 ///               topical: 6, suppository: 7, inhalation: 8, patch: 9, other: 99)
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(index_only)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
@@ -591,6 +619,7 @@ pub enum DoseForm {
 /// allergy-kind = &(allergy: 1, intolerance: 2, contraindication: 3)
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(map)]
 #[serde(deny_unknown_fields)]
 pub struct Allergy {
@@ -608,6 +637,7 @@ pub struct Allergy {
 
 /// Severity of a reaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(index_only)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
@@ -624,6 +654,7 @@ pub enum Severity {
 
 /// Kind of adverse reaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(index_only)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
@@ -642,6 +673,7 @@ pub enum AllergyKind {
 /// insurance = { 1 => tstr, 2 => tstr }   ; scheme code, member id
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cbor(map)]
 #[serde(deny_unknown_fields)]
 pub struct Insurance {

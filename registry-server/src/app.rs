@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 
 use crate::auth;
-use crate::config::ServeArgs;
+use crate::config::{LogFormat, ServeArgs};
 use crate::db::{self, Db, DbOptions};
 use crate::http::{self, AppState, Clock, Settings};
 use crate::signing::{KeyFiles, Signing};
@@ -17,12 +17,17 @@ use crate::signing::{KeyFiles, Signing};
 /// # Errors
 /// Bad configuration, an unreachable database, unusable keys, or a listener that fails.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    init_tracing(&args.log_format);
+    init_tracing(args.log_format);
     if args.dev && db::Backend::Postgres == args.database_url.parse()? {
         bail!("--dev uses the embedded SQLite database; unset DATABASE_URL or drop --dev");
     }
     let files = key_files(&args)?;
     let signing = Signing::load(&files)?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(http::tls::load_config(cert, key)?),
+        (None, None) => None,
+        _ => bail!("--tls-cert and --tls-key go together"),
+    };
     let db = db::connect(&DbOptions {
         url: args.database_url.clone(),
         max_connections: args.db_max_connections,
@@ -39,21 +44,31 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = prepare(db, signing, settings, Clock::system()).await?;
     if let Some(token) = first_admin(&state).await? {
         write_secret(&args.first_admin_token_file, &token)?;
-        eprintln!(
-            "First start: an admin user was created. Its API token is in {} (mode 0600); \
-             read it with `cat {}` and keep it safe.",
-            args.first_admin_token_file.display(),
-            args.first_admin_token_file.display()
-        );
+        let file = args.first_admin_token_file.display();
+        if args.log_format == LogFormat::Json {
+            tracing::warn!(token_file = %file, "first start: admin user created, token written");
+        } else {
+            eprintln!(
+                "First start: an admin user was created. Its API token is in {file} \
+                 (mode 0600); read it with `cat {file}` and keep it safe."
+            );
+        }
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("while binding {}", args.listen))?;
-    tracing::info!(address = %args.listen, backend = ?state.db.backend, "registry listening");
-    eprintln!("registry-server listening on http://{}", args.listen);
-    http::serve(listener, http::router(state), shutdown_signal())
-        .await
-        .context("while serving")
+    let address = listener.local_addr().unwrap_or(args.listen);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%address, scheme, backend = ?state.db.backend, "registry listening");
+    if args.log_format == LogFormat::Text {
+        eprintln!("registry-server listening on {scheme}://{address}");
+    }
+    let app = http::router(state);
+    match tls {
+        Some(tls) => http::tls::serve(listener, app, tls, shutdown_signal()).await,
+        None => http::serve(listener, app, shutdown_signal()).await,
+    }
+    .context("while serving")
 }
 
 fn key_files(args: &ServeArgs) -> anyhow::Result<KeyFiles> {
@@ -128,6 +143,7 @@ pub async fn prepare(
         settings: Arc::new(settings),
         clock,
         bundle: Arc::new(tokio::sync::Mutex::new(None)),
+        metrics: Arc::new(http::metrics::Metrics::new()?),
     })
 }
 
@@ -202,16 +218,17 @@ fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
     writeln!(file, "{secret}").with_context(|| format!("while writing {}", path.display()))
 }
 
-fn init_tracing(format: &str) {
+/// Logs to stderr, one line per event: text for people, JSON lines (`--log-format json`) for
+/// collectors. The level comes from `RUST_LOG` (default `info`).
+fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let _ = if format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
     };
 }
 

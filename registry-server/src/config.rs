@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The oncology patient registry.
 #[derive(Debug, Parser)]
@@ -78,7 +78,34 @@ pub struct ServeArgs {
         default_value = "var/first-admin-token"
     )]
     pub first_admin_token_file: PathBuf,
-    /// Log format: `text` or `json`.
-    #[arg(long, env = "LOG_FORMAT", default_value = "text")]
-    pub log_format: String,
+    /// Log format: `text` for people, `json` for one JSON object per line. Logs carry the
+    /// method, route template, status and latency of each request, never its path as called,
+    /// query string, body or token.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs `--tls-key`.
+    ///
+    /// Without `--tls-cert`/`--tls-key` the server speaks plain HTTP and must sit behind a
+    /// TLS-terminating reverse proxy (nginx, HAProxy, Caddy, a cloud load balancer) on the
+    /// same host or a private network: bind it to `127.0.0.1` or a private address, never to
+    /// a public one. The proxy should forward the `Authorization` header untouched, keep
+    /// request bodies within `--max-body-bytes`, and use a timeout above
+    /// `--request-timeout-secs`. The server reads no `X-Forwarded-*` header: nothing depends
+    /// on the client's address or scheme. Served directly, TLS is rustls with its safe
+    /// defaults (TLS 1.2 and 1.3, HTTP/1.1); the certificate is read at start, so restart the
+    /// server to renew it.
+    #[arg(long, env = "TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM: PKCS#8, PKCS#1 or SEC1; keep it mode 0600).
+    #[arg(long, env = "TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`, `spans`).
+    Json,
 }

@@ -18,7 +18,7 @@ use crate::http::admin::actor;
 use crate::http::{ApiError, AppState};
 
 /// A dispensing request.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DispenseRequest {
     /// Chosen by the client, unique per dispensing (a UUID, say); 8 to 64 characters.
@@ -32,7 +32,7 @@ pub struct DispenseRequest {
 }
 
 /// A recorded dispensing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Dispensed {
     /// The dispensing.
     pub dispensing: DispensingRow,
@@ -142,7 +142,14 @@ pub async fn dispense(
         ));
     }
     if !db::dispensings::claim(&mut tx, auth_id, now).await? {
-        // Nothing was changed; say why from what the row holds now.
+        // Nothing was changed; say why from what the row holds now (a concurrent dispensing
+        // may have moved it since it was read above).
+        let now_row = db::dispensings::counters(&mut tx, auth_id).await?;
+        let auth = db::clinical::MedicineRow {
+            dispensed_count: now_row.0,
+            last_dispensed_at: now_row.1,
+            ..auth
+        };
         let reason = if auth.dispensed_count >= auth.dispensings {
             refused(
                 "over_count",

@@ -1,9 +1,15 @@
 //! The HTTP API: shared state, the router, and serving it.
 //!
 //! Each resource module has its own `router()`; [`router`] merges them under `/api/v1` and
-//! adds the layers every request goes through: a body size limit, a time limit, and a trace
-//! span that records the method, the route template and the status, never the query string
-//! or the body (both can hold patient data).
+//! adds the layers every request goes through: a body size limit, a time limit, a trace span
+//! that records the method and the route template (`/api/v1/patients/{id}`) and a log line
+//! with the status and latency when the response is sent, and the Prometheus counters of
+//! [`metrics`], labelled the same way. Neither ever sees the path as called, the query string
+//! or the body: all three can hold patient data.
+//!
+//! Outside `/api/v1`, without authentication: `/healthz`, `/readyz` ([`health`]) and
+//! `/metrics` ([`metrics`]); inside it, public too: `/api/v1/openapi.json` ([`openapi`]) and
+//! `/api/v1/trust-bundle` ([`trust`]).
 
 pub mod admin;
 pub mod audit;
@@ -12,7 +18,11 @@ pub mod clinical;
 pub mod dispensings;
 pub mod error;
 pub mod health;
+pub mod issuers;
+pub mod metrics;
+pub mod openapi;
 pub mod patients;
+pub mod tls;
 pub mod trust;
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -22,7 +32,8 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::Router;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 pub use error::{ApiError, AppJson};
 
@@ -42,6 +53,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The last signed trust bundle, reused while nothing it lists has changed.
     pub bundle: Arc<tokio::sync::Mutex<Option<trust::CachedBundle>>>,
+    /// This instance's Prometheus metrics.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -125,27 +138,35 @@ pub fn router(state: AppState) -> Router {
         .merge(clinical::router())
         .merge(cards::router())
         .merge(dispensings::router())
-        .merge(trust::router());
-    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
-        let route = req
-            .extensions()
-            .get::<MatchedPath>()
-            .map_or("unmatched", MatchedPath::as_str);
-        tracing::info_span!("request", method = %req.method(), route = %route)
-    });
+        .merge(trust::router())
+        .merge(issuers::router())
+        .merge(openapi::router());
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("unmatched", MatchedPath::as_str);
+            tracing::info_span!("request", method = %req.method(), route = %route)
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
+    let count = axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track);
     Router::new()
         .nest("/api/v1", api)
         .merge(health::router())
+        .merge(metrics::router())
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             state.settings.request_timeout,
         ))
         .layer(trace)
+        .layer(count)
         .with_state(state)
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves.
+/// Serves `router` on `listener`, plain HTTP, until `shutdown` resolves ([`tls::serve`]
+/// serves HTTPS).
 ///
 /// # Errors
 /// The listener fails.

@@ -12,7 +12,7 @@ use crate::http::admin::actor;
 use crate::http::{ApiError, AppState};
 
 /// What the registrar gets back.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IssuedCard {
     /// The new card's serial, `XXXX-XXXX-XXXX-XXXX`.
     pub serial: String,

@@ -13,7 +13,7 @@ use crate::http::ApiError;
 use crate::names;
 
 /// What a registrar sends to register or correct a patient.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatientInput {
     /// Identifier scheme.
@@ -44,7 +44,7 @@ pub struct PatientInput {
 }
 
 /// A validated patient, ready to store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PatientData {
     /// Identifier, ASCII digits.
     #[serde(rename = "identifier")]

@@ -607,3 +607,90 @@ async fn trust_bundle_etag_changes_only_when_revocations_do() {
         assert_eq!(verified.warnings()[0].code(), "superseded");
     }
 }
+
+#[tokio::test]
+async fn revoked_issuer_key_fails_its_cards_after_a_bundle_sync() {
+    use card_format::keys::Es256Signer;
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        // Another site's key, certified by the (test) root.
+        let root = card_format::SoftwareKey::from_pkcs8_pem(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../fixtures/keys/root.key.pem"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let other = card_format::SoftwareKey::generate();
+        let cert = card_format::Certificate {
+            public_key: other.public_key().clone(),
+            issuer_id: "LY-TRP-ONC".into(),
+            region: "west".into(),
+            not_before: START as u64 - 86_400,
+            not_after: START as u64 + 365 * 86_400,
+            usage: card_format::Usage::CARDS,
+        }
+        .sign(&root)
+        .unwrap();
+        let body = json!({"certificate_hex": hex::encode(&cert)});
+        let (status, resp) = app
+            .call(POST, "/api/v1/issuers", &app.admin, Some(body.clone()))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?} {resp}");
+        let kid = resp["kid"].as_str().unwrap().to_string();
+        let (status, _) = app
+            .call(POST, "/api/v1/issuers", &app.admin, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, _) = app
+            .call(
+                POST,
+                "/api/v1/issuers",
+                &staff.registrar,
+                Some(json!({"certificate_hex": "00"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // A card from that site verifies with the bundle, until the key is revoked.
+        let payload = card_format::model::CardPayload {
+            issuer: "LY-TRP-ONC".into(),
+            issued_at: START as u64,
+            expires_at: START as u64 + 1000 * 86_400,
+            serial: card_format::CardSerial::random(),
+            summary: serde_json::from_str(include_str!("../../fixtures/summaries/adult.json"))
+                .unwrap(),
+        };
+        let card = card_format::sign_card(&other, &payload, None).unwrap();
+        bundle_store(&app)
+            .await
+            .verify_card(&card, START as u64 + 10, &Policy::default())
+            .unwrap();
+        let (status, _) = app
+            .call(
+                POST,
+                &format!("/api/v1/issuers/{kid}/revoke"),
+                &app.admin,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let err = bundle_store(&app)
+            .await
+            .verify_card(&card, START as u64 + 10, &Policy::default())
+            .unwrap_err();
+        assert_eq!(err.code(), "issuer_revoked");
+        // The server's own key cannot be revoked while it signs.
+        let own = app.state.signing.issuer_info.kid().to_hex();
+        let (_, resp) = app
+            .call(
+                POST,
+                &format!("/api/v1/issuers/{own}/revoke"),
+                &app.admin,
+                None,
+            )
+            .await;
+        assert_eq!(resp["code"], "revoking_own_key");
+    }
+}

@@ -32,7 +32,7 @@ pub struct Actor<'a> {
 }
 
 /// One audit entry.
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Entry {
     /// Position in the chain, from 1.
     pub seq: i64,
@@ -52,9 +52,11 @@ pub struct Entry {
     pub entity_id: String,
     /// The previous entry's hash.
     #[serde(with = "hex_bytes")]
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
     pub prev_hash: Vec<u8>,
     /// This entry's hash.
     #[serde(with = "hex_bytes")]
+    #[schema(value_type = String, pattern = "^[0-9a-f]{64}$")]
     pub hash: Vec<u8>,
 }
 
@@ -160,8 +162,9 @@ pub async fn append_alone(
 }
 
 /// Filters for [`query`]; every filter is optional.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Filter {
     /// Only this user's entries.
     pub user_id: Option<String>,
@@ -208,7 +211,7 @@ pub async fn query(db: &Db, f: &Filter) -> Result<Vec<Entry>, sqlx::Error> {
 }
 
 /// The outcome of checking the whole chain.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ChainReport {
     /// Entries checked.
     pub entries: i64,

@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, FromRow};
 use super::Db;
 
 /// A dispensing row.
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct DispensingRow {
     /// Id.
     pub id: String,
@@ -75,6 +75,22 @@ pub async fn claim(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The current `(dispensed_count, last_dispensed_at)` of an authorisation.
+///
+/// # Errors
+/// Database errors (including an authorisation that vanished).
+pub async fn counters(
+    conn: &mut AnyConnection,
+    authorisation_id: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT dispensed_count, last_dispensed_at FROM medicine_authorisations WHERE id = $1",
+    )
+    .bind(authorisation_id)
+    .fetch_one(conn)
+    .await
 }
 
 /// Records a dispensing.

@@ -252,7 +252,7 @@ pub async fn insert_history(
 }
 
 /// One entry of a record's history.
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct HistoryRow {
     /// The version this data was.
     pub version: i64,

@@ -5,7 +5,7 @@ use sqlx::FromRow;
 use super::Db;
 
 /// A facility row.
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Facility {
     /// Code, e.g. `LY-BEN-PED`; the issuer id on cards.
     pub code: String,
@@ -33,7 +33,7 @@ pub struct TokenOwner {
 }
 
 /// A user row.
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct User {
     /// Id.
     pub id: String,

@@ -19,7 +19,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A new facility.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewFacility {
     /// Code: uppercase letters, digits and hyphens, e.g. `LY-BEN-PED`.
@@ -33,6 +33,19 @@ pub struct NewFacility {
 }
 
 /// `POST /api/v1/facilities`
+#[utoipa::path(
+    post,
+    path = "/api/v1/facilities",
+    summary = "Create a facility",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = NewFacility,
+    responses(
+        (status = 201, description = "Created", body = Facility),
+        (status = 409, description = "A facility with this code exists (`duplicate_facility`)",
+            body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn create_facility(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,6 +106,14 @@ async fn create_facility(
 }
 
 /// `GET /api/v1/facilities` (any signed-in user: facility codes are not patient data).
+#[utoipa::path(
+    get,
+    path = "/api/v1/facilities",
+    summary = "List facilities",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Every facility", body = Vec<Facility>))
+)]
 async fn list_facilities(
     State(state): State<AppState>,
     _caller: Caller,
@@ -101,7 +122,7 @@ async fn list_facilities(
 }
 
 /// A new user.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Login name: lowercase letters, digits, `.`, `-`, `_`.
@@ -115,7 +136,7 @@ pub struct NewUser {
 }
 
 /// A user with a token shown once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserWithToken {
     /// The user.
     pub user: User,
@@ -124,6 +145,19 @@ pub struct UserWithToken {
 }
 
 /// `POST /api/v1/users`
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    summary = "Create a user and its first token",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created; the token is shown only here", body = UserWithToken),
+        (status = 409, description = "The username is taken (`duplicate_username`)",
+            body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -184,6 +218,14 @@ async fn create_user(
 }
 
 /// `GET /api/v1/users`
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    summary = "List users",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Every user", body = Vec<User>))
+)]
 async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
@@ -193,13 +235,26 @@ async fn list_users(
 }
 
 /// A new token for an existing user.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NewToken {
     /// The API token, shown once.
     pub token: String,
 }
 
 /// `POST /api/v1/users/{id}/tokens`
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{id}/tokens",
+    summary = "Create another token for a user",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 201, description = "Created; the token is shown only here", body = NewToken),
+        (status = 404, description = "No such user (`not_found`)",
+            body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn create_token(
     State(state): State<AppState>,
     caller: Caller,

@@ -17,6 +17,15 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /api/v1/audit?user_id=&action=&entity_type=&entity_id=&from=&until=&after=&limit=`
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    summary = "Read the audit log",
+    tag = "audit",
+    security(("bearer" = [])),
+    params(Filter),
+    responses((status = 200, description = "Matching entries in chain order (the read is itself audited)", body = Vec<Entry>))
+)]
 async fn query(
     State(state): State<AppState>,
     caller: Caller,
@@ -37,6 +46,14 @@ async fn query(
 }
 
 /// `GET /api/v1/audit/verify`: recomputes the whole chain.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/verify",
+    summary = "Verify the audit chain",
+    tag = "audit",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The result of recomputing the whole chain", body = ChainReport))
+)]
 async fn verify(
     State(state): State<AppState>,
     caller: Caller,

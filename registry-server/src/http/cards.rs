@@ -27,6 +27,19 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `POST /api/v1/patients/{id}/cards`: issue a card (supersedes the current one).
+#[utoipa::path(
+    post,
+    path = "/api/v1/patients/{id}/cards",
+    summary = "Issue a card",
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Patient id")),
+    responses(
+        (status = 201, description = "Issued; the patient's previous card is superseded", body = IssuedCard),
+        (status = 404, description = "No such patient (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The record holds more than a card can carry", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn issue(
     State(state): State<AppState>,
     caller: Caller,
@@ -34,6 +47,7 @@ async fn issue(
 ) -> Result<(StatusCode, AppJson<IssuedCard>), ApiError> {
     caller.require(&[Role::Registrar])?;
     let card = issuance::issue(&state, &caller, &patient_id).await?;
+    state.metrics.cards_issued.inc();
     Ok((StatusCode::CREATED, AppJson(card)))
 }
 
@@ -45,7 +59,7 @@ async fn load(state: &AppState, serial: &str) -> Result<CardRow, ApiError> {
 }
 
 /// A card's metadata.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CardView {
     /// Serial.
     pub serial: String,
@@ -72,6 +86,18 @@ fn display_serial(compact: &str) -> String {
 }
 
 /// `GET /api/v1/cards/{serial}` (registrar).
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards/{serial}",
+    summary = "Read a card's metadata",
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("serial" = String, Path, description = "Card serial, `XXXX-XXXX-XXXX-XXXX` (hyphens optional)")),
+    responses(
+        (status = 200, description = "The card's metadata (the read is audited)", body = CardView),
+        (status = 404, description = "No such card (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn metadata(
     State(state): State<AppState>,
     caller: Caller,
@@ -102,8 +128,9 @@ async fn metadata(
 }
 
 /// Options of `GET /cards/{serial}/cose`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CoseQuery {
     /// Carry the issuer certificate in the unprotected header (for smart cards, which must
     /// verify with the root key alone). Default true.
@@ -111,6 +138,19 @@ pub struct CoseQuery {
 }
 
 /// `GET /api/v1/cards/{serial}/cose` (registrar): the signed bytes, `application/cose`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards/{serial}/cose",
+    summary = "Fetch a card's signed bytes",
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("serial" = String, Path, description = "Card serial, `XXXX-XXXX-XXXX-XXXX` (hyphens optional)"), CoseQuery),
+    responses(
+        (status = 200, description = "The signed card (COSE_Sign1), for writing to a smart card",
+            content_type = "application/cose; cose-type=\"cose-sign1\"", body = Vec<u8>),
+        (status = 404, description = "No such card (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn cose(
     State(state): State<AppState>,
     caller: Caller,
@@ -147,6 +187,19 @@ async fn cose(
 }
 
 /// `GET /api/v1/cards/{serial}/qr` (registrar): the QR text, `text/plain`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards/{serial}/qr",
+    summary = "Fetch a card's QR text",
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("serial" = String, Path, description = "Card serial, `XXXX-XXXX-XXXX-XXXX` (hyphens optional)")),
+    responses(
+        (status = 200, description = "The QR text (`LYOC1:` and Base45) to print",
+            content_type = "text/plain", body = String),
+        (status = 404, description = "No such card (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn qr(
     State(state): State<AppState>,
     caller: Caller,
@@ -171,7 +224,7 @@ async fn qr(
 }
 
 /// A card's status, for insurers and pharmacies: no patient data.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CardStatus {
     /// Serial.
     pub serial: String,
@@ -186,6 +239,18 @@ pub struct CardStatus {
 }
 
 /// `GET /api/v1/cards/{serial}/status` (insurer, pharmacist, registrar).
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards/{serial}/status",
+    summary = "Check a card's status",
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("serial" = String, Path, description = "Card serial, `XXXX-XXXX-XXXX-XXXX` (hyphens optional)")),
+    responses(
+        (status = 200, description = "Whether the card is valid; no patient data", body = CardStatus),
+        (status = 404, description = "No such card (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn status(
     State(state): State<AppState>,
     caller: Caller,
@@ -219,7 +284,7 @@ async fn status(
 }
 
 /// A revocation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Revocation {
     /// `lost`, `stolen`, `deceased` or `error`.
@@ -227,6 +292,20 @@ pub struct Revocation {
 }
 
 /// `POST /api/v1/cards/{serial}/revoke` (registrar).
+#[utoipa::path(
+    post,
+    path = "/api/v1/cards/{serial}/revoke",
+    summary = "Revoke a card",
+    tag = "cards",
+    security(("bearer" = [])),
+    params(("serial" = String, Path, description = "Card serial, `XXXX-XXXX-XXXX-XXXX` (hyphens optional)")),
+    request_body = Revocation,
+    responses(
+        (status = 200, description = "Revoked; the next trust bundle lists it", body = CardStatus),
+        (status = 404, description = "No such card (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already revoked (`already_revoked`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

@@ -16,7 +16,7 @@ use super::admin::actor;
 use super::patients::{check_reason, Correction, PatientView, READERS};
 use super::{ApiError, AppJson, AppState};
 use crate::auth::{self, Caller, Role};
-use crate::db::{self, clinical::Kind};
+use crate::db::{self, clinical::Kind, patients::HistoryRow};
 
 /// Routes under `/api/v1`.
 pub fn router() -> Router<AppState> {
@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
 
 /// What a clinician sends to authorise a medicine; the registry assigns the id and records
 /// the clinician as prescriber.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MedicineInput {
     /// WHO ATC code (level 5).
@@ -74,7 +74,7 @@ impl MedicineInput {
 }
 
 /// The id and version of a record just written.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Written {
     /// Record id.
     pub id: String,
@@ -83,7 +83,7 @@ pub struct Written {
 }
 
 /// A record id with its version and status, beside the record's own fields.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Versioned<T> {
     /// Id.
     pub id: String,
@@ -97,7 +97,7 @@ pub struct Versioned<T> {
 }
 
 /// An authorisation with its dispensing counters.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MedicineView {
     /// Version.
     pub version: i64,
@@ -117,7 +117,7 @@ pub struct MedicineView {
 }
 
 /// A card as listed in a record (without its bytes).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CardSummaryView {
     /// Serial.
     pub serial: String,
@@ -132,7 +132,7 @@ pub struct CardSummaryView {
 }
 
 /// The whole record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Record {
     /// Identity.
     pub patient: PatientView,
@@ -149,6 +149,18 @@ pub struct Record {
 }
 
 /// `GET /api/v1/patients/{id}/record`
+#[utoipa::path(
+    get,
+    path = "/api/v1/patients/{id}/record",
+    summary = "Read a patient's whole record",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Patient id")),
+    responses(
+        (status = 200, description = "The whole record with its cards (the read is audited)", body = Record),
+        (status = 404, description = "No such patient (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn record(
     State(state): State<AppState>,
     caller: Caller,
@@ -274,6 +286,19 @@ where
 }
 
 /// `POST /api/v1/patients/{id}/tumours`
+#[utoipa::path(
+    post,
+    path = "/api/v1/patients/{id}/tumours",
+    summary = "Record a tumour",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Patient id")),
+    request_body = Tumour,
+    responses(
+        (status = 201, description = "Recorded at version 1", body = Written),
+        (status = 404, description = "No such patient (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn add_tumour(
     State(state): State<AppState>,
     caller: Caller,
@@ -298,6 +323,19 @@ async fn add_tumour(
 }
 
 /// `POST /api/v1/patients/{id}/treatments`
+#[utoipa::path(
+    post,
+    path = "/api/v1/patients/{id}/treatments",
+    summary = "Record a treatment",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Patient id")),
+    request_body = Treatment,
+    responses(
+        (status = 201, description = "Recorded at version 1", body = Written),
+        (status = 404, description = "No such patient (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn add_treatment(
     State(state): State<AppState>,
     caller: Caller,
@@ -334,6 +372,19 @@ async fn add_treatment(
 }
 
 /// `POST /api/v1/patients/{id}/allergies`
+#[utoipa::path(
+    post,
+    path = "/api/v1/patients/{id}/allergies",
+    summary = "Record an allergy",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Patient id")),
+    request_body = Allergy,
+    responses(
+        (status = 201, description = "Recorded at version 1", body = Written),
+        (status = 404, description = "No such patient (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn add_allergy(
     State(state): State<AppState>,
     caller: Caller,
@@ -371,6 +422,19 @@ fn new_medicine_id() -> u64 {
 }
 
 /// `POST /api/v1/patients/{id}/medicines`
+#[utoipa::path(
+    post,
+    path = "/api/v1/patients/{id}/medicines",
+    summary = "Authorise a medicine",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Patient id")),
+    request_body = MedicineInput,
+    responses(
+        (status = 201, description = "Recorded at version 1", body = Written),
+        (status = 404, description = "No such patient (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn add_medicine(
     State(state): State<AppState>,
     caller: Caller,
@@ -525,6 +589,20 @@ fn entity_name(kind: Kind) -> &'static str {
 }
 
 /// `PUT /api/v1/tumours/{id}`
+#[utoipa::path(
+    put,
+    path = "/api/v1/tumours/{id}",
+    summary = "Correct a tumour",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Record id")),
+    request_body = Correction<Tumour>,
+    responses(
+        (status = 200, description = "Corrected; the previous version is kept in the history", body = Written),
+        (status = 404, description = "No such record (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The record changed since it was read, or is withdrawn (`stale_version`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn correct_tumour(
     State(state): State<AppState>,
     caller: Caller,
@@ -563,6 +641,20 @@ async fn correct_tumour(
 }
 
 /// `PUT /api/v1/treatments/{id}`
+#[utoipa::path(
+    put,
+    path = "/api/v1/treatments/{id}",
+    summary = "Correct a treatment",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Record id")),
+    request_body = Correction<Treatment>,
+    responses(
+        (status = 200, description = "Corrected; the previous version is kept in the history", body = Written),
+        (status = 404, description = "No such record (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The record changed since it was read, or is withdrawn (`stale_version`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn correct_treatment(
     State(state): State<AppState>,
     caller: Caller,
@@ -597,6 +689,20 @@ async fn correct_treatment(
 }
 
 /// `PUT /api/v1/allergies/{id}`
+#[utoipa::path(
+    put,
+    path = "/api/v1/allergies/{id}",
+    summary = "Correct an allergy",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Record id")),
+    request_body = Correction<Allergy>,
+    responses(
+        (status = 200, description = "Corrected; the previous version is kept in the history", body = Written),
+        (status = 404, description = "No such record (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The record changed since it was read, or is withdrawn (`stale_version`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn correct_allergy(
     State(state): State<AppState>,
     caller: Caller,
@@ -631,6 +737,20 @@ async fn correct_allergy(
 }
 
 /// `PUT /api/v1/medicines/{id}`
+#[utoipa::path(
+    put,
+    path = "/api/v1/medicines/{id}",
+    summary = "Correct a medicine authorisation",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Record id")),
+    request_body = Correction<MedicineInput>,
+    responses(
+        (status = 200, description = "Corrected; the previous version is kept in the history", body = Written),
+        (status = 404, description = "No such record (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The record changed since it was read, or is withdrawn (`stale_version`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn correct_medicine(
     State(state): State<AppState>,
     caller: Caller,
@@ -668,6 +788,20 @@ async fn correct_medicine(
     .await
 }
 
+/// The record kinds of the `/{kind}/{id}/withdraw` and `/{kind}/{id}/history` paths.
+#[derive(Debug, Clone, Copy, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum RecordKind {
+    /// Tumours.
+    Tumours,
+    /// Treatments.
+    Treatments,
+    /// Allergies.
+    Allergies,
+    /// Medicine authorisations.
+    Medicines,
+}
+
 fn kind_from_path(kind: &str) -> Result<Kind, ApiError> {
     match kind {
         "tumours" => Ok(Kind::Tumour),
@@ -681,7 +815,7 @@ fn kind_from_path(kind: &str) -> Result<Kind, ApiError> {
 }
 
 /// A withdrawal.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Withdrawal {
     /// The version being withdrawn.
@@ -691,6 +825,23 @@ pub struct Withdrawal {
 }
 
 /// `POST /api/v1/{tumours|treatments|allergies|medicines}/{id}/withdraw`
+#[utoipa::path(
+    post,
+    path = "/api/v1/{kind}/{id}/withdraw",
+    summary = "Withdraw a clinical record",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(
+        ("kind" = RecordKind, Path, description = "The kind of record"),
+        ("id" = String, Path, description = "Record id"),
+    ),
+    request_body = Withdrawal,
+    responses(
+        (status = 200, description = "Withdrawn (kept, marked withdrawn)", body = Written),
+        (status = 404, description = "No such record or kind (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The record changed since it was read, or is withdrawn (`stale_version`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn withdraw(
     State(state): State<AppState>,
     caller: Caller,
@@ -726,11 +877,26 @@ async fn withdraw(
 }
 
 /// `GET /api/v1/{tumours|treatments|allergies|medicines}/{id}/history`
+#[utoipa::path(
+    get,
+    path = "/api/v1/{kind}/{id}/history",
+    summary = "Earlier versions of a clinical record",
+    tag = "clinical",
+    security(("bearer" = [])),
+    params(
+        ("kind" = RecordKind, Path, description = "The kind of record"),
+        ("id" = String, Path, description = "Record id"),
+    ),
+    responses(
+        (status = 200, description = "Earlier versions, oldest first", body = Vec<HistoryRow>),
+        (status = 404, description = "No such record or kind (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn history(
     State(state): State<AppState>,
     caller: Caller,
     Path((kind, id)): Path<(String, String)>,
-) -> Result<AppJson<Vec<db::patients::HistoryRow>>, ApiError> {
+) -> Result<AppJson<Vec<HistoryRow>>, ApiError> {
     let kind = kind_from_path(&kind)?;
     caller.require(&[Role::Registrar, Role::Clinician, Role::Auditor])?;
     db::clinical::owner(&state.db, kind, &id)

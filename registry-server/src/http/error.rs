@@ -120,18 +120,34 @@ impl From<card_format::Error> for ApiError {
     }
 }
 
-/// The RFC 9457 body.
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An error, as an RFC 9457 problem (`application/problem+json`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation", "title": "Unprocessable Entity", "status": 422,
+    "detail": "invalid birth_date: expected a date as YYYY-MM-DD", "code": "validation",
+    "field": "birth_date"
+}))]
+pub struct Problem<'a> {
+    /// `/problems/{code}`.
     #[serde(rename = "type")]
     kind: String,
+    /// The status's reason phrase.
     title: &'a str,
+    /// The HTTP status.
     status: u16,
+    /// What went wrong, without patient data.
     detail: String,
+    /// Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`, `bad_request`,
+    /// `validation`, `payload_too_large`, `internal`, or a conflict's own code
+    /// (`stale_version`, `too_soon`, ...).
     code: &'a str,
+    /// For `validation`: the path of the field at fault (`tumour.stage.group`).
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
 }
+
+/// The media type of [`Problem`] bodies.
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -160,12 +176,7 @@ impl IntoResponse for ApiError {
             field,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body,
-        )
-            .into_response()
+        (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
     }
 }
 

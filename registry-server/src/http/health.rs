@@ -10,11 +10,36 @@ use super::AppState;
 /// The health routes, outside `/api/v1` and without authentication.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
 }
 
-/// 200 when the database answers, 503 otherwise.
+/// Liveness: 200 `ok` while the process answers (the database is not asked).
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    summary = "Liveness",
+    tag = "operations",
+    responses((status = 200, description = "The process answers", body = String,
+        content_type = "text/plain", example = "ok"))
+)]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: 200 when the database answers, 503 otherwise.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    summary = "Readiness",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The database answers", body = String,
+            content_type = "text/plain", example = "ready"),
+        (status = 503, description = "The database does not answer", body = String,
+            content_type = "text/plain", example = "database unavailable"),
+    )
+)]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::admin::actor;
 use super::{ApiError, AppJson, AppState};
 use crate::auth::{self, Caller, Role};
-use crate::db::{self, patients::PatientRow};
+use crate::db::{self, patients::HistoryRow, patients::PatientRow};
 use crate::names;
 use crate::patient::{ascii_digits, PatientData, PatientInput};
 
@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A patient as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PatientView {
     /// Registry id.
     pub id: String,
@@ -57,7 +57,7 @@ impl PatientView {
 }
 
 /// A patient with the registrar's warnings.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Registered {
     /// The patient.
     pub patient: PatientView,
@@ -83,6 +83,18 @@ fn duplicate(e: sqlx::Error) -> ApiError {
 }
 
 /// `POST /api/v1/patients`
+#[utoipa::path(
+    post,
+    path = "/api/v1/patients",
+    summary = "Register a patient",
+    tag = "patients",
+    security(("bearer" = [])),
+    request_body = PatientInput,
+    responses(
+        (status = 201, description = "Registered, with cross-check warnings", body = Registered),
+        (status = 409, description = "A patient with this identifier is registered (`duplicate_identifier`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn register(
     State(state): State<AppState>,
     caller: Caller,
@@ -126,8 +138,9 @@ async fn register(
 }
 
 /// Search parameters: an identifier, or a name; paginated by id.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Identifier scheme, with `identifier`.
     pub id_type: Option<String>,
@@ -142,7 +155,7 @@ pub struct SearchQuery {
 }
 
 /// One page of results.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page {
     /// The patients.
     pub patients: Vec<PatientView>,
@@ -151,6 +164,17 @@ pub struct Page {
 }
 
 /// `GET /api/v1/patients?id_type=national&identifier=...` or `?name=...`
+#[utoipa::path(
+    get,
+    path = "/api/v1/patients",
+    summary = "Find patients by identifier or name",
+    tag = "patients",
+    security(("bearer" = [])),
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "One page of matching patients (each read is audited)", body = Page),
+    )
+)]
 async fn search(
     State(state): State<AppState>,
     caller: Caller,
@@ -230,6 +254,18 @@ async fn search(
 }
 
 /// `GET /api/v1/patients/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/patients/{id}",
+    summary = "Read a patient",
+    tag = "patients",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Patient id")),
+    responses(
+        (status = 200, description = "The patient (the read is audited)", body = PatientView),
+        (status = 404, description = "No such patient (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
@@ -252,7 +288,7 @@ async fn read(
 }
 
 /// A correction: the version it corrects, why, and the new data.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Correction<T> {
     /// The version being corrected (from the last read).
@@ -275,6 +311,20 @@ pub fn check_reason(reason: &str) -> Result<(), ApiError> {
 }
 
 /// `PUT /api/v1/patients/{id}`
+#[utoipa::path(
+    put,
+    path = "/api/v1/patients/{id}",
+    summary = "Correct a patient's identity",
+    tag = "patients",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Patient id")),
+    request_body = Correction<PatientInput>,
+    responses(
+        (status = 200, description = "Corrected; the previous version is kept", body = Registered),
+        (status = 404, description = "No such patient (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Stale version (`stale_version`) or identifier taken (`duplicate_identifier`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn correct(
     State(state): State<AppState>,
     caller: Caller,
@@ -328,11 +378,23 @@ async fn correct(
 }
 
 /// `GET /api/v1/patients/{id}/history`: earlier versions of the patient's identity.
+#[utoipa::path(
+    get,
+    path = "/api/v1/patients/{id}/history",
+    summary = "Earlier versions of a patient's identity",
+    tag = "patients",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Patient id")),
+    responses(
+        (status = 200, description = "Earlier versions, oldest first", body = Vec<HistoryRow>),
+        (status = 404, description = "No such patient (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn history(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<AppJson<Vec<db::patients::HistoryRow>>, ApiError> {
+) -> Result<AppJson<Vec<HistoryRow>>, ApiError> {
     caller.require(&[Role::Registrar, Role::Clinician, Role::Auditor])?;
     if db::patients::get(&state.db, &id).await?.is_none() {
         return Err(ApiError::NotFound { what: "patient" });

@@ -42,6 +42,20 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /api/v1/trust-bundle`: 200 with the bundle, or 304 when `If-None-Match` matches.
+#[utoipa::path(
+    get,
+    path = "/api/v1/trust-bundle",
+    summary = "Fetch the signed trust bundle",
+    tag = "trust",
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag of a bundle held")),
+    responses(
+        (status = 200, description = "The signed trust bundle (COSE_Sign1): issuer certificates, revoked issuers and cards, superseded cards; no patient data",
+            content_type = "application/cose; cose-type=\"cose-sign1\"", body = Vec<u8>,
+            headers(("ETag" = String, description = "Strong ETag of the bytes"), ("Cache-Control" = String, description = "`no-cache`"))),
+        (status = 304, description = "Not modified: the bundle held is current"),
+        (status = 500, description = "The bundle could not be built or signed (`internal`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
 async fn get_bundle(
     State(state): State<AppState>,
     headers: HeaderMap,
