@@ -22,7 +22,21 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         bail!("--dev uses the embedded SQLite database; unset DATABASE_URL or drop --dev");
     }
     let files = key_files(&args)?;
-    let signing = Signing::load(&files)?;
+    let signing = match &args.issuer_hsm_module {
+        Some(module) => {
+            let pin = std::env::var("ISSUER_HSM_PIN")
+                .context("ISSUER_HSM_PIN must hold the HSM user PIN")?;
+            let hsm = crate::hsm::HsmSigner::open(
+                module,
+                args.issuer_hsm_token.as_deref().unwrap_or_default(),
+                &pin,
+                args.issuer_hsm_key.as_deref().unwrap_or_default(),
+            )
+            .context("while opening the issuing key in the HSM")?;
+            Signing::load_with(Box::new(hsm), &files)?
+        }
+        None => Signing::load(&files)?,
+    };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(http::tls::load_config(cert, key)?),
         (None, None) => None,
@@ -81,7 +95,10 @@ fn key_files(args: &ServeArgs) -> anyhow::Result<KeyFiles> {
             .with_context(|| format!("--{name} is required (or run with --dev for the test keys)"))
     };
     Ok(KeyFiles {
-        issuer_key: need(&args.issuer_key, "issuer-key")?,
+        issuer_key: match args.issuer_hsm_module {
+            Some(_) => None,
+            None => Some(need(&args.issuer_key, "issuer-key")?),
+        },
         issuer_cert: need(&args.issuer_cert, "issuer-cert")?,
         list_key: need(&args.list_key, "list-key")?,
         list_cert: need(&args.list_cert, "list-cert")?,

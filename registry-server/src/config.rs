@@ -47,9 +47,20 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The issuing key (PKCS#8 PEM, mode 0600).
+    /// The issuing key (PKCS#8 PEM, mode 0600). Not used with `--issuer-hsm-module`.
     #[arg(long, env = "ISSUER_KEY")]
     pub issuer_key: Option<PathBuf>,
+    /// PKCS#11 module holding the issuing key (e.g. /usr/lib/softhsm/libsofthsm2.so): the
+    /// key never leaves the HSM. Needs `--issuer-hsm-token`, `--issuer-hsm-key` and the PIN in
+    /// the environment variable ISSUER_HSM_PIN (never a flag: flags show in process lists).
+    #[arg(long, env = "ISSUER_HSM_MODULE", requires_all = ["issuer_hsm_token", "issuer_hsm_key"])]
+    pub issuer_hsm_module: Option<PathBuf>,
+    /// Label of the HSM token holding the issuing key.
+    #[arg(long, env = "ISSUER_HSM_TOKEN")]
+    pub issuer_hsm_token: Option<String>,
+    /// Label of the issuing key in the HSM (`registry-server keys hsm-new-key --key-label`).
+    #[arg(long, env = "ISSUER_HSM_KEY")]
+    pub issuer_hsm_key: Option<String>,
     /// The issuing key's root-signed certificate (binary or hex).
     #[arg(long, env = "ISSUER_CERT")]
     pub issuer_cert: Option<PathBuf>,

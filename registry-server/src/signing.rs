@@ -41,8 +41,8 @@ impl std::fmt::Debug for Signing {
 /// Where the keys and certificates are.
 #[derive(Debug, Clone)]
 pub struct KeyFiles {
-    /// Issuing key, PKCS#8 PEM, mode 0600.
-    pub issuer_key: PathBuf,
+    /// Issuing key, PKCS#8 PEM, mode 0600 (None when the key is in an HSM).
+    pub issuer_key: Option<PathBuf>,
     /// Its certificate.
     pub issuer_cert: PathBuf,
     /// List-signing key, PKCS#8 PEM, mode 0600.
@@ -71,7 +71,7 @@ impl KeyFiles {
             Ok(to)
         };
         Ok(KeyFiles {
-            issuer_key: copy_private("issuer-benghazi.key.pem")?,
+            issuer_key: Some(copy_private("issuer-benghazi.key.pem")?),
             list_key: copy_private("list-signer.key.pem")?,
             issuer_cert: repo.join("fixtures/trust/issuer-benghazi.cert.hex"),
             list_cert: repo.join("fixtures/trust/list-signer.cert.hex"),
@@ -106,10 +106,22 @@ impl Signing {
     /// # Errors
     /// Unreadable files, a key file readable by others, or certificates that do not match.
     pub fn load(files: &KeyFiles) -> anyhow::Result<Signing> {
-        let issuer = keys::load_private_key(&files.issuer_key)?;
+        let path = files
+            .issuer_key
+            .as_ref()
+            .context("--issuer-key is required (or --issuer-hsm-module)")?;
+        Signing::load_with(Box::new(keys::load_private_key(path)?), files)
+    }
+
+    /// Loads the list-signing key and the certificates, with `issuer` signing cards (a
+    /// software key or an HSM).
+    ///
+    /// # Errors
+    /// As [`Signing::load`].
+    pub fn load_with(issuer: SharedSigner, files: &KeyFiles) -> anyhow::Result<Signing> {
         let list = keys::load_private_key(&files.list_key)?;
         Signing::new(
-            Box::new(issuer),
+            issuer,
             keys::read_certificate(&files.issuer_cert)?,
             Box::new(list),
             keys::read_certificate(&files.list_cert)?,
