@@ -142,9 +142,21 @@ pub async fn dispense(
         ));
     }
     if !db::dispensings::claim(&mut tx, auth_id, now).await? {
+        // The claim may have waited for a concurrent request with this very key (a retry
+        // racing its original): if that one is now committed, answer with its result.
+        if let Some(first) = db::dispensings::by_key(&mut tx, &r.idempotency_key).await? {
+            tx.rollback().await?;
+            return replay(state, first, &hash).await;
+        }
         // Nothing was changed; say why from what the row holds now (a concurrent dispensing
         // may have moved it since it was read above).
         let now_row = db::dispensings::counters(&mut tx, auth_id).await?;
+        if now_row.2 != "active" {
+            return Err(refused(
+                "medicine_not_authorised",
+                "the authorisation was withdrawn",
+            ));
+        }
         let auth = db::clinical::MedicineRow {
             dispensed_count: now_row.0,
             last_dispensed_at: now_row.1,

@@ -77,16 +77,17 @@ pub async fn claim(
     Ok(done.rows_affected() == 1)
 }
 
-/// The current `(dispensed_count, last_dispensed_at)` of an authorisation.
+/// The current `(dispensed_count, last_dispensed_at, status)` of an authorisation.
 ///
 /// # Errors
 /// Database errors (including an authorisation that vanished).
 pub async fn counters(
     conn: &mut AnyConnection,
     authorisation_id: i64,
-) -> Result<(i64, Option<i64>), sqlx::Error> {
+) -> Result<(i64, Option<i64>, String), sqlx::Error> {
     sqlx::query_as(
-        "SELECT dispensed_count, last_dispensed_at FROM medicine_authorisations WHERE id = $1",
+        "SELECT dispensed_count, last_dispensed_at, status FROM medicine_authorisations \
+         WHERE id = $1",
     )
     .bind(authorisation_id)
     .fetch_one(conn)

@@ -1,0 +1,374 @@
+//! Two registry instances on one PostgreSQL database (separate pools, as two server processes
+//! behind a load balancer) racing for the same rows: the last dispensings of an authorisation,
+//! one idempotency key retried at once, and two registrars issuing a card for one patient.
+//! PostgreSQL only: SQLite has a single writer, so there is no race to test there.
+
+// Helpers outside #[test] functions unwrap too: a panic there is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use registry_server::db::Backend;
+use serde_json::{json, Value};
+use support::{medicine_body, patient_body, tumour_body, Staff, TestApp};
+use tokio::sync::Barrier;
+
+/// Two instances on one fresh database, staff, and a second pharmacist and registrar.
+struct Cluster {
+    apps: [Arc<TestApp>; 2],
+    staff: Staff,
+    pharmacists: [String; 2],
+    registrars: [String; 2],
+}
+
+impl Cluster {
+    /// None (with a note on stderr) when `TEST_POSTGRES_URL` is unset.
+    async fn start(test: &str) -> Option<Cluster> {
+        if std::env::var("TEST_POSTGRES_URL").is_err() {
+            eprintln!("TEST_POSTGRES_URL not set: {test} SKIPPED (it needs PostgreSQL)");
+            return None;
+        }
+        let first = TestApp::new(Backend::Postgres).await;
+        let second = TestApp::on(first.db_options.clone(), false).await;
+        let staff = Staff::hire(&first).await;
+        let pharmacists = [
+            staff.pharmacist.clone(),
+            first.user("pharmacist", "LY-BEN-PH1").await,
+        ];
+        let registrars = [
+            staff.registrar.clone(),
+            first.user("registrar", "LY-BEN-PED").await,
+        ];
+        Some(Cluster {
+            apps: [Arc::new(first), Arc::new(second)],
+            staff,
+            pharmacists,
+            registrars,
+        })
+    }
+
+    fn first(&self) -> &TestApp {
+        &self.apps[0]
+    }
+
+    /// A patient with a tumour and an authorisation, and an active card: (patient, auth, serial).
+    async fn patient_with_card(
+        &self,
+        national: &str,
+        dispensings: u32,
+        interval: u32,
+    ) -> (String, u64, String) {
+        let app = self.first();
+        let (status, p) = app
+            .call(
+                Method::POST,
+                "/api/v1/patients",
+                &self.staff.registrar,
+                Some(patient_body(national)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{p}");
+        let patient = p["patient"]["id"].as_str().unwrap().to_string();
+        let (status, t) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/patients/{patient}/tumours"),
+                &self.staff.clinician,
+                Some(tumour_body()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        let auth = self.authorise(&patient, dispensings, interval).await;
+        let (status, card) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/patients/{patient}/cards"),
+                &self.staff.registrar,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{card}");
+        let serial = card["serial"].as_str().unwrap().to_string();
+        (patient, auth, serial)
+    }
+
+    async fn authorise(&self, patient: &str, dispensings: u32, interval: u32) -> u64 {
+        let (status, m) = self
+            .first()
+            .call(
+                Method::POST,
+                &format!("/api/v1/patients/{patient}/medicines"),
+                &self.staff.clinician,
+                Some(medicine_body(dispensings, interval)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{m}");
+        m["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    async fn count(&self, sql: &str, bind: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .bind(bind)
+            .fetch_one(&self.first().state.db.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        n
+    }
+
+    async fn dispensing_counts(&self, auth: u64) -> (i64, i64) {
+        let auth = i64::try_from(auth).unwrap();
+        let (rows,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM dispensings WHERE authorisation_id = $1")
+                .bind(auth)
+                .fetch_one(&self.first().state.db.pool)
+                .await
+                .unwrap();
+        let (counter,): (i64,) =
+            sqlx::query_as("SELECT dispensed_count FROM medicine_authorisations WHERE id = $1")
+                .bind(auth)
+                .fetch_one(&self.first().state.db.pool)
+                .await
+                .unwrap();
+        (rows, counter)
+    }
+
+    /// The audit chain is still one unbroken chain after the race.
+    async fn assert_audit_intact(&self) {
+        let (status, report) = self
+            .first()
+            .call(
+                Method::GET,
+                "/api/v1/audit/verify",
+                &self.staff.auditor,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(
+            report["intact"], true,
+            "audit chain after the race: {report}"
+        );
+    }
+}
+
+/// One request of a race: the instance, method, URI, token and body.
+type Request = (Arc<TestApp>, Method, String, String, Option<Value>);
+
+/// Fires all `requests` at once (after a barrier), each on its instance with its token.
+async fn race(requests: Vec<Request>) -> Vec<(StatusCode, Value)> {
+    let barrier = Arc::new(Barrier::new(requests.len()));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|(app, method, uri, token, body)| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                app.call(method, &uri, &token, body).await
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for task in tasks {
+        out.push(task.await.unwrap());
+    }
+    out
+}
+
+/// `status code` → how many, and the first one's detail, for failure messages.
+fn tally(results: &[(StatusCode, Value)]) -> BTreeMap<String, (usize, String)> {
+    let mut tally = BTreeMap::new();
+    for (status, body) in results {
+        let code = body["code"].as_str().unwrap_or("-");
+        let detail = body["detail"].as_str().unwrap_or("").to_string();
+        tally
+            .entry(format!("{} {code}", status.as_u16()))
+            .or_insert((0, detail))
+            .0 += 1;
+    }
+    tally
+}
+
+fn dispense(key: &str, serial: &str, auth: u64) -> Value {
+    json!({"idempotency_key": key, "card_serial": serial, "authorisation_id": auth, "quantity": 30})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_pharmacies_race_for_five_dispensings() {
+    let Some(c) = Cluster::start("forty_pharmacies_race_for_five_dispensings").await else {
+        return;
+    };
+    let (_, auth, serial) = c.patient_with_card("219730412345", 5, 0).await;
+    let requests = (0..40)
+        .map(|i| {
+            (
+                c.apps[i % 2].clone(),
+                Method::POST,
+                "/api/v1/dispensings".to_string(),
+                c.pharmacists[i % 2].clone(),
+                Some(dispense(&format!("race-key-{i:03}"), &serial, auth)),
+            )
+        })
+        .collect();
+    let results = race(requests).await;
+    let tally = tally(&results);
+    let created = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    let over_count = results
+        .iter()
+        .filter(|(s, b)| *s == StatusCode::CONFLICT && b["code"] == "over_count")
+        .count();
+    // Safety (at most 5 dispensings) and the refusal code, in one assertion so a failure shows
+    // both: (201s, over_count 409s, dispensing rows, dispensed_count).
+    let (rows, counter) = c.dispensing_counts(auth).await;
+    assert_eq!(
+        (created, over_count, rows, counter),
+        (5, 35, 5, 5),
+        "(201s, over_count refusals, dispensing rows, dispensed_count); outcomes: {tally:?}"
+    );
+    c.assert_audit_intact().await;
+}
+
+/// 20 copies of one request (one idempotency key) at once, across both instances, against a
+/// fresh authorisation of `dispensings` dispensings `interval` days apart.
+async fn one_key_retried_at_once(test: &str, dispensings: u32, interval: u32) {
+    let Some(c) = Cluster::start(test).await else {
+        return;
+    };
+    let (_, auth, serial) = c
+        .patient_with_card("219730412345", dispensings, interval)
+        .await;
+    let body = dispense("the-one-retried-key", &serial, auth);
+    let requests = (0..20)
+        .map(|i| {
+            (
+                c.apps[i % 2].clone(),
+                Method::POST,
+                "/api/v1/dispensings".to_string(),
+                c.pharmacists[0].clone(),
+                Some(body.clone()),
+            )
+        })
+        .collect();
+    let results = race(requests).await;
+    let tally = tally(&results);
+    for (status, resp) in &results {
+        let fine = *status == StatusCode::CREATED
+            || (*status == StatusCode::OK && resp["replayed"] == true);
+        assert!(
+            fine,
+            "a retry got {status} {resp} (dispensings {dispensings}, interval {interval} \
+             days); outcomes: {tally:?}"
+        );
+    }
+    let created = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "outcomes: {tally:?}");
+    let ids: std::collections::BTreeSet<&str> = results
+        .iter()
+        .map(|(_, r)| r["dispensing"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "different dispensing ids: {ids:?}");
+    assert_eq!(
+        c.dispensing_counts(auth).await,
+        (1, 1),
+        "(rows, dispensed_count)"
+    );
+    c.assert_audit_intact().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_idempotency_key_retried_at_once_records_one_dispensing() {
+    one_key_retried_at_once(
+        "one_idempotency_key_retried_at_once_records_one_dispensing",
+        5,
+        0,
+    )
+    .await;
+}
+
+/// The same with a usual prescription (monthly dispensings): the retries must still converge
+/// on the first result, not be refused as too soon.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_idempotency_key_retried_at_once_on_a_monthly_authorisation() {
+    one_key_retried_at_once(
+        "one_idempotency_key_retried_at_once_on_a_monthly_authorisation",
+        6,
+        28,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_registrars_issuing_at_once_never_leave_two_active_cards() {
+    let Some(c) =
+        Cluster::start("two_registrars_issuing_at_once_never_leave_two_active_cards").await
+    else {
+        return;
+    };
+    let (status, p) = c
+        .first()
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            &c.staff.registrar,
+            Some(patient_body("219730412345")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    let patient = p["patient"]["id"].as_str().unwrap().to_string();
+    let uri = format!("/api/v1/patients/{patient}/cards");
+    let mut issued = 0;
+    for round in 0..10 {
+        let requests = (0..2)
+            .map(|i| {
+                (
+                    c.apps[i].clone(),
+                    Method::POST,
+                    uri.clone(),
+                    c.registrars[i].clone(),
+                    None,
+                )
+            })
+            .collect();
+        let results = race(requests).await;
+        let tally = tally(&results);
+        for (status, resp) in &results {
+            let fine = *status == StatusCode::CREATED
+                || (*status == StatusCode::CONFLICT && resp["code"] == "concurrent_issue");
+            assert!(fine, "round {round}: {status} {resp}; outcomes: {tally:?}");
+        }
+        let created = results
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count();
+        assert!(created >= 1, "round {round}: nobody got a card: {tally:?}");
+        issued += created;
+        let sql = "SELECT COUNT(*) FROM cards WHERE patient_id = $1 AND status = 'active'";
+        assert_eq!(
+            c.count(sql, &patient).await,
+            1,
+            "round {round}: active cards; outcomes: {tally:?}"
+        );
+    }
+    let all = c
+        .count("SELECT COUNT(*) FROM cards WHERE patient_id = $1", &patient)
+        .await;
+    let superseded = c
+        .count(
+            "SELECT COUNT(*) FROM cards WHERE patient_id = $1 AND status = 'superseded' \
+             AND superseded_by IS NOT NULL",
+            &patient,
+        )
+        .await;
+    assert_eq!(all, i64::try_from(issued).unwrap(), "a card row per 201");
+    assert_eq!(superseded, all - 1, "every card but the last superseded");
+    c.assert_audit_intact().await;
+}
