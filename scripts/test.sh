@@ -48,8 +48,8 @@ if ! psql "$TEST_POSTGRES_URL" -Atqc 'SELECT 1' >/dev/null 2>&1; then
     fi
 fi
 # Tests create schemas t_<random>; drop those of earlier runs.
-psql "$TEST_POSTGRES_URL" -Atqc "SELECT 'DROP SCHEMA ' || nspname || ' CASCADE;' FROM pg_namespace WHERE nspname LIKE 't\_%'" |
-    psql "$TEST_POSTGRES_URL" -q >/dev/null
+PGOPTIONS='-c client_min_messages=warning' psql "$TEST_POSTGRES_URL" -Atqc "SELECT 'DROP SCHEMA ' || nspname || ' CASCADE;' FROM pg_namespace WHERE nspname LIKE 't\_%'" |
+    PGOPTIONS='-c client_min_messages=warning' psql "$TEST_POSTGRES_URL" -q >/dev/null
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
