@@ -276,7 +276,8 @@ fn check_signature_form(signature: &[u8], object: Object) -> Result<()> {
 /// a certificate and adds it for smart cards, which must verify with the root key alone.
 ///
 /// # Errors
-/// The envelope errors of [`parse`] for bytes that are not a valid envelope.
+/// The envelope errors (`malformed`, `non_canonical`, `bad_header`, ...) for bytes that are
+/// not a valid envelope.
 pub fn set_certificate(
     bytes: &[u8],
     certificate: Option<&[u8]>,

@@ -124,7 +124,7 @@ impl std::fmt::Display for Date {
 }
 
 /// What the card asserts, as a CWT claims set (RFC 8392) with the summary under a private
-/// claim. Build one with [`CardPayload::new`]; the wire form is in [`crate::cose`].
+/// claim. Its wire form is in [`crate::card`], the envelope in [`crate::cose`].
 ///
 /// ```cddl
 /// card-claims = {

@@ -6,7 +6,7 @@
 //! token or query string can reach a label. A deployment that wants it private blocks
 //! `/metrics` at its reverse proxy or firewall and scrapes the instance directly.
 //!
-//! Each [`AppState`](super::AppState) owns its registry, so two instances in one process
+//! Each [`super::AppState`] owns its registry, so two instances in one process
 //! (as in the tests) count separately.
 
 use std::sync::Arc;
