@@ -56,6 +56,12 @@ pub struct Db {
     pub pool: AnyPool,
     /// The backend.
     pub backend: Backend,
+    /// Connections for queries that only read. With SQLite, a pool of its own beside the
+    /// single writing connection (WAL lets readers run while one transaction writes), so a
+    /// lookup never queues behind a write; with PostgreSQL, the same pool.
+    reader: AnyPool,
+    /// The group-commit writer of read-audit entries ([`audit::append_alone`]).
+    reads: tokio::sync::mpsc::Sender<audit::Job>,
 }
 
 /// How to connect.
@@ -126,22 +132,45 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
                 .await?
         }
     };
-    let db = Db { pool, backend };
-    db.migrate().await?;
-    Ok(db)
+    migrate(backend, &pool).await?;
+    let reader = match backend {
+        Backend::Sqlite => {
+            AnyPoolOptions::new()
+                .max_connections(4)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect(&options.url)
+                .await?
+        }
+        Backend::Postgres => pool.clone(),
+    };
+    let reads = audit::spawn_read_writer(pool.clone());
+    Ok(Db {
+        pool,
+        backend,
+        reader,
+        reads,
+    })
+}
+
+/// Applies the embedded migrations of `backend`.
+async fn migrate(backend: Backend, pool: &AnyPool) -> Result<(), sqlx::Error> {
+    let migrator = match backend {
+        Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+    };
+    migrator.run(pool).await.map_err(sqlx::Error::from)
 }
 
 impl Db {
-    /// Applies the embedded migrations of this backend.
-    ///
-    /// # Errors
-    /// A migration failed, or one applied earlier was changed.
-    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
-        let migrator = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
-        };
-        migrator.run(&self.pool).await.map_err(sqlx::Error::from)
+    /// The pool for queries that only read.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
     }
 
     /// Checks the database answers (for `/readyz`).

@@ -143,10 +143,16 @@ pub async fn append(
     Ok(seq)
 }
 
-/// Appends an entry in a transaction of its own (for reads, which write nothing else).
+/// Appends an entry in a transaction of its own (for reads, which write nothing else), and
+/// returns once it is committed.
+///
+/// Reads from every request of this server instance are group-committed: one background
+/// task appends whatever entries are waiting in one transaction, so the `audit_head` lock is
+/// taken once per batch instead of once per read. A request still answers only after its own
+/// entry is durable: no read goes unaudited, even across a crash.
 ///
 /// # Errors
-/// Database errors.
+/// Database errors, or the audit writer gone.
 pub async fn append_alone(
     db: &Db,
     at: i64,
@@ -154,11 +160,101 @@ pub async fn append_alone(
     action: &str,
     entity_type: &str,
     entity_id: &str,
-) -> Result<i64, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
-    let seq = append(&mut tx, at, actor, action, entity_type, entity_id).await?;
-    tx.commit().await?;
-    Ok(seq)
+) -> Result<(), sqlx::Error> {
+    append_reads(db, at, actor, action, entity_type, &[entity_id]).await
+}
+
+/// Appends one entry per entity (a search showing several patients), group-committed as
+/// [`append_alone`].
+///
+/// # Errors
+/// Database errors, or the audit writer gone.
+pub async fn append_reads(
+    db: &Db,
+    at: i64,
+    actor: &Actor<'_>,
+    action: &str,
+    entity_type: &str,
+    entity_ids: &[&str],
+) -> Result<(), sqlx::Error> {
+    if entity_ids.is_empty() {
+        return Ok(());
+    }
+    let entries = entity_ids
+        .iter()
+        .map(|id| Pending {
+            at,
+            user_id: actor.user_id.to_string(),
+            role: actor.role.to_string(),
+            facility_code: actor.facility_code.to_string(),
+            action: action.to_string(),
+            entity_type: entity_type.to_string(),
+            entity_id: (*id).to_string(),
+        })
+        .collect();
+    let (done, wait) = tokio::sync::oneshot::channel();
+    let gone = || sqlx::Error::Protocol("the audit writer has stopped".into());
+    db.reads.send(Job { entries, done }).await.map_err(|_| gone())?;
+    wait.await.map_err(|_| gone())?.map_err(sqlx::Error::Protocol)
+}
+
+/// An entry waiting for the read-audit writer.
+#[derive(Debug)]
+struct Pending {
+    at: i64,
+    user_id: String,
+    role: String,
+    facility_code: String,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+}
+
+/// One request's entries and where to say they are committed.
+#[derive(Debug)]
+pub struct Job {
+    entries: Vec<Pending>,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// Most jobs committed in one transaction.
+const BATCH: usize = 128;
+
+/// Starts this instance's read-audit writer; [`super::connect`] calls it.
+pub(crate) fn spawn_read_writer(pool: sqlx::AnyPool) -> tokio::sync::mpsc::Sender<Job> {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Job>(1024);
+    tokio::spawn(async move {
+        while let Some(first) = receiver.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match receiver.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            let result = write_batch(&pool, &batch).await.map_err(|e| {
+                tracing::error!(error = %e, "audit append failed");
+                "the audit log could not be written".to_string()
+            });
+            for job in batch {
+                let _ = job.done.send(result.clone());
+            }
+        }
+    });
+    sender
+}
+
+async fn write_batch(pool: &sqlx::AnyPool, batch: &[Job]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for e in batch.iter().flat_map(|job| &job.entries) {
+        let actor = Actor {
+            user_id: &e.user_id,
+            role: &e.role,
+            facility_code: &e.facility_code,
+        };
+        append(&mut tx, e.at, &actor, &e.action, &e.entity_type, &e.entity_id).await?;
+    }
+    tx.commit().await
 }
 
 /// Filters for [`query`]; every filter is optional.
@@ -206,7 +302,7 @@ pub async fn query(db: &Db, f: &Filter) -> Result<Vec<Entry>, sqlx::Error> {
     .bind(f.until)
     .bind(f.after.unwrap_or(0))
     .bind(limit)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await
 }
 
@@ -237,7 +333,7 @@ pub async fn verify_chain(db: &Db) -> Result<ChainReport, sqlx::Error> {
         )
         .bind(after)
         .bind(PAGE)
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?;
         for e in &page {
             let intact =
@@ -259,7 +355,7 @@ pub async fn verify_chain(db: &Db) -> Result<ChainReport, sqlx::Error> {
     }
     let (head_seq, head_hash): (i64, Vec<u8>) =
         sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&db.pool)
+            .fetch_one(db.reader())
             .await?;
     let entries = expected_seq - 1;
     let head_ok = head_seq == entries && head_hash == prev;

@@ -82,7 +82,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &CardRow) -> Result<(), sqlx::E
 pub async fn get(db: &Db, serial: &str) -> Result<Option<CardRow>, sqlx::Error> {
     sqlx::query_as::<_, CardRow>(&format!("SELECT {COLUMNS} FROM cards WHERE serial = $1"))
         .bind(serial)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await
 }
 
@@ -109,7 +109,7 @@ pub async fn for_patient(db: &Db, patient_id: &str) -> Result<Vec<CardRow>, sqlx
         "SELECT {COLUMNS} FROM cards WHERE patient_id = $1 ORDER BY issued_at DESC, serial"
     ))
     .bind(patient_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await
 }
 
@@ -145,11 +145,11 @@ pub async fn bundle_lists(
     let revoked = sqlx::query_as::<_, (String, String, i64)>(
         "SELECT serial, revoked_reason, revoked_at FROM cards WHERE status = 'revoked'",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     let superseded: Vec<(String,)> =
         sqlx::query_as("SELECT serial FROM cards WHERE status = 'superseded'")
-            .fetch_all(&db.pool)
+            .fetch_all(db.reader())
             .await?;
     Ok((revoked, superseded.into_iter().map(|(s,)| s).collect()))
 }

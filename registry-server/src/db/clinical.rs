@@ -472,7 +472,7 @@ pub async fn tumours(db: &Db, patient_id: &str) -> Result<Vec<TumourRow>, sqlx::
         "SELECT {TUMOUR_COLUMNS} FROM tumours WHERE patient_id = $1 ORDER BY status, incidence, id"
     ))
     .bind(patient_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await
 }
 
@@ -486,7 +486,7 @@ pub async fn treatments(db: &Db, patient_id: &str) -> Result<Vec<TreatmentRow>, 
          ORDER BY status, start_date, id"
     ))
     .bind(patient_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await
 }
 
@@ -499,7 +499,7 @@ pub async fn allergies(db: &Db, patient_id: &str) -> Result<Vec<AllergyRow>, sql
         "SELECT {ALLERGY_COLUMNS} FROM allergies WHERE patient_id = $1 ORDER BY status, id"
     ))
     .bind(patient_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await
 }
 
@@ -513,7 +513,7 @@ pub async fn medicines(db: &Db, patient_id: &str) -> Result<Vec<MedicineRow>, sq
          ORDER BY status, id"
     ))
     .bind(patient_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await
 }
 
@@ -526,7 +526,7 @@ pub async fn medicine(db: &Db, id: i64) -> Result<Option<MedicineRow>, sqlx::Err
         "SELECT {MEDICINE_COLUMNS} FROM medicine_authorisations WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await
 }
 
@@ -545,6 +545,6 @@ pub async fn owner(db: &Db, kind: Kind, id: &str) -> Result<Option<(String, i64)
         kind.table()
     ))
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await
 }

@@ -128,6 +128,6 @@ pub async fn for_authorisation(
         "SELECT {COLUMNS} FROM dispensings WHERE authorisation_id = $1 ORDER BY dispensed_at, id"
     ))
     .bind(authorisation_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await
 }

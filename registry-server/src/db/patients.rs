@@ -281,7 +281,7 @@ pub async fn history(
     )
     .bind(table)
     .bind(record_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await
 }
 
@@ -299,7 +299,7 @@ async fn get_in(conn: &mut AnyConnection, id: &str) -> Result<Option<PatientRow>
 pub async fn get(db: &Db, id: &str) -> Result<Option<PatientRow>, sqlx::Error> {
     sqlx::query_as::<_, PatientRow>(&format!("SELECT {COLUMNS} FROM patients WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await
 }
 
@@ -317,7 +317,7 @@ pub async fn find_by_identifier(
     ))
     .bind(id_type)
     .bind(id_value)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await
 }
 
@@ -363,5 +363,5 @@ pub async fn search(
     for key in &keys {
         query = query.bind(key.as_str());
     }
-    query.bind(after).bind(limit).fetch_all(&db.pool).await
+    query.bind(after).bind(limit).fetch_all(db.reader()).await
 }

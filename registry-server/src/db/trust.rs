@@ -26,7 +26,7 @@ pub async fn bump_sequence(conn: &mut AnyConnection, now: i64) -> Result<i64, sq
 /// Database errors.
 pub async fn sequence(db: &Db) -> Result<i64, sqlx::Error> {
     let (sequence,): (i64,) = sqlx::query_as("SELECT sequence FROM trust_state WHERE id = 1")
-        .fetch_one(&db.pool)
+        .fetch_one(db.reader())
         .await?;
     Ok(sequence)
 }
@@ -66,7 +66,7 @@ pub async fn add_issuer_certificate(
 pub async fn issuer_certificates(db: &Db) -> Result<Vec<Vec<u8>>, sqlx::Error> {
     let rows: Vec<(Vec<u8>,)> =
         sqlx::query_as("SELECT certificate FROM issuer_certificates ORDER BY kid")
-            .fetch_all(&db.pool)
+            .fetch_all(db.reader())
             .await?;
     Ok(rows.into_iter().map(|(c,)| c).collect())
 }
@@ -102,7 +102,7 @@ pub async fn revoke_issuer(
 /// Database errors.
 pub async fn revoked_issuers(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     let rows: Vec<(String,)> = sqlx::query_as("SELECT kid FROM revoked_issuers ORDER BY kid")
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?;
     Ok(rows.into_iter().map(|(k,)| k).collect())
 }

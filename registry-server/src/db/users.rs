@@ -62,7 +62,7 @@ pub async fn token_owner(db: &Db, token_hash: &[u8]) -> Result<Option<TokenOwner
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
     )
     .bind(token_hash.to_vec())
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await
 }
 
@@ -95,7 +95,7 @@ pub async fn list_facilities(db: &Db) -> Result<Vec<Facility>, sqlx::Error> {
     sqlx::query_as::<_, Facility>(
         "SELECT code, name, region, kind, created_at FROM facilities ORDER BY code",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await
 }
 
@@ -108,7 +108,7 @@ pub async fn facility(db: &Db, code: &str) -> Result<Option<Facility>, sqlx::Err
         "SELECT code, name, region, kind, created_at FROM facilities WHERE code = $1",
     )
     .bind(code)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await
 }
 
@@ -145,7 +145,7 @@ pub async fn list_users(db: &Db) -> Result<Vec<User>, sqlx::Error> {
         "SELECT id, username, display_name, role, facility_code, active, created_at \
          FROM users ORDER BY username",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await
 }
 
@@ -155,7 +155,7 @@ pub async fn list_users(db: &Db) -> Result<Vec<User>, sqlx::Error> {
 /// Database errors.
 pub async fn any_user(db: &Db) -> Result<bool, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users LIMIT 1")
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
     Ok(row.is_some())
 }
@@ -189,7 +189,7 @@ where
 pub async fn user_exists(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
     Ok(row.is_some())
 }

@@ -231,19 +231,9 @@ async fn search(
         .take(usize::try_from(limit).unwrap_or(20))
         .collect();
     let now = state.clock.now();
-    let mut tx = state.db.pool.begin().await?;
-    for row in &rows {
-        db::audit::append(
-            &mut tx,
-            now,
-            &actor(&caller),
-            "patient.search",
-            "patient",
-            &row.id,
-        )
+    let shown: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    db::audit::append_reads(&state.db, now, &actor(&caller), "patient.search", "patient", &shown)
         .await?;
-    }
-    tx.commit().await?;
     Ok(AppJson(Page {
         next: more.then(|| rows.last().map(|r| r.id.clone())).flatten(),
         patients: rows
