@@ -194,8 +194,13 @@ pub async fn append_reads(
         .collect();
     let (done, wait) = tokio::sync::oneshot::channel();
     let gone = || sqlx::Error::Protocol("the audit writer has stopped".into());
-    db.reads.send(Job { entries, done }).await.map_err(|_| gone())?;
-    wait.await.map_err(|_| gone())?.map_err(sqlx::Error::Protocol)
+    db.reads
+        .send(Job { entries, done })
+        .await
+        .map_err(|_| gone())?;
+    wait.await
+        .map_err(|_| gone())?
+        .map_err(sqlx::Error::Protocol)
 }
 
 /// An entry waiting for the read-audit writer.
@@ -252,7 +257,15 @@ async fn write_batch(pool: &sqlx::AnyPool, batch: &[Job]) -> Result<(), sqlx::Er
             role: &e.role,
             facility_code: &e.facility_code,
         };
-        append(&mut tx, e.at, &actor, &e.action, &e.entity_type, &e.entity_id).await?;
+        append(
+            &mut tx,
+            e.at,
+            &actor,
+            &e.action,
+            &e.entity_type,
+            &e.entity_id,
+        )
+        .await?;
     }
     tx.commit().await
 }

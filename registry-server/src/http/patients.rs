@@ -232,8 +232,15 @@ async fn search(
         .collect();
     let now = state.clock.now();
     let shown: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    db::audit::append_reads(&state.db, now, &actor(&caller), "patient.search", "patient", &shown)
-        .await?;
+    db::audit::append_reads(
+        &state.db,
+        now,
+        &actor(&caller),
+        "patient.search",
+        "patient",
+        &shown,
+    )
+    .await?;
     Ok(AppJson(Page {
         next: more.then(|| rows.last().map(|r| r.id.clone())).flatten(),
         patients: rows
