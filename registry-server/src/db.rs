@@ -136,11 +136,14 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
     let reader = match backend {
         Backend::Sqlite => {
             AnyPoolOptions::new()
-                .max_connections(4)
+                .max_connections(2)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
-                        conn.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
-                            .await?;
+                        conn.execute(
+                            "PRAGMA busy_timeout = 5000; PRAGMA query_only = ON; \
+                             PRAGMA cache_size = -16384;",
+                        )
+                        .await?;
                         Ok(())
                     })
                 })
