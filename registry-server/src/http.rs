@@ -35,7 +35,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use error::{ApiError, AppJson};
+pub use error::{ApiError, AppJson, AppQuery};
 
 use crate::db::Db;
 use crate::signing::Signing;

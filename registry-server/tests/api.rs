@@ -694,3 +694,36 @@ async fn revoked_issuer_key_fails_its_cards_after_a_bundle_sync() {
         assert_eq!(resp["code"], "revoking_own_key");
     }
 }
+
+#[tokio::test]
+async fn malformed_path_ids_are_problem_documents() {
+    let app = TestApp::new(support::backends()[0]).await;
+    let staff = Staff::hire(&app).await;
+    for (token, uri) in [
+        (
+            &staff.pharmacist,
+            "/api/v1/authorisations/not-a-number/dispensings",
+        ),
+        (&staff.registrar, "/api/v1/cards/not-a-serial"),
+        (&staff.registrar, "/api/v1/patients/unknown"),
+    ] {
+        let (status, _, headers) = app.raw(GET, uri, token, None, &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(headers["content-type"], "application/problem+json", "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_query_strings_are_problem_documents() {
+    let app = TestApp::new(support::backends()[0]).await;
+    let staff = Staff::hire(&app).await;
+    for (token, uri) in [
+        (&staff.registrar, "/api/v1/patients?name=Ali&limit=lots"),
+        (&staff.registrar, "/api/v1/patients?favourite=1"),
+        (&staff.auditor, "/api/v1/audit?from=yesterday"),
+    ] {
+        let (status, body) = app.call(GET, uri, token, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}: {body}");
+        assert_eq!(body["field"], "query", "{uri}: {body}");
+    }
+}

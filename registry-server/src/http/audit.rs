@@ -1,11 +1,11 @@
 //! The audit log, for auditors: filtered reads and a chain check.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 
 use super::admin::actor;
-use super::{ApiError, AppJson, AppState};
+use super::{ApiError, AppJson, AppQuery, AppState};
 use crate::auth::{Caller, Role};
 use crate::db::{self, audit::ChainReport, audit::Entry, audit::Filter};
 
@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
 async fn query(
     State(state): State<AppState>,
     caller: Caller,
-    Query(filter): Query<Filter>,
+    AppQuery(filter): AppQuery<Filter>,
 ) -> Result<AppJson<Vec<Entry>>, ApiError> {
     caller.require(&[Role::Auditor])?;
     let entries = db::audit::query(&state.db, &filter).await?;

@@ -1,7 +1,7 @@
 //! Cards: issue, fetch (metadata, signed bytes, QR text), status for insurers and pharmacies,
 //! revoke.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -10,7 +10,7 @@ use card_format::CardSerial;
 use serde::{Deserialize, Serialize};
 
 use super::admin::actor;
-use super::{ApiError, AppJson, AppState};
+use super::{ApiError, AppJson, AppQuery, AppState};
 use crate::auth::{Caller, Role};
 use crate::db::{self, cards::CardRow};
 use crate::issuance::{self, IssuedCard};
@@ -155,7 +155,7 @@ async fn cose(
     State(state): State<AppState>,
     caller: Caller,
     Path(serial): Path<String>,
-    Query(q): Query<CoseQuery>,
+    AppQuery(q): AppQuery<CoseQuery>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Registrar])?;
     let c = load(&state, &serial).await?;

@@ -77,9 +77,13 @@ async fn record(
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<AppJson<Vec<DispensingRow>>, ApiError> {
     caller.require(&[Role::Pharmacist, Role::Clinician])?;
+    // Parsed here, not by the extractor, so a non-numeric id is a problem+json 404 too.
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound {
+        what: "authorisation",
+    })?;
     if db::clinical::medicine(&state.db, id).await?.is_none() {
         return Err(ApiError::NotFound {
             what: "authorisation",

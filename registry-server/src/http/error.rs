@@ -5,7 +5,8 @@
 //! and, for validation errors, the `field` at fault. Database and internal errors become an
 //! opaque 500 and are logged once, here, without request bodies (they hold patient data).
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -234,6 +235,29 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Api
             message: strip_position(&e.into_inner().to_string()),
         }
     })
+}
+
+/// `Query` whose rejections are problem details: an unknown parameter or a value of the
+/// wrong type is a 422 naming `query`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for AppQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(value)| AppQuery(value))
+            .map_err(|e| ApiError::Validation {
+                field: "query".into(),
+                message: std::error::Error::source(&e)
+                    .map_or_else(|| e.body_text(), ToString::to_string),
+            })
+    }
 }
 
 /// serde_json appends " at line L column C", useless to a client of a one-line body.

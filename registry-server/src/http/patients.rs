@@ -1,13 +1,13 @@
 //! Patients: register, find, read, correct. Every read of patient data is audited.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use super::admin::actor;
-use super::{ApiError, AppJson, AppState};
+use super::{ApiError, AppJson, AppQuery, AppState};
 use crate::auth::{self, Caller, Role};
 use crate::db::{self, patients::HistoryRow, patients::PatientRow};
 use crate::names;
@@ -178,7 +178,7 @@ pub struct Page {
 async fn search(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<SearchQuery>,
+    AppQuery(q): AppQuery<SearchQuery>,
 ) -> Result<AppJson<Page>, ApiError> {
     caller.require(READERS)?;
     let limit = q.limit.unwrap_or(20);
