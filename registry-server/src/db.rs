@@ -62,6 +62,8 @@ pub struct Db {
     reader: AnyPool,
     /// The group-commit writer of read-audit entries ([`audit::append_alone`]).
     reads: tokio::sync::mpsc::Sender<audit::Job>,
+    /// Background tasks stop once every clone of this `Db` is gone.
+    _alive: std::sync::Arc<()>,
 }
 
 /// How to connect.
@@ -94,7 +96,8 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
                     Box::pin(async move {
                         conn.execute(
                             "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-                             PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+                             PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
+                             PRAGMA wal_autocheckpoint = 0;",
                         )
                         .await?;
                         Ok(())
@@ -152,13 +155,43 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
         }
         Backend::Postgres => pool.clone(),
     };
+    let alive = std::sync::Arc::new(());
+    if backend == Backend::Sqlite {
+        spawn_checkpointer(&options.url, std::sync::Arc::downgrade(&alive)).await?;
+    }
     let reads = audit::spawn_read_writer(pool.clone());
     Ok(Db {
         pool,
         backend,
         reader,
         reads,
+        _alive: alive,
     })
+}
+
+/// SQLite: checkpoints the WAL into the database file once a second from a connection of
+/// its own. The writer's automatic checkpoint is off: run inside a commit, it stalled every
+/// request queued behind the writer for several milliseconds each time; a PASSIVE checkpoint
+/// here waits for nobody.
+async fn spawn_checkpointer(url: &str, alive: std::sync::Weak<()>) -> Result<(), sqlx::Error> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if alive.strong_count() == 0 {
+                pool.close().await;
+                return;
+            }
+            if let Err(e) = pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Applies the embedded migrations of `backend`.

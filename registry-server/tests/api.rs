@@ -727,3 +727,41 @@ async fn malformed_query_strings_are_problem_documents() {
         assert_eq!(body["field"], "query", "{uri}: {body}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_are_each_audited_in_one_unbroken_chain() {
+    for backend in backends() {
+        let app = std::sync::Arc::new(TestApp::new(backend).await);
+        let staff = Staff::hire(&app).await;
+        let patient = register(&app, &staff, "219730412345").await;
+        let before = audit_len(&app, &staff).await;
+        let reads: Vec<_> = (0..50)
+            .map(|_| {
+                let (app, token, uri) = (
+                    app.clone(),
+                    staff.clinician.clone(),
+                    format!("/api/v1/patients/{patient}"),
+                );
+                tokio::spawn(async move { app.call(GET, &uri, &token, None).await.0 })
+            })
+            .collect();
+        for read in reads {
+            assert_eq!(read.await.unwrap(), StatusCode::OK);
+        }
+        let (_, entries) = app
+            .call(
+                GET,
+                &format!("/api/v1/audit?action=patient.read&entity_id={patient}"),
+                &staff.auditor,
+                None,
+            )
+            .await;
+        assert_eq!(entries.as_array().unwrap().len(), 50, "{backend:?}");
+        // +50 reads, +1 the audit read above, +1 the count's own read.
+        assert_eq!(audit_len(&app, &staff).await, before + 52, "{backend:?}");
+        let (_, report) = app
+            .call(GET, "/api/v1/audit/verify", &staff.auditor, None)
+            .await;
+        assert_eq!(report["intact"], true, "{backend:?} {report}");
+    }
+}

@@ -120,6 +120,15 @@ pub async fn append(
         hash: Vec::new(),
     };
     entry.hash = entry_hash(&entry.prev_hash, &entry);
+    insert_entry(&mut *conn, &entry).await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&entry.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(seq)
+}
+
+async fn insert_entry(conn: &mut AnyConnection, entry: &Entry) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (seq, at, user_id, role, facility_code, action, entity_type, \
          entity_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -134,13 +143,9 @@ pub async fn append(
     .bind(&entry.entity_id)
     .bind(&entry.prev_hash)
     .bind(&entry.hash)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&entry.hash)
-        .execute(&mut *conn)
-        .await?;
-    Ok(seq)
+    Ok(())
 }
 
 /// Appends an entry in a transaction of its own (for reads, which write nothing else), and
@@ -250,23 +255,42 @@ pub(crate) fn spawn_read_writer(pool: sqlx::AnyPool) -> tokio::sync::mpsc::Sende
 }
 
 async fn write_batch(pool: &sqlx::AnyPool, batch: &[Job]) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    for e in batch.iter().flat_map(|job| &job.entries) {
-        let actor = Actor {
-            user_id: &e.user_id,
-            role: &e.role,
-            facility_code: &e.facility_code,
-        };
-        append(
-            &mut tx,
-            e.at,
-            &actor,
-            &e.action,
-            &e.entity_type,
-            &e.entity_id,
-        )
-        .await?;
+    let pending: Vec<&Pending> = batch.iter().flat_map(|job| &job.entries).collect();
+    let Ok(count) = i64::try_from(pending.len()) else {
+        return Err(sqlx::Error::Protocol("audit batch too large".into()));
+    };
+    if count == 0 {
+        return Ok(());
     }
+    let mut tx = pool.begin().await?;
+    // Reserve the whole batch's sequence numbers with one update of the head row (which
+    // takes its lock), chain the entries in memory, then store the last hash.
+    let (last_seq, mut prev_hash): (i64, Vec<u8>) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+            .bind(count)
+            .fetch_one(&mut *tx)
+            .await?;
+    for (i, e) in (0..).zip(&pending) {
+        let mut entry = Entry {
+            seq: last_seq - count + 1 + i,
+            at: e.at,
+            user_id: e.user_id.clone(),
+            role: e.role.clone(),
+            facility_code: e.facility_code.clone(),
+            action: e.action.clone(),
+            entity_type: e.entity_type.clone(),
+            entity_id: e.entity_id.clone(),
+            prev_hash,
+            hash: Vec::new(),
+        };
+        entry.hash = entry_hash(&entry.prev_hash, &entry);
+        insert_entry(&mut tx, &entry).await?;
+        prev_hash = entry.hash;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev_hash)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 
