@@ -219,20 +219,10 @@ pub async fn first_admin(state: &AppState) -> anyhow::Result<Option<String>> {
 }
 
 fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("while writing {}", path.display()))?;
-    writeln!(file, "{secret}").with_context(|| format!("while writing {}", path.display()))
+    crate::signing::write_private(path, format!("{secret}\n").as_bytes())
 }
 
 /// Logs to stderr, one line per event: text for people, JSON lines (`--log-format json`) for

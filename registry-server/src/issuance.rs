@@ -2,7 +2,6 @@
 //! stored, and the patient's previous card is superseded, all in one transaction.
 
 use card_format::model::{CardPayload, CardSummary};
-use card_format::trust::MAX_BUNDLE_LEN;
 use card_format::{qr, sign_card, CardSerial};
 use serde::Serialize;
 
@@ -143,14 +142,4 @@ pub async fn issue(
             .and_then(|(s,)| CardSerial::parse(&s).ok())
             .map(|s| s.to_string()),
     })
-}
-
-/// Sanity check used at start-up: a bundle we sign must load in a verifier pinning the root.
-///
-/// # Errors
-/// The bundle does not verify (a misconfigured key or certificate).
-pub fn check_bundle(state: &AppState, bundle: &[u8]) -> Result<(), ApiError> {
-    card_format::TrustStore::from_bundle(state.signing.root.clone(), bundle, MAX_BUNDLE_LEN)
-        .map(|_| ())
-        .map_err(|e| ApiError::Internal(format!("signed bundle does not verify: {e}")))
 }

@@ -80,7 +80,11 @@ impl KeyFiles {
     }
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes `bytes` to `path` with mode 0600 (also when the file existed with another mode).
+///
+/// # Errors
+/// The file cannot be written.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;

@@ -58,6 +58,26 @@ async fn load(state: &AppState, serial: &str) -> Result<CardRow, ApiError> {
         .ok_or(ApiError::NotFound { what: "card" })
 }
 
+/// Loads a card for `caller` and records the read in the audit log (cards lead to patients).
+async fn load_audited(
+    state: &AppState,
+    caller: &Caller,
+    serial: &str,
+    action: &str,
+) -> Result<CardRow, ApiError> {
+    let c = load(state, serial).await?;
+    db::audit::append_alone(
+        &state.db,
+        state.clock.now(),
+        &actor(caller),
+        action,
+        "card",
+        &c.serial,
+    )
+    .await?;
+    Ok(c)
+}
+
 /// A card's metadata.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CardView {
@@ -104,16 +124,7 @@ async fn metadata(
     Path(serial): Path<String>,
 ) -> Result<AppJson<CardView>, ApiError> {
     caller.require(&[Role::Registrar])?;
-    let c = load(&state, &serial).await?;
-    db::audit::append_alone(
-        &state.db,
-        state.clock.now(),
-        &actor(&caller),
-        "card.read",
-        "card",
-        &c.serial,
-    )
-    .await?;
+    let c = load_audited(&state, &caller, &serial, "card.read").await?;
     Ok(AppJson(CardView {
         serial: display_serial(&c.serial),
         patient_id: c.patient_id,
@@ -158,7 +169,7 @@ async fn cose(
     AppQuery(q): AppQuery<CoseQuery>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Registrar])?;
-    let c = load(&state, &serial).await?;
+    let c = load_audited(&state, &caller, &serial, "card.read").await?;
     let certificate = q
         .certificate
         .unwrap_or(true)
@@ -167,15 +178,6 @@ async fn cose(
     let bytes =
         card_format::cose::set_certificate(&c.cose, certificate, card_format::error::Object::Card)
             .map_err(|e| ApiError::Internal(format!("stored card does not parse: {e}")))?;
-    db::audit::append_alone(
-        &state.db,
-        state.clock.now(),
-        &actor(&caller),
-        "card.read",
-        "card",
-        &c.serial,
-    )
-    .await?;
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -206,16 +208,7 @@ async fn qr(
     Path(serial): Path<String>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Registrar])?;
-    let c = load(&state, &serial).await?;
-    db::audit::append_alone(
-        &state.db,
-        state.clock.now(),
-        &actor(&caller),
-        "card.read",
-        "card",
-        &c.serial,
-    )
-    .await?;
+    let c = load_audited(&state, &caller, &serial, "card.read").await?;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         card_format::qr::encode(&c.cose),
@@ -257,7 +250,7 @@ async fn status(
     Path(serial): Path<String>,
 ) -> Result<AppJson<CardStatus>, ApiError> {
     caller.require(&[Role::Insurer, Role::Pharmacist, Role::Registrar])?;
-    let c = load(&state, &serial).await?;
+    let c = load_audited(&state, &caller, &serial, "card.status").await?;
     let now = state.clock.now();
     let status = match c.status.as_str() {
         "revoked" => "revoked",
@@ -265,15 +258,6 @@ async fn status(
         _ if c.expires_at <= now => "expired",
         _ => "valid",
     };
-    db::audit::append_alone(
-        &state.db,
-        now,
-        &actor(&caller),
-        "card.status",
-        "card",
-        &c.serial,
-    )
-    .await?;
     Ok(AppJson(CardStatus {
         serial: display_serial(&c.serial),
         status,
