@@ -10,7 +10,7 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.exit_code(),
         Err(e) => {
             eprintln!("card-agent: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(card_agent::exit_code(&e))
         }
     }
 }

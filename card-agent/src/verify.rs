@@ -18,7 +18,7 @@ use crate::Outcome;
 /// Unreadable key or bundle files, an invalid bundle, or unreadable standard input.
 pub fn run(args: &VerifyArgs) -> anyhow::Result<Outcome> {
     let store = load_store(args)?;
-    let now = match args.now {
+    let now = match args.trust.now {
         Some(now) => now,
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -26,7 +26,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<Outcome> {
             .as_secs(),
     };
     let policy = Policy {
-        bundle_max_age: args.max_bundle_age_days.map(|d| d * 86_400),
+        bundle_max_age: args.trust.max_bundle_age_days.map(|d| d * 86_400),
         ..Policy::default()
     };
     let mut out = std::io::stdout().lock();
@@ -59,10 +59,13 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<Outcome> {
 }
 
 fn load_store(args: &VerifyArgs) -> anyhow::Result<TrustStore> {
-    let pem = std::fs::read_to_string(&args.root)
-        .with_context(|| format!("while reading the root key {}", args.root.display()))?;
+    let Some(root) = &args.trust.root else {
+        return Err(crate::Class::Usage.err("no root key: give --root"));
+    };
+    let pem = std::fs::read_to_string(root)
+        .with_context(|| format!("while reading the root key {}", root.display()))?;
     let root = PublicKey::from_pem(&pem).context("while parsing the root key")?;
-    let Some(path) = &args.bundle else {
+    let Some(path) = &args.trust.bundle else {
         return Ok(TrustStore::new(root));
     };
     let raw = std::fs::read(path)
