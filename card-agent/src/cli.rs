@@ -54,6 +54,10 @@ pub struct TrustArgs {
     /// Verify as of this Unix time instead of now (for reproducing a result).
     #[arg(long)]
     pub now: Option<u64>,
+    /// Warn on every card while the trust bundle is older than this many days (the card still
+    /// verifies).
+    #[arg(long, default_value_t = 7)]
+    pub warn_bundle_age_days: u64,
     /// Refuse every card while the trust bundle is older than this many days. Default: an old
     /// bundle only warns, so an offline site keeps working.
     #[arg(long)]

@@ -16,6 +16,9 @@
 pub mod card;
 pub mod cli;
 pub mod print;
+pub mod print_cmd;
+pub mod smartcard;
+pub mod trust;
 pub mod vcard;
 pub mod verify;
 
@@ -26,22 +29,33 @@ use std::process::ExitCode;
 pub enum Outcome {
     /// Everything checked out.
     Ok,
-    /// At least one card was refused.
-    Rejected,
+    /// The command ran to the end, but something failed on the way (a card refused, an
+    /// image unreadable); the most serious class decides the exit code.
+    Failed(Class),
 }
 
 impl Outcome {
-    /// The process exit code: 0 or 1.
+    /// The process exit code.
     pub fn exit_code(self) -> ExitCode {
         match self {
             Outcome::Ok => ExitCode::SUCCESS,
-            Outcome::Rejected => ExitCode::from(Class::Refused as u8),
+            Outcome::Failed(class) => ExitCode::from(class as u8),
+        }
+    }
+
+    /// The more serious of two outcomes (the higher exit code).
+    pub fn worst(self, other: Outcome) -> Outcome {
+        match (self, other) {
+            (Outcome::Ok, o) | (o, Outcome::Ok) => o,
+            (Outcome::Failed(a), Outcome::Failed(b)) => {
+                Outcome::Failed(if b as u8 > a as u8 { b } else { a })
+            }
         }
     }
 }
 
 /// Failure classes, each with its own exit code (0 is success).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[repr(u8)]
 pub enum Class {
     /// 1: a card was read and checked, and it is not valid (signature, expiry, revocation,
@@ -100,9 +114,19 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 /// # Errors
 /// Any failure, classified with [`AgentError`] where it has a class.
 pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
+    let home = cli.home.as_deref();
     match cli.command {
-        cli::Command::Verify(args) => verify::run(&args),
+        cli::Command::Readers(args) => smartcard::readers(&args),
+        cli::Command::Read(args) => smartcard::read(&args, home),
+        cli::Command::Write(args) => smartcard::write(&args, home),
+        cli::Command::Print(args) => print_cmd::run(&args, home),
+        cli::Command::Verify(args) => verify::run(&args, home),
+        cli::Command::Trust(cli::TrustCommand::Sync(args)) => {
+            trust::sync(&args, home).map(|()| Outcome::Ok)
+        }
+        cli::Command::Trust(cli::TrustCommand::Show(args)) => {
+            trust::show(&args, home).map(|()| Outcome::Ok)
+        }
         cli::Command::VirtualCard(args) => vcard::run(&args).map(|()| Outcome::Ok),
-        _ => Err(Class::Usage.err("not built yet")),
     }
 }

@@ -81,7 +81,7 @@ fn verify_with_unreadable_root_key_exits_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("while reading the root key"), "{stderr}");
+    assert!(stderr.contains("cannot read the root key"), "{stderr}");
 }
 
 #[test]

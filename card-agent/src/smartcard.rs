@@ -1,0 +1,226 @@
+//! `readers`, `read` and `write`: the smart-card commands.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use card_format::error::Object;
+use card_format::trust::Certificate;
+use card_format::{cose, qr, TrustStore};
+
+use crate::card::layout::{self, CardError};
+use crate::card::pcsc_reader::{self, PcscCard};
+use crate::cli::{ReadArgs, ReaderArgs, ReadersArgs, SourceArgs, WriteArgs};
+use crate::{verify, Class, Outcome};
+
+/// `readers`.
+///
+/// # Errors
+/// pcscd not running.
+pub fn readers(args: &ReadersArgs) -> anyhow::Result<Outcome> {
+    let list = pcsc_reader::list()?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&list).context("while encoding")?
+        );
+        return Ok(Outcome::Ok);
+    }
+    if list.is_empty() {
+        println!("no smart-card reader is connected");
+    }
+    for r in &list {
+        println!(
+            "{:<32} {}",
+            r.name,
+            match (r.card_present, r.in_use) {
+                (true, true) => "card present (in use by another program)",
+                (true, false) => "card present",
+                (false, _) => "no card",
+            }
+        );
+    }
+    Ok(Outcome::Ok)
+}
+
+fn connect(reader: &ReaderArgs, exclusive: bool) -> anyhow::Result<PcscCard> {
+    let name = pcsc_reader::wait_for_card(
+        reader.reader.as_deref(),
+        reader.wait.map(Duration::from_secs),
+    )?;
+    PcscCard::connect(&name, exclusive)
+}
+
+fn card_error(e: CardError, writing: bool) -> anyhow::Error {
+    e.class(writing).err(e.to_string())
+}
+
+/// `read`.
+///
+/// # Errors
+/// No reader or card, a card that holds no (complete) health card; a card that does not
+/// verify ends as [`Outcome::Failed`] with [`Class::Refused`].
+pub fn read(args: &ReadArgs, home: Option<&Path>) -> anyhow::Result<Outcome> {
+    let (store, policy) = crate::trust::load(&args.trust, home)?;
+    let now = crate::trust::now_or(args.trust.now)?;
+    let mut card = connect(&args.reader, false)?;
+    let bytes = layout::read_card(&mut card).map_err(|e| card_error(e, false))?;
+    let result = verify::verify_bytes(&store, &policy, now, &bytes);
+    if args.json {
+        let mut value = verify::json_line(&result);
+        value["reader"] = card.reader().into();
+        println!("{value}");
+    } else {
+        match &result {
+            Ok(v) => println!("{}", verify::describe(v)),
+            Err(_) => println!("{}", verify::text_line(&result)),
+        }
+    }
+    Ok(if result.is_ok() {
+        Outcome::Ok
+    } else {
+        Outcome::Failed(Class::Refused)
+    })
+}
+
+/// Reads a card from a file: COSE binary, hex text, or QR text.
+///
+/// # Errors
+/// An unreadable file, or contents that are none of the three.
+pub fn card_from_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Class::Usage.err(format!("cannot read {}: {e}", path.display())))?;
+    if meta.len() > 64 * 1024 {
+        return Err(Class::Usage.err(format!(
+            "{} is {} bytes, too large to be one card",
+            path.display(),
+            meta.len()
+        )));
+    }
+    let raw = std::fs::read(path)
+        .map_err(|e| Class::Usage.err(format!("cannot read {}: {e}", path.display())))?;
+    card_from_bytes(raw).map_err(|e| Class::Refused.err(format!("{}: {e}", path.display())))
+}
+
+/// Interprets bytes as a card: QR text (`LYOC1:`), hex, or COSE binary.
+///
+/// # Errors
+/// QR text that does not decode.
+pub fn card_from_bytes(raw: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+    if let Ok(text) = std::str::from_utf8(&raw) {
+        let text = text.trim();
+        if text.starts_with("LYOC") {
+            return qr::decode(text).map_err(|e| anyhow::anyhow!("{e} [{}]", e.code()));
+        }
+    }
+    Ok(crate::trust::decode_maybe_hex(raw))
+}
+
+/// Fetches a card's signed bytes, with its certificate, from the registry.
+///
+/// # Errors
+/// No server or token given, the registry unreachable or refusing.
+pub fn card_from_registry(source: &SourceArgs, serial: &str) -> anyhow::Result<Vec<u8>> {
+    let server = source
+        .server
+        .as_deref()
+        .ok_or_else(|| Class::Usage.err("--serial needs --server (or CARD_AGENT_SERVER)"))?
+        .trim_end_matches('/');
+    let token_file = source.token_file.as_deref().ok_or_else(|| {
+        Class::Usage.err("--serial needs --token-file (or CARD_AGENT_TOKEN_FILE)")
+    })?;
+    let token = std::fs::read_to_string(token_file)
+        .map_err(|e| Class::Usage.err(format!("cannot read {}: {e}", token_file.display())))?;
+    let serial: String = serial.chars().filter(|c| *c != '-' && *c != ' ').collect();
+    if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(Class::Usage.err("a card serial is letters and digits (XXXX-XXXX-XXXX-XXXX)"));
+    }
+    let url = format!("{server}/api/v1/cards/{serial}/cose?certificate=true");
+    let agent = crate::trust::http_agent(source.ca_cert.as_deref())?;
+    let mut response = agent
+        .get(&url)
+        .header("Authorization", format!("Bearer {}", token.trim()))
+        .call()
+        .map_err(|e| Class::Registry.err(format!("cannot reach the registry at {server}: {e}")))?;
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_to_vec()
+        .map_err(|e| Class::Registry.err(format!("while downloading the card: {e}")))?;
+    if status != 200 {
+        let detail = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["detail"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        return Err(Class::Registry.err(format!(
+            "the registry answered {status} for card {serial}: {detail}"
+        )));
+    }
+    Ok(body)
+}
+
+/// Puts the issuer certificate in the card when the trust bundle has it, so the smart card
+/// verifies with the root key alone. A card that verified without it carries it already.
+fn with_certificate(
+    store: &TrustStore,
+    bytes: &[u8],
+    signer: &Certificate,
+) -> anyhow::Result<Vec<u8>> {
+    let certificate = store
+        .bundle()
+        .into_iter()
+        .flat_map(|b| b.issuer_certificates.iter())
+        .find(|c| Certificate::verify(c, store.root()).is_ok_and(|c| c.kid() == signer.kid()));
+    match certificate {
+        Some(c) => cose::set_certificate(bytes, Some(c), Object::Card)
+            .map_err(|e| Class::Refused.err(e.to_string())),
+        None => Ok(bytes.to_vec()),
+    }
+}
+
+/// `write`.
+///
+/// # Errors
+/// The card source unusable, a card that does not verify (nothing is written), no reader or
+/// card, a write that fails (the card then reads as incomplete).
+pub fn write(args: &WriteArgs, home: Option<&Path>) -> anyhow::Result<Outcome> {
+    let (store, policy) = crate::trust::load(&args.trust, home)?;
+    let now = crate::trust::now_or(args.trust.now)?;
+    let bytes = match (&args.file, &args.serial) {
+        (Some(path), _) => card_from_file(path)?,
+        (None, Some(serial)) => card_from_registry(&args.source, serial)?,
+        (None, None) => return Err(Class::Usage.err("give --file or --serial")),
+    };
+    let verified = verify::verify_bytes(&store, &policy, now, &bytes).map_err(|e| {
+        Class::Refused.err(format!(
+            "the card does not verify, nothing was written: {e} [{}]",
+            e.code()
+        ))
+    })?;
+    let bytes = with_certificate(&store, &bytes, verified.signer())?;
+    // What goes on the card must verify with the root key alone.
+    let alone = TrustStore::new(store.root().clone());
+    alone.verify_card(&bytes, now, &policy).map_err(|e| {
+        Class::Refused.err(format!(
+            "the card does not verify with the root key alone: {e}"
+        ))
+    })?;
+    let mut card = connect(&args.reader, true)?;
+    layout::write_card(&mut card, &bytes).map_err(|e| card_error(e, true))?;
+    let serial = verified.value().serial.to_string();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"written": true, "serial": serial, "reader": card.reader(), "bytes": bytes.len()})
+        );
+    } else {
+        println!(
+            "WRITTEN  card {serial} to the card in {} ({} bytes), read back and verified",
+            card.reader(),
+            bytes.len()
+        );
+    }
+    Ok(Outcome::Ok)
+}
