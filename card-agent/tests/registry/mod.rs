@@ -1,0 +1,144 @@
+//! A real registry-server for the card-agent's tests: the binary of the same build, started
+//! with `--dev` (fixture keys) on a fresh SQLite file and a free port, killed on drop.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// The registry-server binary next to this crate's binary, built first: `cargo test -p
+/// card-agent` alone does not build other packages' binaries.
+pub fn server_binary() -> PathBuf {
+    let agent = PathBuf::from(env!("CARGO_BIN_EXE_card-agent"));
+    let dir = agent.parent().expect("binary directory").to_path_buf();
+    let mut build = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    build.current_dir(repo()).args([
+        "build",
+        "--quiet",
+        "--package",
+        "registry-server",
+        "--bin",
+        "registry-server",
+    ]);
+    match dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => {}
+        Some(profile) => {
+            build.args(["--profile", profile]);
+        }
+    }
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "cargo build -p registry-server failed");
+    dir.join("registry-server")
+}
+
+/// A running registry.
+#[derive(Debug)]
+pub struct Registry {
+    child: Child,
+    /// Base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Its data directory (database, log, first admin token).
+    pub dir: PathBuf,
+}
+
+impl Registry {
+    /// Starts a registry on SQLite in `dir`.
+    pub fn start(dir: &Path) -> Registry {
+        std::fs::create_dir_all(dir).unwrap();
+        let bin = server_binary();
+        for _ in 0..3 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let log = std::fs::File::create(dir.join("server.log")).unwrap();
+            let child = Command::new(&bin)
+                .current_dir(repo())
+                .arg("--dev")
+                .arg("--database-url")
+                .arg(format!(
+                    "sqlite:{}?mode=rwc",
+                    dir.join("registry.sqlite").display()
+                ))
+                .arg("--first-admin-token-file")
+                .arg(dir.join("first-admin-token"))
+                .arg("--listen")
+                .arg(format!("127.0.0.1:{port}"))
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut registry = Registry {
+                child,
+                url: format!("http://127.0.0.1:{port}"),
+                dir: dir.to_path_buf(),
+            };
+            if registry.wait_ready() {
+                return registry;
+            }
+        }
+        panic!(
+            "the registry did not start; log:\n{}",
+            std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+        );
+    }
+
+    fn wait_ready(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if ureq::get(format!("{}/readyz", self.url))
+                .call()
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// The first administrator's API token.
+    pub fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.dir.join("first-admin-token"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    /// Stops the registry (as a power cut would: SIGKILL).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A card-agent command with its home in `home`.
+pub fn agent(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_card-agent"));
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .arg("--home")
+        .arg(home);
+    c
+}
