@@ -13,8 +13,12 @@ step() { printf '\n==> %s\n' "$*"; }
 
 # Debian packages the tests need: pkg-config and a C compiler build `ring` and SQLite;
 # softhsm2 is the PKCS#11 token the HSM signer is tested against; postgresql is the
-# production database the registry's tests also run on.
-packages=(pkg-config gcc softhsm2 postgresql curl jq)
+# production database the registry's tests also run on; pcscd, the vpcd reader driver
+# (vsmartcard-vpcd) and libpcsclite-dev are the real PC/SC stack the card-agent writes and
+# reads virtual smart cards through; poppler-utils (pdftoppm) and zbar-tools (zbarimg) render
+# printed cards and decode their QR codes independently.
+packages=(pkg-config gcc softhsm2 postgresql curl jq pcscd vsmartcard-vpcd libpcsclite-dev
+    poppler-utils zbar-tools)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -50,6 +54,18 @@ fi
 # Tests create schemas t_<random>; drop those of earlier runs.
 PGOPTIONS='-c client_min_messages=warning' psql "$TEST_POSTGRES_URL" -Atqc "SELECT 'DROP SCHEMA ' || nspname || ' CASCADE;' FROM pg_namespace WHERE nspname LIKE 't\_%'" |
     PGOPTIONS='-c client_min_messages=warning' psql "$TEST_POSTGRES_URL" -q >/dev/null
+
+# pcscd: one per machine; the card-agent's tests attach virtual cards to its vpcd reader
+# (127.0.0.1:35963 and :35964). Started in the background when it is not running.
+if ! pgrep -x pcscd >/dev/null; then
+    step "starting pcscd"
+    setsid /usr/sbin/pcscd --foreground >/tmp/pcscd.log 2>&1 </dev/null &
+    for _ in $(seq 1 50); do
+        # Only look at the listening socket: a connection would count as a card inserted.
+        ss -Hltn 'sport = :35963' | grep -q . && break
+        sleep 0.1
+    done
+fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
