@@ -213,7 +213,9 @@ impl Slot {
         if !slot.wait_card(false, Duration::from_secs(3)) {
             panic!(
                 "a card is in reader {:?} although no test holds it: another virtual card \
-                 (not started by these tests) uses port {port}; stop it, or set {PORT_ENV}",
+                 uses port {port} (one started by hand, or left over from an interrupted test \
+                 run: `pgrep -af 'virtual-card --vpcd 127.0.0.1:{port}'`); stop it, or set \
+                 {PORT_ENV}",
                 slot.reader
             );
         }
