@@ -7,7 +7,7 @@
 //! - [`cli`]: the command line (clap);
 //! - [`card`]: smart cards: the transport trait, PC/SC readers, the on-card layout;
 //! - [`vcard`]: the virtual ISO 7816-4 card (vpcd client and in-process);
-//! - [`print`]: PDF rendering of cards;
+//! - [`print`](mod@print): PDF rendering of cards;
 //! - [`verify`]: the `verify` command;
 //! - [`trust`]: the agent's home, trust sync and show.
 //!
