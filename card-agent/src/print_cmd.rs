@@ -28,7 +28,11 @@ fn cards_in_file(path: &Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let raw = std::fs::read(path)
         .map_err(|e| Class::Usage.err(format!("cannot read {}: {e}", path.display())))?;
     if let Ok(text) = std::str::from_utf8(&raw) {
-        let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         if lines.len() > 1 || lines.first().is_some_and(|l| l.starts_with("LYOC")) {
             let mut cards = Vec::with_capacity(lines.len());
             for (i, line) in lines.iter().enumerate() {
@@ -113,8 +117,10 @@ pub fn run(args: &PrintArgs, home: Option<&Path>) -> anyhow::Result<Outcome> {
     } else {
         ProgressBar::hidden()
     };
-    let pdf = print::render(&cards, args.layout.into(), &mut |n| bar.set_position(n as u64))
-        .map_err(|e| Class::Usage.err(e.to_string()))?;
+    let pdf = print::render(&cards, args.layout.into(), &mut |n| {
+        bar.set_position(n as u64)
+    })
+    .map_err(|e| Class::Usage.err(e.to_string()))?;
     bar.finish_and_clear();
     write_atomic(&args.output, &pdf)?;
     println!(

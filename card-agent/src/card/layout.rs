@@ -335,3 +335,184 @@ pub fn write_card(card: &mut dyn Transport, body: &[u8]) -> Result<(), CardError
         Err(_) => Err(CardError::ReadBack),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::VirtualCardProfile;
+    use crate::vcard::{InProcess, VirtualCard};
+
+    fn blank() -> InProcess {
+        InProcess::new(VirtualCard::new(VirtualCardProfile::Iso, 32 * 1024))
+    }
+
+    /// Stand-ins for two patients' signed cards: only the layout is under test here (the
+    /// real-stack tests write real signed cards).
+    fn body(seed: u8, len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+            .collect()
+    }
+
+    #[test]
+    fn write_then_read_round_trips_and_a_second_write_replaces_the_first() {
+        let mut card = blank();
+        let first = body(1, 930);
+        write_card(&mut card, &first).unwrap();
+        assert_eq!(read_card(&mut card).unwrap(), first);
+        let second = body(2, 700);
+        write_card(&mut card, &second).unwrap();
+        assert_eq!(read_card(&mut card).unwrap(), second);
+        // The EF holds the header then the body.
+        let ef = card.card().ef_data(&[DF_FID, EF_FID]).unwrap();
+        assert_eq!(ef.len(), EF_SIZE);
+        assert_eq!(&ef[..4], b"LYOC");
+        assert_eq!(ef[5], 1);
+        assert_eq!(&ef[HEADER_LEN..HEADER_LEN + second.len()], &second[..]);
+    }
+
+    #[test]
+    fn the_largest_card_fits_and_a_larger_one_is_refused_before_any_write() {
+        let mut card = blank();
+        let max = body(3, MAX_CARD_LEN);
+        write_card(&mut card, &max).unwrap();
+        assert_eq!(read_card(&mut card).unwrap(), max);
+        let before = card.commands();
+        assert_eq!(
+            write_card(&mut card, &body(4, MAX_CARD_LEN + 1)),
+            Err(CardError::TooLarge(MAX_CARD_LEN + 1))
+        );
+        assert_eq!(card.commands(), before, "nothing was sent");
+    }
+
+    /// Pull the card out at every command of a write, with the command stored or not: the
+    /// card then reads as the old card, or incomplete, or (when only the read-back was cut)
+    /// the new card; never anything else. A retry always succeeds.
+    #[test]
+    fn a_card_pulled_at_any_command_reads_incomplete_or_old_and_the_retry_succeeds() {
+        let old = body(5, 930);
+        let new = body(6, 1200);
+        // Count the commands of one write over an old card.
+        let mut probe = blank();
+        write_card(&mut probe, &old).unwrap();
+        let start = probe.commands();
+        write_card(&mut probe, &new).unwrap();
+        let total = probe.commands() - start;
+        assert!(total > 10, "{total} commands");
+        let mut seen = std::collections::BTreeMap::new();
+        for applies in [false, true] {
+            for at in 1..=total {
+                let mut card = blank();
+                write_card(&mut card, &old).unwrap();
+                card.remove_at(at, applies);
+                let result = write_card(&mut card, &new);
+                assert!(
+                    matches!(result, Err(CardError::Exchange(_))),
+                    "at {at}: {result:?}"
+                );
+                assert_eq!(
+                    result.as_ref().err().map(|e| e.class(true)),
+                    Some(Class::WriteFailed)
+                );
+                card.reinsert();
+                let outcome = match read_card(&mut card) {
+                    Ok(b) if b == old => "old",
+                    Ok(b) if b == new => "new",
+                    Ok(_) => panic!("at {at}: a card that is neither the old nor the new"),
+                    Err(CardError::Incomplete(_)) => "incomplete",
+                    Err(e) => panic!("at {at} (applies {applies}): {e}"),
+                };
+                *seen.entry(outcome).or_insert(0) += 1;
+                write_card(&mut card, &new).unwrap();
+                assert_eq!(read_card(&mut card).unwrap(), new);
+            }
+        }
+        assert!(seen.contains_key("incomplete"), "{seen:?}");
+        assert!(seen.contains_key("old"), "{seen:?}");
+    }
+
+    #[test]
+    fn a_blank_card_pulled_during_personalisation_reads_as_no_card_or_incomplete() {
+        let mut probe = blank();
+        write_card(&mut probe, &body(7, 500)).unwrap();
+        let total = probe.commands();
+        for at in 1..=total {
+            let mut card = blank();
+            card.remove_at(at, true);
+            assert!(write_card(&mut card, &body(7, 500)).is_err());
+            card.reinsert();
+            match read_card(&mut card) {
+                Err(CardError::NoApplication | CardError::Incomplete(_)) => {}
+                Ok(b) if b == body(7, 500) => {}
+                other => panic!("at {at}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn blank_foreign_and_non_iso_cards_are_told_apart() {
+        let mut card = blank();
+        assert_eq!(read_card(&mut card), Err(CardError::NoApplication));
+        assert_eq!(CardError::NoApplication.class(false), Class::CardUnusable);
+
+        let mut foreign = InProcess::new(VirtualCard::new(VirtualCardProfile::Foreign, 32 * 1024));
+        assert_eq!(read_card(&mut foreign), Err(CardError::NoApplication));
+
+        let mut non_iso = InProcess::new(VirtualCard::new(VirtualCardProfile::NonIso, 32 * 1024));
+        let e = read_card(&mut non_iso).unwrap_err();
+        assert!(matches!(e, CardError::NotIso { sw: 0x6E00 }), "{e:?}");
+        assert!(matches!(
+            write_card(&mut non_iso, &body(1, 100)),
+            Err(CardError::NotIso { .. })
+        ));
+    }
+
+    #[test]
+    fn foreign_data_in_the_health_card_file_is_refused_as_foreign() {
+        let mut card = blank();
+        write_card(&mut card, &body(1, 300)).unwrap();
+        // Another program overwrites the header with its own data.
+        let r = exchange(&mut card, &apdu::update_binary(0, b"XYZW\x01\x01")).unwrap();
+        assert!(r.is_ok());
+        assert_eq!(
+            read_card(&mut card),
+            Err(CardError::Foreign("unknown header"))
+        );
+        // A header claiming more than the file holds.
+        let mut h = header(&body(1, 300), true);
+        h[8..12].copy_from_slice(&100_000u32.to_be_bytes());
+        exchange(&mut card, &apdu::update_binary(0, &h)).unwrap();
+        assert_eq!(
+            read_card(&mut card),
+            Err(CardError::Foreign("body length out of range"))
+        );
+        // A body changed behind the header's back.
+        write_card(&mut card, &body(1, 300)).unwrap();
+        exchange(
+            &mut card,
+            &apdu::update_binary(HEADER_LEN as u16 + 7, &[0xFF]),
+        )
+        .unwrap();
+        assert!(matches!(
+            read_card(&mut card),
+            Err(CardError::Incomplete(_))
+        ));
+        // A newer layout.
+        write_card(&mut card, &body(1, 300)).unwrap();
+        exchange(&mut card, &apdu::update_binary(4, &[9])).unwrap();
+        assert_eq!(read_card(&mut card), Err(CardError::UnknownVersion(9)));
+    }
+
+    #[test]
+    fn a_card_without_room_is_refused_with_no_room() {
+        let mut card = InProcess::new(VirtualCard::new(VirtualCardProfile::Iso, 4 * 1024));
+        assert_eq!(
+            write_card(&mut card, &body(1, 300)),
+            Err(CardError::NoRoom { need: EF_SIZE })
+        );
+        assert_eq!(
+            CardError::NoRoom { need: 1 }.class(true),
+            Class::WriteFailed
+        );
+    }
+}
