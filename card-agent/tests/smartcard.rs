@@ -1,0 +1,258 @@
+//! `card-agent write`, `read` and `readers` through the real PC/SC stack: pcscd, the vpcd
+//! reader driver and `card-agent virtual-card`, with real signed cards (fixtures/vectors).
+//! The slot is `CARD_AGENT_TEST_VPCD_PORT` (default 35964, "Virtual PCD 00 01").
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use support::{temp_dir, transmit, Slot};
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/vectors")
+}
+
+/// The card-agent with an empty home, the fixture root key and trust bundle, on the slot's
+/// reader.
+fn agent(slot: &Slot, home: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_card-agent"));
+    c.arg("--home").arg(home).args(args);
+    let reader = slot.reader().to_str().unwrap().to_string();
+    let subcommand = args.first().copied().unwrap_or_default();
+    if matches!(subcommand, "read" | "write") {
+        c.arg("--reader").arg(reader);
+        c.arg("--root").arg(vectors().join("root.pub.pem"));
+    }
+    c
+}
+
+fn run(mut c: Command) -> (Option<i32>, String, String) {
+    let out: Output = c.stdin(Stdio::null()).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn bundle() -> String {
+    vectors()
+        .join("trust-bundle.cose.hex")
+        .display()
+        .to_string()
+}
+
+fn adult_card() -> String {
+    vectors().join("valid-adult.qr.txt").display().to_string()
+}
+
+fn serial_of(qr_file: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_card-agent"))
+        .args(["--home", "/nonexistent", "verify", "--json", "--root"])
+        .arg(vectors().join("root.pub.pem"))
+        .args(["--bundle", &bundle()])
+        .arg(std::fs::read_to_string(qr_file).unwrap().trim())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["serial"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn write_then_read_a_typical_card_verified_with_the_root_key_alone() {
+    let slot = Slot::lock();
+    let home = temp_dir("smartcard-home");
+    let _card = slot.start_card(&[]);
+
+    let (code, out, err) = run(agent(&slot, &home, &["readers", "--json"]));
+    assert_eq!(code, Some(0), "{err}");
+    let readers: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ours = readers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == slot.reader().to_str().unwrap())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(ours["card_present"], true, "{out}");
+
+    let (code, out, err) = run({
+        let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
+        c.args(["--bundle", &bundle()]);
+        c
+    });
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.starts_with("WRITTEN"), "{out}");
+
+    // No bundle at all: the card carries its issuer certificate, so the root key suffices;
+    // the result says revocation was not checked.
+    let (code, out, err) = run(agent(&slot, &home, &["read", "--json"]));
+    assert_eq!(code, Some(0), "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["serial"], serial_of(&adult_card()).as_str());
+    assert_eq!(v["summary"]["patient"]["name_latin"][0], "Fatima", "{v}");
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w == "no_revocation_data"),
+        "{v}"
+    );
+
+    // The human view shows the summary.
+    let (code, out, _) = run({
+        let mut c = agent(&slot, &home, &["read"]);
+        c.args(["--bundle", &bundle()]);
+        c
+    });
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("VALID card"), "{out}");
+    assert!(out.contains("medicine"), "{out}");
+}
+
+#[test]
+fn a_card_pulled_mid_write_reads_incomplete_and_a_retry_succeeds() {
+    let slot = Slot::lock();
+    let home = temp_dir("smartcard-home");
+    let dir = temp_dir("smartcard-pulled");
+    let image = dir.join("card.json");
+    let image_arg = image.to_str().unwrap();
+    {
+        // Commands on a blank card: 1 SELECT AID, 2 SELECT MF, 3 CREATE DF, 4 SELECT AID,
+        // 5 SELECT EF, 6 CREATE EF, 7 SELECT EF, 8 state byte, 9 header, 10.. the body in
+        // 255-byte chunks: the 11th command is the second chunk of the body.
+        let mut card = slot.start_card(&["--image", image_arg, "--remove-at", "11"]);
+        let (code, out, err) = run({
+            let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
+            c.args(["--bundle", &bundle()]);
+            c
+        });
+        assert_eq!(code, Some(7), "{out}{err}");
+        assert!(
+            err.contains("stopped answering") || err.contains("removed"),
+            "{err}"
+        );
+        card.wait_exit(Duration::from_secs(5))
+            .expect("the card left");
+    }
+    // The card back in the reader, as it was when pulled.
+    let _card = slot.start_card(&["--image", image_arg]);
+    let (code, out, err) = run(agent(&slot, &home, &["read"]));
+    assert_eq!(code, Some(6), "{out}{err}");
+    assert!(err.contains("incomplete"), "{err}");
+    assert!(!out.contains("VALID"), "{out}");
+
+    let (code, out, err) = run({
+        let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
+        c.args(["--bundle", &bundle()]);
+        c
+    });
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, out, err) = run(agent(&slot, &home, &["read", "--json"]));
+    assert_eq!(code, Some(0), "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["serial"], serial_of(&adult_card()).as_str());
+}
+
+#[test]
+fn an_empty_reader_a_blank_a_foreign_and_a_non_iso_card_each_get_their_own_code() {
+    let slot = Slot::lock();
+    let home = temp_dir("smartcard-home");
+
+    let (code, _, err) = run(agent(&slot, &home, &["read"]));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("no card in the reader"), "{err}");
+
+    {
+        let _card = slot.start_card(&[]);
+        let (code, _, err) = run(agent(&slot, &home, &["read"]));
+        assert_eq!(code, Some(5), "{err}");
+        assert!(err.contains("holds no health card"), "{err}");
+    }
+    {
+        let _card = slot.start_card(&["--profile", "foreign"]);
+        let (code, _, err) = run(agent(&slot, &home, &["read"]));
+        assert_eq!(code, Some(5), "{err}");
+        assert!(err.contains("another application"), "{err}");
+    }
+    {
+        let _card = slot.start_card(&["--profile", "non-iso"]);
+        let (code, _, err) = run(agent(&slot, &home, &["read"]));
+        assert_eq!(code, Some(5), "{err}");
+        assert!(err.contains("does not speak ISO 7816-4"), "{err}");
+        let (code, _, err) = run({
+            let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
+            c.args(["--bundle", &bundle()]);
+            c
+        });
+        assert_eq!(code, Some(5), "{err}");
+    }
+    {
+        // A card whose health-card file another program overwrote.
+        let _card = slot.start_card(&[]);
+        let (code, out, err) = run({
+            let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
+            c.args(["--bundle", &bundle()]);
+            c
+        });
+        assert_eq!(code, Some(0), "{out}{err}");
+        let card = slot.connect();
+        let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 10];
+        select.extend(card_agent::card::layout::AID);
+        assert_eq!(transmit(&card, &select).unwrap(), [0x90, 0x00]);
+        let select_ef = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x01];
+        assert_eq!(transmit(&card, &select_ef).unwrap(), [0x90, 0x00]);
+        let update = [0x00, 0xD6, 0x00, 0x00, 0x04, b'J', b'U', b'N', b'K'];
+        assert_eq!(transmit(&card, &update).unwrap(), [0x90, 0x00]);
+        drop(card);
+        let (code, _, err) = run(agent(&slot, &home, &["read"]));
+        assert_eq!(code, Some(5), "{err}");
+        assert!(err.contains("foreign data"), "{err}");
+    }
+}
+
+#[test]
+fn read_wait_picks_up_a_card_inserted_later() {
+    let slot = Slot::lock();
+    let home = temp_dir("smartcard-home");
+    let dir = temp_dir("smartcard-wait");
+    let image = dir.join("card.json");
+    let image_arg = image.to_str().unwrap();
+    {
+        let _card = slot.start_card(&["--image", image_arg]);
+        let (code, out, err) = run({
+            let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
+            c.args(["--bundle", &bundle()]);
+            c
+        });
+        assert_eq!(code, Some(0), "{out}{err}");
+    }
+    // The reader is empty now; `read --wait` starts first, the card comes a second later.
+    let waiting = agent(&slot, &home, &["read", "--json", "--wait", "30"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    let _card = slot.start_card(&["--image", image_arg]);
+    let out = waiting.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["valid"], true);
+
+    // Without a card and a short wait: the no-card code once the wait runs out.
+    drop(_card);
+    let (code, _, err) = run(agent(&slot, &home, &["read", "--wait", "1"]));
+    assert_eq!(code, Some(4), "{err}");
+}
