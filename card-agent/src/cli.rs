@@ -32,6 +32,9 @@ pub enum Command {
     /// Verify card QR text given as arguments, one card per line on standard input (as a
     /// USB QR scanner types it), or QR codes in PNG/JPEG images.
     Verify(VerifyArgs),
+    /// Verify an insurer's file of claims (CSV or JSON Lines: claim id, and QR text or card
+    /// serial) and write a report: valid, invalid with the reason, revoked, superseded.
+    VerifyBatch(VerifyBatchArgs),
     /// Fetch, check and show the trust bundle.
     #[command(subcommand)]
     Trust(TrustCommand),
@@ -178,6 +181,36 @@ pub struct VerifyArgs {
     /// One JSON object per card instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// File formats of `verify-batch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BatchFormat {
+    /// Comma-separated values with a header row: `claim_id` and `qr` and/or `card_serial`.
+    Csv,
+    /// One JSON object per line: `{"claim_id": .., "qr": ..}` or `{.., "card_serial": ..}`.
+    Jsonl,
+}
+
+/// Arguments of `verify-batch`.
+#[derive(Debug, Args)]
+pub struct VerifyBatchArgs {
+    /// The claims file (`-` for standard input).
+    pub input: PathBuf,
+    /// Where to write the report (default: standard output).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Format of the claims file. Default: from its extension (`.jsonl`/`.ndjson`, else CSV).
+    #[arg(long, value_enum)]
+    pub format: Option<BatchFormat>,
+    /// Format of the report. Default: the input's.
+    #[arg(long, value_enum)]
+    pub report_format: Option<BatchFormat>,
+    /// Worker threads. Default: one per CPU core.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// `trust` subcommands.

@@ -21,6 +21,7 @@ pub mod smartcard;
 pub mod trust;
 pub mod vcard;
 pub mod verify;
+pub mod verify_batch;
 
 use std::process::ExitCode;
 
@@ -121,6 +122,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
         cli::Command::Write(args) => smartcard::write(&args, home),
         cli::Command::Print(args) => print_cmd::run(&args, home),
         cli::Command::Verify(args) => verify::run(&args, home),
+        cli::Command::VerifyBatch(args) => verify_batch::run(&args, home),
         cli::Command::Trust(cli::TrustCommand::Sync(args)) => {
             trust::sync(&args, home).map(|()| Outcome::Ok)
         }
