@@ -255,7 +255,7 @@ fn check_claim(
 
 /// Where report rows go.
 enum Sink {
-    Csv(csv::Writer<BufWriter<Box<dyn Write>>>),
+    Csv(Box<csv::Writer<BufWriter<Box<dyn Write>>>>),
     Jsonl(BufWriter<Box<dyn Write>>),
 }
 
@@ -299,7 +299,7 @@ pub fn run(args: &VerifyBatchArgs, home: Option<&Path>) -> anyhow::Result<Outcom
     };
     let out = BufWriter::with_capacity(1 << 16, out);
     let mut sink = match report_format {
-        BatchFormat::Csv => Sink::Csv(csv::WriterBuilder::new().from_writer(out)),
+        BatchFormat::Csv => Sink::Csv(Box::new(csv::WriterBuilder::new().from_writer(out))),
         BatchFormat::Jsonl => Sink::Jsonl(out),
     };
     let jobs = args
