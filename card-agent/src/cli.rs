@@ -32,6 +32,12 @@ pub enum Command {
     /// Verify card QR text given as arguments, one card per line on standard input (as a
     /// USB QR scanner types it), or QR codes in PNG/JPEG images.
     Verify(VerifyArgs),
+    /// Pharmacy: read a card (smart card, QR text or image), verify it offline, show its
+    /// authorised medicines with what was dispensed, and record a dispensing (queued locally
+    /// when the registry cannot be reached).
+    Dispense(DispenseArgs),
+    /// Pharmacy: send the dispensings queued while offline to the registry.
+    Sync(SyncArgs),
     /// Verify an insurer's file of claims (CSV or JSON Lines: claim id, and QR text or card
     /// serial) and write a report: valid, invalid with the reason, revoked, superseded.
     VerifyBatch(VerifyBatchArgs),
@@ -179,6 +185,47 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub trust: TrustArgs,
     /// One JSON object per card instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `dispense`.
+#[derive(Debug, Args)]
+pub struct DispenseArgs {
+    /// The card's QR text (`-`: one line from standard input, as a USB scanner types it).
+    /// Default: the smart card in the reader.
+    #[arg(long, conflicts_with = "image")]
+    pub qr: Option<String>,
+    /// A PNG or JPEG image of the card's QR code.
+    #[arg(long)]
+    pub image: Option<PathBuf>,
+    #[command(flatten)]
+    pub reader: ReaderArgs,
+    /// The authorisation id (as shown for the medicine) to dispense; without it the card's
+    /// medicines are only shown.
+    #[arg(long)]
+    pub medicine: Option<u64>,
+    /// Quantity handed out. Default: the quantity authorised per dispensing.
+    #[arg(long, requires = "medicine")]
+    pub quantity: Option<u32>,
+    /// Do not try the registry: record the dispensing in the local queue only.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }

@@ -15,6 +15,7 @@
 
 pub mod card;
 pub mod cli;
+pub mod pharmacy;
 pub mod print;
 pub mod print_cmd;
 pub mod smartcard;
@@ -121,6 +122,8 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
         cli::Command::Read(args) => smartcard::read(&args, home),
         cli::Command::Write(args) => smartcard::write(&args, home),
         cli::Command::Print(args) => print_cmd::run(&args, home),
+        cli::Command::Dispense(args) => pharmacy::dispense(&args, home),
+        cli::Command::Sync(args) => pharmacy::sync(&args, home),
         cli::Command::Verify(args) => verify::run(&args, home),
         cli::Command::VerifyBatch(args) => verify_batch::run(&args, home),
         cli::Command::Trust(cli::TrustCommand::Sync(args)) => {

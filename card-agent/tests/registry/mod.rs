@@ -54,6 +54,12 @@ pub struct Registry {
 impl Registry {
     /// Starts a registry on SQLite in `dir`.
     pub fn start(dir: &Path) -> Registry {
+        let url = format!("sqlite:{}?mode=rwc", dir.join("registry.sqlite").display());
+        Registry::start_on(dir, &url)
+    }
+
+    /// Starts a registry on `database_url`, with its log and first admin token in `dir`.
+    pub fn start_on(dir: &Path, database_url: &str) -> Registry {
         std::fs::create_dir_all(dir).unwrap();
         let bin = server_binary();
         for _ in 0..3 {
@@ -62,15 +68,16 @@ impl Registry {
                 .local_addr()
                 .unwrap()
                 .port();
-            let log = std::fs::File::create(dir.join("server.log")).unwrap();
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("server.log"))
+                .unwrap();
             let child = Command::new(&bin)
                 .current_dir(repo())
                 .arg("--dev")
                 .arg("--database-url")
-                .arg(format!(
-                    "sqlite:{}?mode=rwc",
-                    dir.join("registry.sqlite").display()
-                ))
+                .arg(database_url)
                 .arg("--first-admin-token-file")
                 .arg(dir.join("first-admin-token"))
                 .arg("--listen")
@@ -141,4 +148,56 @@ pub fn agent(home: &Path) -> Command {
         .arg("--home")
         .arg(home);
     c
+}
+
+/// A PostgreSQL database URL on a fresh schema of `TEST_POSTGRES_URL` (default: the local
+/// server's `test` database), or `None` when no server answers.
+pub fn postgres_schema(name: &str) -> Option<String> {
+    let base = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!(
+        "t_agent_{name}_{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros()
+    );
+    let ok = Command::new("psql")
+        .arg(&base)
+        .args(["-Atqc", &format!("CREATE SCHEMA {schema}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        return None;
+    }
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+/// JSON over HTTP with a bearer token: (status, body).
+pub fn call(
+    method: &str,
+    url: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let auth = format!("Bearer {token}");
+    let mut response = match (method, body) {
+        ("GET", _) => agent.get(url).header("Authorization", &auth).call(),
+        (_, Some(b)) => agent
+            .post(url)
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .send(b.to_string()),
+        (_, None) => agent.post(url).header("Authorization", &auth).send_empty(),
+    }
+    .unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.body_mut().read_to_vec().unwrap();
+    let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, value)
 }
