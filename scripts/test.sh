@@ -13,8 +13,9 @@ step() { printf '\n==> %s\n' "$*"; }
 
 # Debian packages the tests need: pkg-config and a C compiler build `ring` and SQLite;
 # softhsm2 is the PKCS#11 token the HSM signer is tested against; postgresql is the
-# production database the registry's tests also run on.
-packages=(pkg-config gcc softhsm2 postgresql curl jq)
+# production database the registry's tests also run on; poppler-utils (pdftoppm, pdftotext)
+# and zbar-tools (zbarimg) read back the PDFs of card-agent's print tests.
+packages=(pkg-config gcc softhsm2 postgresql curl jq poppler-utils zbar-tools)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

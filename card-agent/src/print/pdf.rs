@@ -174,7 +174,7 @@ fn qr_xobject(qr: &QrRuns) -> ExternalXObject {
     let side = qr.width_with_quiet_zone();
     let mut content = String::with_capacity(qr.runs.len() * 14 + 64);
     // White square (symbol and quiet zone), then the dark runs, rows counted from the top.
-    let _ = write!(content, "1 g 0 0 {side} {side} re f 0 g\n");
+    let _ = writeln!(content, "1 g 0 0 {side} {side} re f 0 g");
     for &(row, col, len) in &qr.runs {
         let x = usize::from(col) + QUIET_ZONE;
         let y = side - QUIET_ZONE - usize::from(row) - 1;
