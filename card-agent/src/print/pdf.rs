@@ -66,6 +66,13 @@ struct Embedded {
 pub(crate) fn write(pages: &[Page], fonts: &Fonts) -> Result<Vec<u8>, PrintError> {
     let used = used_glyphs(pages);
     let mut doc = PdfDocument::new("Oncology patient cards");
+    let now = printpdf::OffsetDateTime::now_utc();
+    let info = &mut doc.metadata.info;
+    info.creation_date = now;
+    info.modification_date = now;
+    info.metadata_date = now;
+    info.creator = "card-agent print".into();
+    info.producer = "printpdf".into();
     let mut embedded: Vec<Option<Embedded>> = Vec::with_capacity(FontKey::ALL.len());
     for key in FontKey::ALL {
         let glyphs = &used[key.index()];
