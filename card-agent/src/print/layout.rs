@@ -554,13 +554,13 @@ impl Pen<'_> {
     }
 }
 
-/// Baselines of a name block of one or two lines, given the single-line baseline.
-fn name_baselines(f: &Fitted, single: f32, gap: f32) -> [f32; 2] {
+/// Baselines of a name block: `single` for one line; for two, `first` and a line below it
+/// `leading` times the size.
+fn name_baselines(f: &Fitted, single: f32, first: f32, leading: f32) -> [f32; 2] {
     if f.lines.len() < 2 {
         [single, single]
     } else {
-        let half = f.size * gap / 2.0;
-        [single + half, single - half]
+        [first, first - f.size * leading]
     }
 }
 
@@ -574,11 +574,11 @@ pub(crate) fn front(card: &PreparedCard, st: &Statics, items: &mut Vec<Item>, dx
     p.left(&st.ministry_en, 0, MARGIN, h - 27.5, WHITE);
     p.right(&st.ministry_ar, 0, w - MARGIN, h - 27.5, WHITE);
 
-    let ar = name_baselines(&card.name_ar, 98.0, 1.3);
+    let ar = name_baselines(&card.name_ar, 98.0, 105.5, 1.3);
     for (i, y) in ar.iter().enumerate().take(card.name_ar.lines.len()) {
         p.right(&card.name_ar, i, w - MARGIN, *y, INK);
     }
-    let latin = name_baselines(&card.name_latin, 81.0, 1.25);
+    let latin = name_baselines(&card.name_latin, 81.0, 84.0, 1.25);
     for (i, y) in latin.iter().enumerate().take(card.name_latin.lines.len()) {
         p.left(&card.name_latin, i, MARGIN, *y, INK);
     }
