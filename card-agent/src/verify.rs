@@ -247,7 +247,7 @@ pub fn describe(v: &Verified<CardPayload>) -> String {
             t.stage
                 .as_ref()
                 .and_then(|st| serde_json::to_value(st).ok())
-                .map(|st| format!("  stage {st}"))
+                .map(|st| format!("  stage {}", stage_text(&st)))
                 .unwrap_or_default()
         ));
     }
@@ -272,6 +272,25 @@ pub fn describe(v: &Verified<CardPayload>) -> String {
         line(format!("allergy    {} ({severity})", a.substance));
     }
     out.trim_end().to_string()
+}
+
+/// A stage as "tnm8 T2 N1 M0 IIB": the scheme, then its fields, TNM first.
+fn stage_text(stage: &serde_json::Value) -> String {
+    let Some(fields) = stage.as_object() else {
+        return stage.to_string();
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for key in ["scheme", "t", "n", "m"] {
+        if let Some(v) = fields.get(key).and_then(|v| v.as_str()) {
+            parts.push(v.to_string());
+        }
+    }
+    for (key, v) in fields {
+        if !["scheme", "t", "n", "m"].contains(&key.as_str()) {
+            parts.push(v.as_str().map_or_else(|| v.to_string(), str::to_string));
+        }
+    }
+    parts.join(" ")
 }
 
 /// One JSON object per card.
