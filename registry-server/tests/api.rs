@@ -765,3 +765,683 @@ async fn concurrent_reads_are_each_audited_in_one_unbroken_chain() {
         assert_eq!(report["intact"], true, "{backend:?} {report}");
     }
 }
+
+// ---- Offline dispensings: recorded after the fact, conflicts flagged for review ----
+
+const DAY: i64 = 86_400;
+
+fn offline(key: &str, serial: &str, auth: u64, quantity: u32, at: i64) -> Value {
+    json!({"idempotency_key": key, "card_serial": serial, "authorisation_id": auth,
+        "quantity": quantity, "offline_at": at})
+}
+
+async fn send(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
+    app.call(POST, "/api/v1/dispensings", token, Some(body))
+        .await
+}
+
+/// (dispensing rows, dispensed_count, last_dispensed_at) of an authorisation, from the
+/// database itself.
+async fn counters(app: &TestApp, auth: u64) -> (i64, i64, Option<i64>) {
+    let auth = i64::try_from(auth).unwrap();
+    let (rows,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM dispensings WHERE authorisation_id = $1")
+            .bind(auth)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    let (count, last): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT dispensed_count, last_dispensed_at FROM medicine_authorisations WHERE id = $1",
+    )
+    .bind(auth)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    (rows, count, last)
+}
+
+/// A patient with an authorisation and a card: (authorisation id, card serial).
+async fn patient_with_card(
+    app: &TestApp,
+    staff: &Staff,
+    national: &str,
+    dispensings: u32,
+    interval: u32,
+) -> (u64, String) {
+    let patient = register(app, staff, national).await;
+    let auth = authorise(app, staff, &patient, dispensings, interval).await;
+    let serial = issue(app, staff, &patient).await["serial"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (auth, serial)
+}
+
+async fn conflict_list(app: &TestApp, token: &str, query: &str) -> (StatusCode, Value) {
+    app.call(
+        GET,
+        &format!("/api/v1/dispensings/conflicts{query}"),
+        token,
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn offline_dispensing_within_the_rules_is_recorded_without_conflict() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let (auth, serial) = patient_with_card(&app, &staff, "219730412345", 2, 28).await;
+        app.state.clock.advance(3 * DAY);
+        let at = START + DAY + 3600;
+        let (status, body) = send(
+            &app,
+            &staff.pharmacist,
+            offline("offline-ok-1", &serial, auth, 30, at),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?} {body}");
+        assert_eq!(
+            (&body["conflict"], &body["offline"], &body["replayed"]),
+            (&Value::Null, &json!(true), &json!(false)),
+            "{body}"
+        );
+        assert_eq!(body["dispensed_count"], 1);
+        let row = &body["dispensing"];
+        assert_eq!(row["dispensed_at"], at, "{body}");
+        assert_eq!(row["received_at"], START + 3 * DAY, "{body}");
+        assert_eq!(
+            (&row["offline"], &row["conflict"]),
+            (&json!(true), &Value::Null)
+        );
+        assert_eq!(counters(&app, auth).await, (1, 1, Some(at)), "{backend:?}");
+        // The authorisation's list shows it as offline; the review list does not.
+        let (status, list) = app
+            .call(
+                GET,
+                &format!("/api/v1/authorisations/{auth}/dispensings"),
+                &staff.clinician,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert_eq!(list[0]["offline"], true, "{list}");
+        assert_eq!(list[0]["received_at"], START + 3 * DAY, "{list}");
+        assert!(list[0]["conflict"].is_null(), "{list}");
+        let (status, flagged) = conflict_list(&app, &staff.auditor, "").await;
+        assert_eq!((status, flagged), (StatusCode::OK, json!([])));
+        // Audited as an offline dispensing; counted as recorded.
+        let (_, entries) = app
+            .call(
+                GET,
+                "/api/v1/audit?action=dispensing.record.offline",
+                &staff.auditor,
+                None,
+            )
+            .await;
+        assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
+        assert_eq!(entries[0]["entity_id"], auth.to_string());
+        // An online dispensing is unchanged: no conflict, not offline, received when dispensed.
+        app.state.clock.advance(28 * DAY);
+        let (status, body) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("online-ok-1", &serial, auth, 30),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(
+            (&body["conflict"], &body["offline"]),
+            (&Value::Null, &json!(false))
+        );
+        let row = &body["dispensing"];
+        assert_eq!(row["dispensed_at"], row["received_at"], "{body}");
+        assert_eq!(body["dispensed_count"], 2);
+    }
+}
+
+#[tokio::test]
+async fn two_offline_pharmacies_beyond_the_count_are_both_recorded_the_later_flagged() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let other_pharmacy = app.pharmacy("LY-BEN-PH2").await;
+        let other_pharmacist = app.user("pharmacist", &other_pharmacy).await;
+        let (auth, serial) = patient_with_card(&app, &staff, "219730412345", 1, 0).await;
+        app.state.clock.advance(5 * DAY);
+        // Both handed out the one authorised dispensing while offline; the second pharmacy's
+        // dispensing happened first, but arrives last.
+        let (first_at, second_at) = (START + 2 * DAY, START + DAY);
+        let (status, first) = send(
+            &app,
+            &staff.pharmacist,
+            offline("pharmacy-1-q-0001", &serial, auth, 30, first_at),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?} {first}");
+        assert!(first["conflict"].is_null(), "{first}");
+        app.state.clock.advance(60);
+        let (status, second) = send(
+            &app,
+            &other_pharmacist,
+            offline("pharmacy-2-q-0001", &serial, auth, 30, second_at),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?} {second}");
+        assert_eq!(second["conflict"], "over_count", "{second}");
+        assert_eq!(second["dispensing"]["conflict"], "over_count", "{second}");
+        assert_eq!(
+            (
+                &second["dispensed_count"],
+                &second["dispensings_authorised"]
+            ),
+            (&json!(2), &json!(1)),
+            "{second}"
+        );
+        // Both kept and counted; the last dispensing is the later of the two times.
+        assert_eq!(
+            counters(&app, auth).await,
+            (2, 2, Some(first_at)),
+            "{backend:?}"
+        );
+        // Only the flagged one is in the review list, with what a reviewer needs.
+        let (status, flagged) = conflict_list(&app, &staff.auditor, "").await;
+        assert_eq!(status, StatusCode::OK, "{flagged}");
+        assert_eq!(flagged.as_array().unwrap().len(), 1, "{flagged}");
+        let item = &flagged[0];
+        assert_eq!(item["id"], second["dispensing"]["id"]);
+        assert_eq!(item["authorisation_id"], auth);
+        assert_eq!(item["card_serial"], serial.replace('-', ""));
+        assert_eq!(item["facility_code"], "LY-BEN-PH2");
+        assert_eq!(item["quantity"], 30);
+        assert_eq!(item["dispensed_at"], second_at);
+        assert_eq!(item["received_at"], START + 5 * DAY + 60);
+        assert_eq!(item["conflict"], "over_count");
+        let fields: Vec<&String> = item.as_object().unwrap().keys().collect();
+        assert_eq!(fields.len(), 8, "{item}");
+        // The authorisation's own list shows both, with their flags.
+        let (_, list) = app
+            .call(
+                GET,
+                &format!("/api/v1/authorisations/{auth}/dispensings"),
+                &staff.pharmacist,
+                None,
+            )
+            .await;
+        let conflicts: Vec<&Value> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| &d["conflict"])
+            .collect();
+        assert_eq!(conflicts, [&json!("over_count"), &Value::Null], "{list}");
+        // The counters moved: online, the authorisation is used up.
+        let (status, body) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("online-after-sync", &serial, auth, 30),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("over_count"))
+        );
+        // The conflict is in the audit log, by code, and the chain is intact.
+        let (_, entries) = app
+            .call(
+                GET,
+                "/api/v1/audit?action=dispensing.record.offline.over_count",
+                &staff.auditor,
+                None,
+            )
+            .await;
+        assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
+        assert_eq!(entries[0]["facility_code"], "LY-BEN-PH2");
+        let (_, report) = app
+            .call(GET, "/api/v1/audit/verify", &staff.auditor, None)
+            .await;
+        assert_eq!(report["intact"], true, "{report}");
+        // /metrics counts the flag by code.
+        let (_, bytes, _) = app.raw(GET, "/metrics", "", None, &[]).await;
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.contains(r#"registry_dispensings_flagged_total{code="over_count"} 1"#),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn offline_retry_replays_the_first_result_with_its_conflict() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let (auth, serial) = patient_with_card(&app, &staff, "219730412345", 1, 0).await;
+        let (status, _) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("online-first-1", &serial, auth, 30),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        app.state.clock.advance(DAY);
+        let item = offline("queued-item-0001", &serial, auth, 30, START + 3600);
+        let (status, first) = send(&app, &staff.pharmacist, item.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?} {first}");
+        assert_eq!(first["conflict"], "over_count", "{first}");
+        let audit_before = audit_len(&app, &staff).await;
+        let (status, again) = send(&app, &staff.pharmacist, item.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{again}");
+        assert_eq!(
+            (&again["replayed"], &again["conflict"], &again["offline"]),
+            (&json!(true), &json!("over_count"), &json!(true)),
+            "{again}"
+        );
+        assert_eq!(again["dispensing"], first["dispensing"]);
+        assert_eq!(
+            counters(&app, auth).await,
+            (2, 2, Some(START + 3600)),
+            "{backend:?}"
+        );
+        // Nothing was written for the retry (+1: the count's own audit read).
+        assert_eq!(audit_len(&app, &staff).await, audit_before + 1);
+        // Long after, with the dispensing now older than the 90-day window, a retry still
+        // gets its first result: a retry never needs a person.
+        app.state.clock.advance(100 * DAY);
+        let (status, late) = send(&app, &staff.pharmacist, item).await;
+        assert_eq!(status, StatusCode::OK, "{late}");
+        assert_eq!(late["dispensing"]["id"], first["dispensing"]["id"]);
+        // The same key for a different offline time is another request.
+        let (status, body) = send(
+            &app,
+            &staff.pharmacist,
+            offline("queued-item-0001", &serial, auth, 30, START + 3601),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("idempotency_key_reused")),
+            "{body}"
+        );
+        assert_eq!(counters(&app, auth).await.0, 2);
+    }
+}
+
+#[tokio::test]
+async fn offline_card_revocation_and_supersession_are_judged_at_offline_at() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let (auth, serial) = patient_with_card(&app, &staff, "219730412345", 10, 0).await;
+        // Revoked one day after issue.
+        app.state.clock.advance(DAY);
+        let revoked_at = START + DAY;
+        let (status, body) = app
+            .call(
+                POST,
+                &format!("/api/v1/cards/{serial}/revoke"),
+                &staff.registrar,
+                Some(json!({"reason": "stolen"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        app.state.clock.advance(2 * DAY);
+        for (key, at, want) in [
+            ("before-revoke-1", revoked_at - 3600, Value::Null),
+            ("after-revoke-01", revoked_at + 3600, json!("card_revoked")),
+            ("at-the-revoke-1", revoked_at, json!("card_revoked")),
+        ] {
+            let (status, body) =
+                send(&app, &staff.pharmacist, offline(key, &serial, auth, 30, at)).await;
+            assert_eq!(status, StatusCode::CREATED, "{backend:?} {key}: {body}");
+            assert_eq!(body["conflict"], want, "{backend:?} {key}: {body}");
+        }
+        assert_eq!(counters(&app, auth).await.0, 3);
+
+        // A card superseded by a re-issue: flagged only after the new card was issued.
+        let patient = register(&app, &staff, "119800101234").await;
+        let auth = authorise(&app, &staff, &patient, 10, 0).await;
+        let old = issue(&app, &staff, &patient).await["serial"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.state.clock.advance(DAY);
+        let reissued_at = app.state.clock.now();
+        issue(&app, &staff, &patient).await;
+        app.state.clock.advance(DAY);
+        for (key, at, want) in [
+            ("before-reissue1", reissued_at - 60, Value::Null),
+            (
+                "after-reissue01",
+                reissued_at + 60,
+                json!("card_superseded"),
+            ),
+        ] {
+            let (status, body) =
+                send(&app, &staff.pharmacist, offline(key, &old, auth, 30, at)).await;
+            assert_eq!(status, StatusCode::CREATED, "{backend:?} {key}: {body}");
+            assert_eq!(body["conflict"], want, "{backend:?} {key}: {body}");
+        }
+        // Online, both cards are still refused.
+        for (card, code) in [(&serial, "card_revoked"), (&old, "card_superseded")] {
+            let (status, body) = send(
+                &app,
+                &staff.pharmacist,
+                dispense("online-now-01", card, auth, 30),
+            )
+            .await;
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (StatusCode::CONFLICT, Some(code)),
+                "{body}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn offline_expiry_quantity_and_interval_are_judged_at_offline_at() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let patient = register(&app, &staff, "219730412345").await;
+        // Valid until 2027-06-30 (394 days after START, 2026-06-01).
+        let auth = authorise(&app, &staff, &patient, 10, 28).await;
+        let card = issue(&app, &staff, &patient).await;
+        let serial = card["serial"].as_str().unwrap().to_string();
+        let card_expires = card["expires_at"].as_i64().unwrap();
+
+        // The interval between neighbours, whatever order they arrive in: day 60 first,
+        // then day 10 (50 days before: fine), then day 30 (20 days after day 10: too soon).
+        app.state.clock.advance(80 * DAY);
+        for (key, day, quantity, want) in [
+            ("day-60-item-01", 60, 30, Value::Null),
+            ("day-10-item-01", 10, 30, Value::Null),
+            ("day-30-item-01", 30, 30, json!("too_soon")),
+            ("day-38-item-01", 38, 31, json!("over_quantity")),
+        ] {
+            let (status, body) = send(
+                &app,
+                &staff.pharmacist,
+                offline(key, &serial, auth, quantity, START + day * DAY),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{backend:?} {key}: {body}");
+            assert_eq!(body["conflict"], want, "{backend:?} {key}: {body}");
+        }
+        assert_eq!(
+            counters(&app, auth).await,
+            (4, 4, Some(START + 60 * DAY)),
+            "last_dispensed_at is the latest dispensing"
+        );
+        // Online at day 80, the interval since day 60 has not passed.
+        let (_, body) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("online-day-80", &serial, auth, 30),
+        )
+        .await;
+        assert_eq!(body["code"], "too_soon", "{body}");
+
+        // The authorisation's last day and the day after.
+        app.state.clock.advance(330 * DAY);
+        for (key, at, want) in [
+            (
+                "last-valid-day1",
+                START + 394 * DAY + 12 * 3600,
+                Value::Null,
+            ),
+            (
+                "first-late-day1",
+                START + 395 * DAY + 3600,
+                json!("authorisation_expired"),
+            ),
+        ] {
+            let (status, body) =
+                send(&app, &staff.pharmacist, offline(key, &serial, auth, 30, at)).await;
+            assert_eq!(status, StatusCode::CREATED, "{backend:?} {key}: {body}");
+            assert_eq!(body["conflict"], want, "{backend:?} {key}: {body}");
+        }
+        // Years later: the card expires; before that the authorisation had (first rule broken).
+        app.state
+            .clock
+            .advance(card_expires - app.state.clock.now() + 5 * DAY);
+        for (key, at, want) in [
+            (
+                "card-not-expired",
+                card_expires - DAY,
+                "authorisation_expired",
+            ),
+            ("card-has-expired", card_expires + 3600, "card_expired"),
+        ] {
+            let (status, body) =
+                send(&app, &staff.pharmacist, offline(key, &serial, auth, 30, at)).await;
+            assert_eq!(status, StatusCode::CREATED, "{backend:?} {key}: {body}");
+            assert_eq!(body["conflict"], want, "{backend:?} {key}: {body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn offline_at_outside_its_window_is_invalid_and_changes_nothing() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let (auth, serial) = patient_with_card(&app, &staff, "219730412345", 5, 0).await;
+        app.state.clock.advance(100 * DAY);
+        let now = app.state.clock.now();
+        let audit_before = audit_len(&app, &staff).await;
+        for (key, at) in [
+            ("in-the-future1", json!(now + 301)),
+            ("far-future-001", json!(now + 365 * DAY)),
+            ("ninety-one-day", json!(now - 90 * DAY - 1)),
+            ("way-too-large1", json!(u64::MAX)),
+        ] {
+            let mut body = offline(key, &serial, auth, 30, 0);
+            body["offline_at"] = at;
+            let (status, resp) = send(&app, &staff.pharmacist, body).await;
+            assert_eq!(
+                (status, resp["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("offline_at")),
+                "{backend:?} {key}: {resp}"
+            );
+        }
+        for (key, at, value) in [
+            ("negative-time1", "-5", ""),
+            ("not-a-number1", "", "\"soon\""),
+        ] {
+            let text = format!(
+                r#"{{"idempotency_key": "{key}", "card_serial": "{serial}", "authorisation_id": {auth}, "quantity": 30, "offline_at": {at}{value}}}"#
+            );
+            let (status, bytes, _) = app
+                .raw(
+                    POST,
+                    "/api/v1/dispensings",
+                    &staff.pharmacist,
+                    Some(text.into_bytes()),
+                    &[],
+                )
+                .await;
+            let resp: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(
+                (status, resp["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("offline_at")),
+                "{backend:?} {key}: {resp}"
+            );
+        }
+        assert_eq!(counters(&app, auth).await, (0, 0, None), "{backend:?}");
+        // +1: the count's own audit read; the refusals wrote nothing.
+        assert_eq!(audit_len(&app, &staff).await, audit_before + 1);
+        // The edges of the window are inside it.
+        for (key, at) in [
+            ("five-min-ahead", now + 300),
+            ("ninety-days-ago", now - 90 * DAY),
+        ] {
+            let (status, body) =
+                send(&app, &staff.pharmacist, offline(key, &serial, auth, 30, at)).await;
+            assert_eq!(status, StatusCode::CREATED, "{backend:?} {key}: {body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn offline_dispensings_that_fit_no_authorisation_are_still_refused() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let patient = register(&app, &staff, "219730412345").await;
+        let auth = authorise(&app, &staff, &patient, 5, 0).await;
+        // A withdrawn authorisation of the card's own patient.
+        let withdrawn = authorise(&app, &staff, &patient, 5, 0).await;
+        let (status, body) = app
+            .call(
+                POST,
+                &format!("/api/v1/medicines/{withdrawn}/withdraw"),
+                &staff.clinician,
+                Some(json!({"version": 1, "reason": "entered twice"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let serial = issue(&app, &staff, &patient).await["serial"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (others_auth, _) = patient_with_card(&app, &staff, "119800101234", 5, 0).await;
+        app.state.clock.advance(DAY);
+        let at = START + 3600;
+        let audit_before = audit_len(&app, &staff).await;
+        for (body, code) in [
+            (
+                offline("not-mine-0001", &serial, others_auth, 30, at),
+                "medicine_not_authorised",
+            ),
+            (
+                offline("no-such-auth1", &serial, 4_242_424_242, 30, at),
+                "medicine_not_authorised",
+            ),
+            (
+                offline("withdrawn-001", &serial, withdrawn, 30, at),
+                "medicine_not_authorised",
+            ),
+            (
+                offline("no-such-card1", "AAAA-AAAA-AAAA-AAAA", auth, 30, at),
+                "card_unknown",
+            ),
+        ] {
+            let (status, resp) = send(&app, &staff.pharmacist, body).await;
+            assert_eq!(
+                (status, resp["code"].as_str()),
+                (StatusCode::CONFLICT, Some(code)),
+                "{backend:?}: {resp}"
+            );
+        }
+        for id in [auth, others_auth, withdrawn] {
+            assert_eq!(counters(&app, id).await, (0, 0, None), "{backend:?}");
+        }
+        let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dispensings")
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 0);
+        assert_eq!(audit_len(&app, &staff).await, audit_before + 1);
+    }
+}
+
+#[tokio::test]
+async fn conflicts_list_pages_newest_first_and_each_read_is_audited() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let (auth, serial) = patient_with_card(&app, &staff, "219730412345", 1, 0).await;
+        let (other_auth, other_serial) =
+            patient_with_card(&app, &staff, "119800101234", 1, 0).await;
+        app.state.clock.advance(DAY);
+        // Six offline dispensings on two authorisations of one dispensing each, received a
+        // minute apart: all but the first on each are flagged.
+        let mut flagged = Vec::new();
+        for i in 0..6 {
+            let (a, s) = if i % 2 == 0 {
+                (auth, &serial)
+            } else {
+                (other_auth, &other_serial)
+            };
+            let key = format!("paging-item-{i:02}");
+            let (status, body) = send(
+                &app,
+                &staff.pharmacist,
+                offline(&key, s, a, 30, START + 3600 + i),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            if !body["conflict"].is_null() {
+                flagged.push(body["dispensing"]["id"].as_str().unwrap().to_string());
+            }
+            app.state.clock.advance(60);
+        }
+        assert_eq!(flagged.len(), 4, "{backend:?}");
+        flagged.reverse(); // newest first
+        let (status, page1) = conflict_list(&app, &staff.clinician, "?limit=3").await;
+        assert_eq!(status, StatusCode::OK, "{page1}");
+        let ids = |page: &Value| -> Vec<String> {
+            page.as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(ids(&page1), flagged[..3], "{backend:?}");
+        let last = &flagged[2];
+        let (status, page2) =
+            conflict_list(&app, &staff.auditor, &format!("?limit=3&before={last}")).await;
+        assert_eq!(status, StatusCode::OK, "{page2}");
+        assert_eq!(ids(&page2), flagged[3..], "{backend:?}");
+        // Reading the list is audited per authorisation shown: both on page 1, one on page 2.
+        let (_, entries) = app
+            .call(
+                GET,
+                "/api/v1/audit?action=dispensing.conflicts.read",
+                &staff.auditor,
+                None,
+            )
+            .await;
+        let mut read: Vec<(String, String)> = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["role"].as_str().unwrap().to_string(),
+                    e["entity_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        read.sort();
+        let mut want = vec![
+            ("clinician".to_string(), auth.to_string()),
+            ("clinician".to_string(), other_auth.to_string()),
+            (
+                "auditor".to_string(),
+                page2[0]["authorisation_id"].to_string(),
+            ),
+        ];
+        want.sort();
+        assert_eq!(read, want, "{backend:?} {entries}");
+        // Bad paging parameters name the field.
+        for (query, field) in [
+            ("?limit=0", "limit"),
+            ("?limit=1001", "limit"),
+            ("?before=no-such-dispensing", "before"),
+            ("?page=2", "query"),
+        ] {
+            let (status, body) = conflict_list(&app, &staff.auditor, query).await;
+            assert_eq!(
+                (status, body["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+                "{query}: {body}"
+            );
+        }
+        let (status, all) = conflict_list(&app, &staff.auditor, "?limit=1000").await;
+        assert_eq!((status, all.as_array().unwrap().len()), (StatusCode::OK, 4));
+    }
+}

@@ -1,6 +1,8 @@
 //! Two registry instances on one PostgreSQL database (separate pools, as two server processes
 //! behind a load balancer) racing for the same rows: the last dispensings of an authorisation,
-//! one idempotency key retried at once, and two registrars issuing a card for one patient.
+//! one idempotency key retried at once, offline dispensings synced at once beyond the count
+//! (all recorded, the excess flagged) and retried at once, and two registrars issuing a card
+//! for one patient.
 //! PostgreSQL only: SQLite has a single writer, so there is no race to test there.
 
 // Helpers outside #[test] functions unwrap too: a panic there is a failed test.
@@ -304,6 +306,228 @@ async fn one_idempotency_key_retried_at_once_on_a_monthly_authorisation() {
         28,
     )
     .await;
+}
+
+fn offline(key: &str, serial: &str, auth: u64, at: i64) -> Value {
+    json!({"idempotency_key": key, "card_serial": serial, "authorisation_id": auth,
+        "quantity": 30, "offline_at": at})
+}
+
+/// Dispensing rows of an authorisation with each conflict code (`-` for none).
+async fn conflicts_of(c: &Cluster, auth: u64) -> BTreeMap<String, i64> {
+    let rows: Vec<(Option<String>, i64)> = sqlx::query_as(
+        "SELECT conflict, COUNT(*) FROM dispensings WHERE authorisation_id = $1 \
+         GROUP BY conflict",
+    )
+    .bind(i64::try_from(auth).unwrap())
+    .fetch_all(&c.first().state.db.pool)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(code, n)| (code.unwrap_or_else(|| "-".into()), n))
+        .collect()
+}
+
+/// Two offline pharmacies' queues arriving at once, through both instances: 20 dispensings
+/// handed out against an authorisation of 5. Every one is recorded (the medicine is gone),
+/// exactly 15 are flagged `over_count`, and the counter says 20.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_offline_dispensings_for_five_are_all_recorded_fifteen_flagged() {
+    let Some(c) =
+        Cluster::start("twenty_offline_dispensings_for_five_are_all_recorded_fifteen_flagged")
+            .await
+    else {
+        return;
+    };
+    let (_, auth, serial) = c.patient_with_card("219730412345", 5, 0).await;
+    for app in &c.apps {
+        app.state.clock.advance(86_400);
+    }
+    let start = c.first().state.clock.now() - 86_400;
+    let requests = (0..20)
+        .map(|i| {
+            (
+                c.apps[i % 2].clone(),
+                Method::POST,
+                "/api/v1/dispensings".to_string(),
+                c.pharmacists[i % 2].clone(),
+                Some(offline(
+                    &format!("offline-race-{i:03}"),
+                    &serial,
+                    auth,
+                    start + 3600 + i64::try_from(i).unwrap() * 60,
+                )),
+            )
+        })
+        .collect();
+    let results = race(requests).await;
+    let tally = tally(&results);
+    let created = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    let flagged = results
+        .iter()
+        .filter(|(s, b)| *s == StatusCode::CREATED && b["conflict"] == "over_count")
+        .count();
+    let (rows, counter) = c.dispensing_counts(auth).await;
+    assert_eq!(
+        (created, flagged, rows, counter),
+        (20, 15, 20, 20),
+        "(201s, flagged over_count, dispensing rows, dispensed_count); outcomes: {tally:?}"
+    );
+    let by_code = conflicts_of(&c, auth).await;
+    assert_eq!(
+        by_code,
+        BTreeMap::from([("-".to_string(), 5), ("over_count".to_string(), 15)]),
+        "rows by conflict"
+    );
+    // Each response's count is the count with it: 1 to 20, each once.
+    let mut counts: Vec<i64> = results
+        .iter()
+        .map(|(_, b)| b["dispensed_count"].as_i64().unwrap())
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=20).collect::<Vec<i64>>(), "counts seen");
+    let (status, list) = c
+        .first()
+        .call(
+            Method::GET,
+            "/api/v1/dispensings/conflicts?limit=1000",
+            &c.staff.auditor,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list.as_array().unwrap().len(), 15, "review list");
+    c.assert_audit_intact().await;
+}
+
+/// Online and offline dispensings of one authorisation of 5 at once, across both instances:
+/// the online ones still never go beyond the count, the offline ones are all recorded, and
+/// exactly 5 dispensings (online or offline) are within the count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_and_offline_at_once_keep_the_count_exact() {
+    let Some(c) = Cluster::start("online_and_offline_at_once_keep_the_count_exact").await else {
+        return;
+    };
+    let (_, auth, serial) = c.patient_with_card("219730412345", 5, 0).await;
+    for app in &c.apps {
+        app.state.clock.advance(86_400);
+    }
+    let at = c.first().state.clock.now() - 3600;
+    let requests = (0..20)
+        .map(|i| {
+            let body = if i % 2 == 0 {
+                dispense(&format!("mixed-online-{i:03}"), &serial, auth)
+            } else {
+                offline(&format!("mixed-offline-{i:03}"), &serial, auth, at)
+            };
+            (
+                c.apps[(i / 2) % 2].clone(),
+                Method::POST,
+                "/api/v1/dispensings".to_string(),
+                c.pharmacists[i % 2].clone(),
+                Some(body),
+            )
+        })
+        .collect();
+    let results = race(requests).await;
+    let tally = tally(&results);
+    let (mut online_created, mut online_over_count, mut offline_clean, mut offline_flagged) =
+        (0, 0, 0, 0);
+    for (i, (status, body)) in results.iter().enumerate() {
+        match (
+            i % 2,
+            *status,
+            body["code"].as_str(),
+            body["conflict"].as_str(),
+        ) {
+            (0, StatusCode::CREATED, _, None) => online_created += 1,
+            (0, StatusCode::CONFLICT, Some("over_count"), _) => online_over_count += 1,
+            (1, StatusCode::CREATED, _, None) => offline_clean += 1,
+            (1, StatusCode::CREATED, _, Some("over_count")) => offline_flagged += 1,
+            _ => panic!("request {i}: {status} {body}; outcomes: {tally:?}"),
+        }
+    }
+    let (rows, counter) = c.dispensing_counts(auth).await;
+    assert_eq!(
+        (
+            online_created + offline_clean,
+            offline_clean + offline_flagged
+        ),
+        (5, 10),
+        "(within the count, offline recorded); outcomes: {tally:?}"
+    );
+    assert_eq!(online_created + online_over_count, 10, "{tally:?}");
+    assert_eq!(
+        (rows, counter),
+        (10 + online_created, 10 + online_created),
+        "(rows, dispensed_count); outcomes: {tally:?}"
+    );
+    c.assert_audit_intact().await;
+}
+
+/// 20 copies of one offline item (one idempotency key) at once, across both instances, for
+/// an authorisation already used up: one dispensing recorded, flagged, and every copy gets
+/// that result with its conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_offline_item_retried_at_once_records_one_dispensing() {
+    let Some(c) = Cluster::start("one_offline_item_retried_at_once_records_one_dispensing").await
+    else {
+        return;
+    };
+    let (_, auth, serial) = c.patient_with_card("219730412345", 1, 0).await;
+    let (status, body) = c
+        .first()
+        .call(
+            Method::POST,
+            "/api/v1/dispensings",
+            &c.pharmacists[0],
+            Some(dispense("online-first-001", &serial, auth)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for app in &c.apps {
+        app.state.clock.advance(86_400);
+    }
+    let at = c.first().state.clock.now() - 3600;
+    let body = offline("the-one-offline-key", &serial, auth, at);
+    let requests = (0..20)
+        .map(|i| {
+            (
+                c.apps[i % 2].clone(),
+                Method::POST,
+                "/api/v1/dispensings".to_string(),
+                c.pharmacists[1].clone(),
+                Some(body.clone()),
+            )
+        })
+        .collect();
+    let results = race(requests).await;
+    let tally = tally(&results);
+    for (status, resp) in &results {
+        let fine = *status == StatusCode::CREATED
+            || (*status == StatusCode::OK && resp["replayed"] == true);
+        assert!(fine, "a retry got {status} {resp}; outcomes: {tally:?}");
+        assert_eq!(resp["conflict"], "over_count", "{resp}");
+    }
+    let created = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "outcomes: {tally:?}");
+    let ids: std::collections::BTreeSet<&str> = results
+        .iter()
+        .map(|(_, r)| r["dispensing"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "different dispensing ids: {ids:?}");
+    assert_eq!(
+        c.dispensing_counts(auth).await,
+        (2, 2),
+        "(rows, dispensed_count)"
+    );
+    c.assert_audit_intact().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

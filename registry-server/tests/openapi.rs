@@ -52,6 +52,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/cards/{serial}/status"),
     ("POST", "/api/v1/cards/{serial}/revoke"),
     ("POST", "/api/v1/dispensings"),
+    ("GET", "/api/v1/dispensings/conflicts"),
     ("GET", "/api/v1/authorisations/{id}/dispensings"),
     ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/audit/verify"),

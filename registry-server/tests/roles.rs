@@ -42,6 +42,9 @@ const HISTORY: &[Role] = &[Role::Registrar, Role::Clinician, Role::Auditor];
 const CARD_STATUS: &[Role] = &[Role::Insurer, Role::Pharmacist, Role::Registrar];
 /// Dispensings are read by pharmacists and by the prescribing side.
 const DISPENSING_READERS: &[Role] = &[Role::Pharmacist, Role::Clinician];
+/// Offline dispensings flagged for review: the ministry's auditors and the prescribing side
+/// (not admins, who see no patient data; not pharmacists, who would see every pharmacy's).
+const CONFLICT_REVIEWERS: &[Role] = &[Role::Clinician, Role::Auditor];
 /// Published issuer keys are listed for admins and auditors.
 const ISSUER_READERS: &[Role] = &[Role::Admin, Role::Auditor];
 
@@ -87,9 +90,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET",  "/api/v1/cards/{card}/qr",                   Only(REGISTRAR)),
     ("GET",  "/api/v1/cards/{card}/status",               Only(CARD_STATUS)),
     ("POST", "/api/v1/cards/{card_revoke}/revoke",        Only(REGISTRAR)),
-    // Dispensings: pharmacists record; pharmacists and clinicians read.
+    // Dispensings: pharmacists record; pharmacists and clinicians read; flagged offline
+    // dispensings are reviewed by clinicians and auditors.
     ("POST", "/api/v1/dispensings",                       Only(PHARMACIST)),
     ("GET",  "/api/v1/authorisations/{auth}/dispensings", Only(DISPENSING_READERS)),
+    ("GET",  "/api/v1/dispensings/conflicts?limit=10",    Only(CONFLICT_REVIEWERS)),
     // The audit log: auditors only.
     ("GET",  "/api/v1/audit?limit=10",                    Only(AUDITOR)),
     ("GET",  "/api/v1/audit/verify",                      Only(AUDITOR)),
@@ -534,5 +539,5 @@ fn matrix_lists_every_route_once() {
         let path = template.split('?').next().unwrap();
         assert!(seen.insert((method, path)), "{method} {path} listed twice");
     }
-    assert_eq!(MATRIX.len(), 45);
+    assert_eq!(MATRIX.len(), 46);
 }

@@ -100,6 +100,22 @@ pub async fn get_in(
         .await
 }
 
+/// When a card was issued, inside a transaction (for a superseded card, its successor's
+/// issue time is when it was superseded).
+///
+/// # Errors
+/// Database errors.
+pub async fn issued_at_in(
+    conn: &mut AnyConnection,
+    serial: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT issued_at FROM cards WHERE serial = $1")
+        .bind(serial)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(t,)| t))
+}
+
 /// A patient's cards, newest first.
 ///
 /// # Errors

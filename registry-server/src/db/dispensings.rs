@@ -6,13 +6,20 @@
 //! for a concurrent claim's row lock, so two pharmacies racing for the last dispensing get
 //! one success and one refusal. The unique `idempotency_key` makes a retried request
 //! converge on the first one's result.
+//!
+//! An offline dispensing (synced after the fact) is recorded even when it breaks a rule, so
+//! its counter update is unconditional: [`take_offline`] increments `dispensed_count` and
+//! returns the counters as they now are, under the row lock it takes (PostgreSQL) or the
+//! write lock (SQLite), so concurrent offline dispensings of one authorisation, on any
+//! instance, are judged one after another against exact counts.
 
-use sqlx::{AnyConnection, FromRow};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow, Row};
 
 use super::Db;
 
 /// A dispensing row.
-#[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct DispensingRow {
     /// Id.
     pub id: String,
@@ -31,12 +38,43 @@ pub struct DispensingRow {
     pub user_id: String,
     /// Quantity dispensed.
     pub quantity: i64,
-    /// Unix seconds.
+    /// When the medicine was handed out, Unix seconds: the request's `offline_at` for an
+    /// offline dispensing, otherwise when the registry recorded it.
     pub dispensed_at: i64,
+    /// True when the pharmacy dispensed offline and synced the dispensing later.
+    pub offline: bool,
+    /// When the registry recorded it, Unix seconds (for an online dispensing, `dispensed_at`).
+    pub received_at: i64,
+    /// For an offline dispensing recorded although it broke a rule, the first rule broken
+    /// (`card_revoked`, `card_superseded`, `card_expired`, `authorisation_expired`,
+    /// `over_quantity`, `over_count`, `too_soon`): flagged for review. Null otherwise.
+    #[schema(required = true)]
+    pub conflict: Option<String>,
+}
+
+// By hand: `offline` is stored as an integer flag (0 or 1), portable between the backends,
+// and the `Any` driver decodes a `bool` only from a boolean column.
+impl FromRow<'_, AnyRow> for DispensingRow {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(DispensingRow {
+            id: row.try_get("id")?,
+            idempotency_key: row.try_get("idempotency_key")?,
+            request_hash: row.try_get("request_hash")?,
+            authorisation_id: row.try_get("authorisation_id")?,
+            card_serial: row.try_get("card_serial")?,
+            facility_code: row.try_get("facility_code")?,
+            user_id: row.try_get("user_id")?,
+            quantity: row.try_get("quantity")?,
+            dispensed_at: row.try_get("dispensed_at")?,
+            offline: row.try_get::<i64, _>("offline")? != 0,
+            received_at: row.try_get("received_at")?,
+            conflict: row.try_get("conflict")?,
+        })
+    }
 }
 
 const COLUMNS: &str = "id, idempotency_key, request_hash, authorisation_id, card_serial, \
-    facility_code, user_id, quantity, dispensed_at";
+    facility_code, user_id, quantity, dispensed_at, offline, received_at, conflict";
 
 /// The dispensing recorded under an idempotency key, if any.
 ///
@@ -77,6 +115,72 @@ pub async fn claim(
     Ok(done.rows_affected() == 1)
 }
 
+/// Counters of an authorisation after [`take_offline`] counted a dispensing in them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
+pub struct Taken {
+    /// Dispensings recorded, including the one just taken.
+    pub dispensed_count: i64,
+    /// Dispensings authorised.
+    pub dispensings: i64,
+    /// Minimum days between dispensings.
+    pub interval_days: i64,
+}
+
+/// Counts an offline dispensing handed out at `dispensed_at` in an active authorisation,
+/// whatever its count and interval say (the medicine has already left the pharmacy):
+/// `dispensed_count + 1`, `last_dispensed_at` the later of the two. Returns the counters as
+/// they are after the update, or `None` when the authorisation is not active (withdrawn).
+///
+/// The update locks the row until the transaction ends (PostgreSQL re-reads it after
+/// waiting for a concurrent holder; SQLite has one writer), so the count returned is exact
+/// and concurrent offline dispensings of one authorisation see each other's counts in turn.
+///
+/// # Errors
+/// Database errors.
+pub async fn take_offline(
+    conn: &mut AnyConnection,
+    authorisation_id: i64,
+    dispensed_at: i64,
+) -> Result<Option<Taken>, sqlx::Error> {
+    sqlx::query_as::<_, Taken>(
+        "UPDATE medicine_authorisations \
+         SET dispensed_count = dispensed_count + 1, last_dispensed_at = CASE \
+         WHEN last_dispensed_at IS NULL OR last_dispensed_at < $1 THEN $1 \
+         ELSE last_dispensed_at END \
+         WHERE id = $2 AND status = 'active' \
+         RETURNING dispensed_count, dispensings, interval_days",
+    )
+    .bind(dispensed_at)
+    .bind(authorisation_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Whether a dispensing of the authorisation is recorded less than `interval_days` before or
+/// after `at`: the interval rule for an offline dispensing, which may arrive after later
+/// ones. Never true for an interval of 0 days.
+///
+/// # Errors
+/// Database errors.
+pub async fn within_interval(
+    conn: &mut AnyConnection,
+    authorisation_id: i64,
+    at: i64,
+    interval_days: i64,
+) -> Result<bool, sqlx::Error> {
+    let interval = interval_days.saturating_mul(86_400);
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM dispensings WHERE authorisation_id = $1 \
+         AND dispensed_at > $2 AND dispensed_at < $3",
+    )
+    .bind(authorisation_id)
+    .bind(at.saturating_sub(interval))
+    .bind(at.saturating_add(interval))
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
 /// The current `(dispensed_count, last_dispensed_at, status)` of an authorisation.
 ///
 /// # Errors
@@ -100,7 +204,8 @@ pub async fn counters(
 /// A reused idempotency key (unique violation) or other database errors.
 pub async fn insert(conn: &mut AnyConnection, d: &DispensingRow) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
-        "INSERT INTO dispensings ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO dispensings ({COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     ))
     .bind(&d.id)
     .bind(&d.idempotency_key)
@@ -111,6 +216,9 @@ pub async fn insert(conn: &mut AnyConnection, d: &DispensingRow) -> Result<(), s
     .bind(&d.user_id)
     .bind(d.quantity)
     .bind(d.dispensed_at)
+    .bind(i64::from(d.offline))
+    .bind(d.received_at)
+    .bind(d.conflict.as_deref())
     .execute(conn)
     .await
     .map(|_| ())
@@ -130,4 +238,71 @@ pub async fn for_authorisation(
     .bind(authorisation_id)
     .fetch_all(db.reader())
     .await
+}
+
+/// A dispensing flagged for review, as the review list shows it.
+#[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct ConflictRow {
+    /// Dispensing id.
+    pub id: String,
+    /// The authorisation dispensed against.
+    pub authorisation_id: i64,
+    /// The card presented (compact serial).
+    pub card_serial: String,
+    /// Pharmacy facility code.
+    pub facility_code: String,
+    /// Quantity dispensed.
+    pub quantity: i64,
+    /// When the pharmacy handed the medicine out (its `offline_at`), Unix seconds.
+    pub dispensed_at: i64,
+    /// When the registry recorded it, Unix seconds.
+    pub received_at: i64,
+    /// The first rule broken.
+    pub conflict: String,
+}
+
+/// The `(received_at, id)` position of a flagged dispensing, for paging, if there is one.
+///
+/// # Errors
+/// Database errors.
+pub async fn conflict_position(db: &Db, id: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT received_at, id FROM dispensings WHERE id = $1 AND conflict IS NOT NULL")
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await
+}
+
+/// Flagged dispensings, newest recorded first (`received_at`, then id, descending), after
+/// the position `before` when given, at most `limit`.
+///
+/// # Errors
+/// Database errors.
+pub async fn conflicts(
+    db: &Db,
+    before: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<ConflictRow>, sqlx::Error> {
+    const SELECT: &str = "SELECT id, authorisation_id, card_serial, facility_code, quantity, \
+        dispensed_at, received_at, conflict FROM dispensings WHERE conflict IS NOT NULL";
+    match before {
+        None => {
+            sqlx::query_as::<_, ConflictRow>(&format!(
+                "{SELECT} ORDER BY received_at DESC, id DESC LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(db.reader())
+            .await
+        }
+        Some((received_at, id)) => {
+            sqlx::query_as::<_, ConflictRow>(&format!(
+                "{SELECT} AND (received_at < $1 OR (received_at = $1 AND id < $2)) \
+                 ORDER BY received_at DESC, id DESC LIMIT $3"
+            ))
+            .bind(received_at)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(db.reader())
+            .await
+        }
+    }
 }

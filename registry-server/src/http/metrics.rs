@@ -2,9 +2,10 @@
 //!
 //! The endpoint is public, on the API's own port, like `/healthz`: it carries counts only,
 //! labelled by HTTP method, route *template* (`/api/v1/patients/{id}`, never the path that
-//! was called), status code, and the stable refusal codes of dispensing. No identifier, name,
-//! token or query string can reach a label. A deployment that wants it private blocks
-//! `/metrics` at its reverse proxy or firewall and scrapes the instance directly.
+//! was called), status code, and the stable refusal and conflict codes of dispensing. No
+//! identifier, name, token or query string can reach a label. A deployment that wants it
+//! private blocks `/metrics` at its reverse proxy or firewall and scrapes the instance
+//! directly.
 //!
 //! Each [`super::AppState`] owns its registry, so two instances in one process
 //! (as in the tests) count separately.
@@ -47,6 +48,8 @@ pub struct Metrics {
     pub dispensings_replayed: IntCounter,
     /// Dispensings refused, by refusal code (`too_soon`, `card_revoked`, ...).
     pub dispensings_refused: IntCounterVec,
+    /// Offline dispensings recorded in conflict with a rule, by conflict code.
+    pub dispensings_flagged: IntCounterVec,
     db_connections: IntGaugeVec,
     db_max_connections: IntGauge,
 }
@@ -95,6 +98,13 @@ impl Metrics {
             ),
             &["code"],
         )?;
+        let dispensings_flagged = IntCounterVec::new(
+            Opts::new(
+                "dispensings_flagged_total",
+                "Offline dispensings recorded in conflict with a rule, by conflict code",
+            ),
+            &["code"],
+        )?;
         let db_connections = IntGaugeVec::new(
             Opts::new(
                 "db_pool_connections",
@@ -112,6 +122,7 @@ impl Metrics {
         registry.register(Box::new(dispensings_recorded.clone()))?;
         registry.register(Box::new(dispensings_replayed.clone()))?;
         registry.register(Box::new(dispensings_refused.clone()))?;
+        registry.register(Box::new(dispensings_flagged.clone()))?;
         registry.register(Box::new(db_connections.clone()))?;
         registry.register(Box::new(db_max_connections.clone()))?;
         Ok(Metrics {
@@ -122,6 +133,7 @@ impl Metrics {
             dispensings_recorded,
             dispensings_replayed,
             dispensings_refused,
+            dispensings_flagged,
             db_connections,
             db_max_connections,
         })

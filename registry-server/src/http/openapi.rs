@@ -70,6 +70,7 @@ pub const BEARER: &str = "bearer";
         cards::status,
         cards::revoke,
         dispensings::record,
+        dispensings::conflicts,
         dispensings::list,
         audit::query,
         audit::verify,
