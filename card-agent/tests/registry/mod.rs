@@ -1,5 +1,5 @@
 //! A real registry-server for the card-agent's tests: the binary of the same build, started
-//! with `--dev` (fixture keys) on a fresh SQLite file and a free port, killed on drop.
+//! with the fixture keys on a fresh SQLite file and a free port, killed on drop.
 
 #![allow(dead_code)]
 
@@ -41,6 +41,20 @@ pub fn server_binary() -> PathBuf {
     dir.join("registry-server")
 }
 
+/// The fixture's TEST keys, copied to `dir/keys` with mode 0600 (the server refuses key
+/// files others can read; git does not keep modes).
+fn fixture_keys(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let keys = dir.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    for name in ["issuer-benghazi.key.pem", "list-signer.key.pem"] {
+        let to = keys.join(name);
+        std::fs::copy(repo().join("fixtures/keys").join(name), &to).unwrap();
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    keys
+}
+
 /// A running registry.
 #[derive(Debug)]
 pub struct Registry {
@@ -73,11 +87,21 @@ impl Registry {
                 .append(true)
                 .open(dir.join("server.log"))
                 .unwrap();
+            let keys = fixture_keys(dir);
             let child = Command::new(&bin)
                 .current_dir(repo())
-                .arg("--dev")
                 .arg("--database-url")
                 .arg(database_url)
+                .arg("--issuer-key")
+                .arg(keys.join("issuer-benghazi.key.pem"))
+                .arg("--issuer-cert")
+                .arg(repo().join("fixtures/trust/issuer-benghazi.cert.hex"))
+                .arg("--list-key")
+                .arg(keys.join("list-signer.key.pem"))
+                .arg("--list-cert")
+                .arg(repo().join("fixtures/trust/list-signer.cert.hex"))
+                .arg("--root-public-key")
+                .arg(repo().join("fixtures/keys/root.pub.pem"))
                 .arg("--first-admin-token-file")
                 .arg(dir.join("first-admin-token"))
                 .arg("--listen")
