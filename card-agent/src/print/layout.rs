@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::fonts::Weight;
-use super::qr::QrRuns;
+use super::qr::QrSymbol;
 use super::shape::{Dir, ShapedText, Shaper, Unprintable};
 use super::{Layout, PrintCard, PrintError};
 
@@ -91,7 +91,7 @@ pub(crate) enum Item {
         x: f32,
         y: f32,
         side: f32,
-        qr: Rc<QrRuns>,
+        qr: Rc<QrSymbol>,
     },
 }
 
@@ -410,20 +410,21 @@ pub(crate) struct PreparedCard {
     issuer: Fitted,
     region: Fitted,
     expires: Fitted,
-    qr: Rc<QrRuns>,
+    qr: Rc<QrSymbol>,
 }
 
-/// Shapes a card's texts and encodes its QR code.
+/// Shapes a card's texts; `qr` is its QR code from [`super::qr::symbol`].
 ///
 /// # Errors
 /// [`PrintError::Unprintable`], [`PrintError::TooLong`], [`PrintError::QrTooLong`],
 /// [`PrintError::Qr`].
 pub(crate) fn prepare(
     card: &PrintCard,
+    qr: qrcode::QrResult<QrSymbol>,
     shaper: &mut Shaper<'_>,
     statics: &Statics,
 ) -> Result<PreparedCard, PrintError> {
-    let qr = super::qr::encode(&card.qr_text).map_err(|e| match e {
+    let qr = qr.map_err(|e| match e {
         qrcode::types::QrError::DataTooLong => PrintError::QrTooLong {
             serial: card.serial.clone(),
             len: card.qr_text.len(),
