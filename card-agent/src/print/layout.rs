@@ -194,6 +194,14 @@ impl Setter<'_, '_> {
         if line.width * single.min_size <= max_width {
             return self.line(field, text, single, max_width);
         }
+        // Two lines at the smallest size, compressed, cannot hold more than twice the width
+        // (a little more, for the space that goes): no need to try every break.
+        if line.width * double.min_size * MIN_HSCALE > 2.2 * max_width {
+            return Err(PrintError::TooLong {
+                serial: self.serial.to_owned(),
+                field,
+            });
+        }
         let mut best: Option<(f32, ShapedText, ShapedText)> = None;
         for (at, _) in text.match_indices(' ') {
             let (first, second) = (text[..at].trim(), text[at + 1..].trim());

@@ -194,3 +194,22 @@ fn a_failing_card_stops_the_batch_where_it_is() {
     );
     assert_eq!(progress, [1, 2, 3, 4, 5]);
 }
+
+#[test]
+fn absurdly_long_names_are_refused_quickly() {
+    let mut card = sample(6);
+    card.name_ar = "علي ".repeat(20_000);
+    let started = std::time::Instant::now();
+    let err = render(&[card], Layout::Card, &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PrintError::TooLong {
+                field: "name_ar",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
