@@ -220,13 +220,60 @@ pub fn render(
     let fonts = Fonts::load()?;
     let mut shaper = Shaper::new(&fonts);
     let statics = layout::Statics::new(&mut shaper)?;
-    let mut prepared = Vec::with_capacity(cards.len());
-    for (i, card) in cards.iter().enumerate() {
-        prepared.push(layout::prepare(card, &mut shaper, &statics)?);
-        progress(i + 1);
-    }
+    let prepared = prepare_all(cards, &mut shaper, &statics, progress)?;
     let pages = layout::pages(&prepared, &statics, layout);
     pdf::write(&pages, shaper.fonts())
+}
+
+/// Prepares every card, in order. QR codes (most of the work) are encoded by worker threads,
+/// one per core, card `i` by worker `i % workers`; this thread shapes the texts, takes each
+/// card's code from its worker as it comes, and reports progress. A failing card stops
+/// everything: the receivers are dropped, so the workers' next send fails and they return.
+fn prepare_all(
+    cards: &[PrintCard],
+    shaper: &mut Shaper<'_>,
+    statics: &layout::Statics,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<layout::PreparedCard>, PrintError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(cards.len().max(1));
+    std::thread::scope(|scope| {
+        let (receivers, handles): (Vec<_>, Vec<_>) = (0..workers)
+            .map(|k| {
+                let (sender, receiver) = std::sync::mpsc::sync_channel(16);
+                let handle = scope.spawn(move || {
+                    for card in cards.iter().skip(k).step_by(workers) {
+                        if sender.send(qr::symbol(&card.qr_text)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                (receiver, handle)
+            })
+            .unzip();
+        let mut prepare = || {
+            let mut prepared = Vec::with_capacity(cards.len());
+            for (i, card) in cards.iter().enumerate() {
+                let symbol = receivers
+                    .get(i % workers)
+                    .and_then(|r| r.recv().ok())
+                    // Only a worker that panicked sends nothing: encode here instead.
+                    .unwrap_or_else(|| qr::symbol(&card.qr_text));
+                prepared.push(layout::prepare(card, symbol, shaper, statics)?);
+                progress(i + 1);
+            }
+            Ok(prepared)
+        };
+        let result = prepare();
+        drop(receivers);
+        for handle in handles {
+            // Joined here, so that a worker's panic is not re-raised by the scope.
+            let _ = handle.join();
+        }
+        result
+    })
 }
 
 #[cfg(test)]

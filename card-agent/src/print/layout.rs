@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::fonts::Weight;
-use super::qr::QrRuns;
+use super::qr::QrSymbol;
 use super::shape::{Dir, ShapedText, Shaper, Unprintable};
 use super::{Layout, PrintCard, PrintError};
 
@@ -91,7 +91,7 @@ pub(crate) enum Item {
         x: f32,
         y: f32,
         side: f32,
-        qr: Rc<QrRuns>,
+        qr: Rc<QrSymbol>,
     },
 }
 
@@ -193,6 +193,14 @@ impl Setter<'_, '_> {
         let line = self.shape(field, text, single)?;
         if line.width * single.min_size <= max_width {
             return self.line(field, text, single, max_width);
+        }
+        // Two lines at the smallest size, compressed, cannot hold more than twice the width
+        // (a little more, for the space that goes): no need to try every break.
+        if line.width * double.min_size * MIN_HSCALE > 2.2 * max_width {
+            return Err(PrintError::TooLong {
+                serial: self.serial.to_owned(),
+                field,
+            });
         }
         let mut best: Option<(f32, ShapedText, ShapedText)> = None;
         for (at, _) in text.match_indices(' ') {
@@ -410,20 +418,21 @@ pub(crate) struct PreparedCard {
     issuer: Fitted,
     region: Fitted,
     expires: Fitted,
-    qr: Rc<QrRuns>,
+    qr: Rc<QrSymbol>,
 }
 
-/// Shapes a card's texts and encodes its QR code.
+/// Shapes a card's texts; `qr` is its QR code from [`super::qr::symbol`].
 ///
 /// # Errors
 /// [`PrintError::Unprintable`], [`PrintError::TooLong`], [`PrintError::QrTooLong`],
 /// [`PrintError::Qr`].
 pub(crate) fn prepare(
     card: &PrintCard,
+    qr: qrcode::QrResult<QrSymbol>,
     shaper: &mut Shaper<'_>,
     statics: &Statics,
 ) -> Result<PreparedCard, PrintError> {
-    let qr = super::qr::encode(&card.qr_text).map_err(|e| match e {
+    let qr = qr.map_err(|e| match e {
         qrcode::types::QrError::DataTooLong => PrintError::QrTooLong {
             serial: card.serial.clone(),
             len: card.qr_text.len(),

@@ -23,7 +23,7 @@ use printpdf::{
 
 use super::fonts::{subset_font, FontKey, Fonts, Subset};
 use super::layout::{Item, Page, Rgb};
-use super::qr::{QrRuns, QUIET_ZONE};
+use super::qr::{QrRuns, QrSymbol, QUIET_ZONE};
 use super::shape::{ShapedGlyph, ShapedText};
 use super::PrintError;
 
@@ -92,7 +92,7 @@ pub(crate) fn write(pages: &[Page], fonts: &Fonts) -> Result<Vec<u8>, PrintError
         embedded.push(Some(Embedded { subset, id }));
     }
 
-    let mut qr_codes: HashMap<*const QrRuns, XObjectId> = HashMap::new();
+    let mut qr_codes: HashMap<*const QrSymbol, XObjectId> = HashMap::new();
     for item in pages.iter().flat_map(|p| &p.items) {
         if let Item::Qr { qr, .. } = item {
             qr_codes
@@ -170,13 +170,13 @@ struct Context<'a> {
     fonts: &'a Fonts,
     embedded: &'a [Option<Embedded>],
     used: &'a [BTreeMap<u16, String>],
-    qr_codes: &'a HashMap<*const QrRuns, XObjectId>,
+    qr_codes: &'a HashMap<*const QrSymbol, XObjectId>,
 }
 
-/// A QR code as a form XObject: its own content stream, written here directly (one `re` per
-/// run and a single `f`, in module units, compressed here), so that a batch of 1,000 cards
-/// does not send millions of rectangle operations through printpdf and lopdf.
-fn qr_xobject(qr: &QrRuns) -> ExternalXObject {
+/// The content stream of a QR code's form XObject, compressed: written here directly (one `re`
+/// per run and a single `f`, in module units), so that a batch of 1,000 cards does not send
+/// millions of rectangle operations through printpdf and lopdf.
+pub(crate) fn qr_form_content(qr: &QrRuns) -> Vec<u8> {
     use std::fmt::Write;
     let side = qr.width_with_quiet_zone();
     let mut content = String::with_capacity(qr.runs.len() * 14 + 64);
@@ -190,8 +190,12 @@ fn qr_xobject(qr: &QrRuns) -> ExternalXObject {
     content.push_str("f\n");
     // Level 4: as small as 6 or 9 for this text (about 36 kB to 7.6 kB for a version-22
     // symbol) in under half the time of 6.
-    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(content.as_bytes(), 4);
-    let side = side as i64;
+    miniz_oxide::deflate::compress_to_vec_zlib(content.as_bytes(), 4)
+}
+
+/// A QR code as a form XObject in module units, its content already compressed.
+fn qr_xobject(qr: &QrSymbol) -> ExternalXObject {
+    let side = qr.runs.width_with_quiet_zone() as i64;
     let dict = [
         ("Type", DictItem::Name(b"XObject".to_vec())),
         ("Subtype", DictItem::Name(b"Form".to_vec())),
@@ -212,7 +216,7 @@ fn qr_xobject(qr: &QrRuns) -> ExternalXObject {
     ExternalXObject {
         stream: ExternalStream {
             dict,
-            content: compressed,
+            content: qr.form.clone(),
             compress: false,
         },
         width: None,
@@ -283,7 +287,7 @@ fn item_ops(item: &Item, cx: &Context<'_>, ops: &mut Vec<Op>) {
             let Some(id) = cx.qr_codes.get(&Rc::as_ptr(qr)) else {
                 return;
             };
-            let module = side / qr.width_with_quiet_zone() as f32;
+            let module = side / qr.runs.width_with_quiet_zone() as f32;
             ops.push(Op::SaveGraphicsState);
             ops.push(Op::SetTransformationMatrix {
                 matrix: CurTransMat::Raw([module, 0.0, 0.0, module, r2(*x), r2(*y)]),

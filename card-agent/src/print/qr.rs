@@ -28,6 +28,27 @@ impl QrRuns {
     }
 }
 
+/// A card's QR code as it goes on the page: its runs and, compressed, the content stream of
+/// the form XObject that draws it ([`super::pdf::qr_form_content`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QrSymbol {
+    /// The dark runs.
+    pub(crate) runs: QrRuns,
+    /// The form's content stream, zlib-compressed.
+    pub(crate) form: Vec<u8>,
+}
+
+/// Encodes `text` ([`encode`]) and writes its form content: all the work a QR code needs,
+/// done by the worker threads of [`super::render`].
+///
+/// # Errors
+/// As [`encode`].
+pub(crate) fn symbol(text: &str) -> QrResult<QrSymbol> {
+    let runs = encode(text)?;
+    let form = super::pdf::qr_form_content(&runs);
+    Ok(QrSymbol { runs, form })
+}
+
 const MASKS: [MaskPattern; 8] = [
     MaskPattern::Checkerboard,
     MaskPattern::HorizontalLines,

@@ -337,6 +337,13 @@ mod tests {
         assert_ne!(first.gid, isolated[0], "meem not in its initial form");
         let last = line.glyphs.first().unwrap();
         assert_ne!(last.gid, isolated[3], "dal not in its final form");
+        for g in &line.glyphs {
+            let text = line.cluster_text(g);
+            if let Some(c) = text.chars().next() {
+                let nominal = nominal(&fonts, FontKey::ArabicRegular, c);
+                assert_ne!(g.gid, nominal, "{text} in its isolated form");
+            }
+        }
         // Left to right on the page.
         assert!(line.glyphs.windows(2).all(|w| w[0].x <= w[1].x));
         assert!(line.width > 0.5);

@@ -181,3 +181,35 @@ fn long_names_take_two_lines_and_odd_inputs_do_not_panic() {
     odd.qr_text = "lower case and ünïcode".into();
     assert!(render(&[odd], Layout::Card, &mut |_| {}).is_ok());
 }
+
+#[test]
+fn a_failing_card_stops_the_batch_where_it_is() {
+    let mut cards: Vec<PrintCard> = (0..40).map(sample).collect();
+    cards[5].qr_text = format!("LYOC1:{}", "A".repeat(3_400));
+    let mut progress = Vec::new();
+    let err = render(&cards, Layout::Sheet, &mut |n| progress.push(n)).unwrap_err();
+    assert!(
+        matches!(&err, PrintError::QrTooLong { serial, .. } if serial == "Y6XC-IUHN-ZAGP-0005"),
+        "{err}"
+    );
+    assert_eq!(progress, [1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn absurdly_long_names_are_refused_quickly() {
+    let mut card = sample(6);
+    card.name_ar = "علي ".repeat(20_000);
+    let started = std::time::Instant::now();
+    let err = render(&[card], Layout::Card, &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PrintError::TooLong {
+                field: "name_ar",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
