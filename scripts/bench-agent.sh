@@ -8,7 +8,9 @@
 #    cards as QR lines, and 1,000 more for printing, with a trust bundle;
 # 3. `card-agent verify < 10,000 lines`, three runs, each checked to report 10,000 VALID lines:
 #    cards per second (best and median), and the ratio to openssl's verify/s;
-# 4. `card-agent print` of the 1,000 cards, layout card (2 ID-1 pages per card) and layout
+# 4. `card-agent verify-batch` over 100,000 claims (CSV: claim_id,qr), on every core and with
+#    --jobs 1: claims per second, and the ratio to openssl's single-core verify/s (target 1.5);
+# 5. `card-agent print` of the 1,000 cards, layout card (2 ID-1 pages per card) and layout
 #    sheet (A4, 10 cards per page): seconds and MB.
 # The summary is also written to target/bench-agent-summary.md.
 set -euo pipefail
@@ -16,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD
 VERIFY_CARDS=${VERIFY_CARDS:-10000}
+BATCH_CLAIMS=${BATCH_CLAIMS:-100000}
 PRINT_CARDS=${PRINT_CARDS:-1000}
 
 command -v openssl >/dev/null || { apt-get update -q && apt-get install -y -q openssl; }
@@ -59,6 +62,24 @@ for run in 1 2 3; do
     echo "verify run $run: ${times[-1]} s"
 done
 
+"$batch" "$work/batch" "$BATCH_CLAIMS" 2>/dev/null
+{ echo "claim_id,qr"; awk '{ printf "C%07d,%s\n", NR, $0 }' "$work/batch/cards.txt"; } >"$work/batch/claims.csv"
+batch_run() { # jobs (empty = every core) -> seconds
+    local t0 t1 jobs=()
+    [ -n "$1" ] && jobs=(--jobs "$1")
+    t0=$(now)
+    "$agent" --home "$work/home" verify-batch "${jobs[@]}" --root "$root" \
+        --bundle "$work/batch/bundle.cose" "$work/batch/claims.csv" -o "$work/batch/report.csv" 2>/dev/null
+    t1=$(now)
+    local valid
+    valid=$(grep -c ',valid,' "$work/batch/report.csv" || true)
+    [ "$valid" = "$BATCH_CLAIMS" ] || { echo "verify-batch: $valid of $BATCH_CLAIMS valid" >&2; exit 1; }
+    python3 -c "print(round($t1 - $t0, 3))"
+}
+batch_all=$(batch_run "")
+batch_one=$(batch_run 1)
+echo "verify-batch: every core ${batch_all} s, one core ${batch_one} s"
+
 print_one() { # layout -> "seconds bytes"
     local t0 t1
     t0=$(now)
@@ -73,12 +94,14 @@ pages_card=$(pdfinfo "$work/print/card.pdf" 2>/dev/null | awk '/^Pages:/ {print 
 pages_sheet=$(pdfinfo "$work/print/sheet.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}' || echo "?")
 
 summary=$(python3 - "$openssl_verify" "$VERIFY_CARDS" "$PRINT_CARDS" "$card_s" "$card_b" \
-    "$sheet_s" "$sheet_b" "$pages_card" "$pages_sheet" "${times[@]}" <<'EOF'
+    "$sheet_s" "$sheet_b" "$pages_card" "$pages_sheet" "$BATCH_CLAIMS" "$batch_all" "$batch_one" \
+    "$(nproc)" "${times[@]}" <<'EOF'
 import statistics, sys
 ossl, n, p = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 card_s, card_b, sheet_s, sheet_b = float(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
 pages_card, pages_sheet = sys.argv[8], sys.argv[9]
-times = [float(t) for t in sys.argv[10:]]
+claims, b_all, b_one, cores = int(sys.argv[10]), float(sys.argv[11]), float(sys.argv[12]), sys.argv[13]
+times = [float(t) for t in sys.argv[14:]]
 best, med = n / min(times), n / statistics.median(times)
 print(f"| figure | value |")
 print(f"|---|---|")
@@ -86,6 +109,9 @@ print(f"| openssl ecdsap256 verify (1 core) | {ossl:,.0f}/s |")
 print(f"| `card-agent verify` < {n:,} QR lines, best of 3 | **{best:,.0f} cards/s** ({min(times):.2f} s) |")
 print(f"| same, median of 3 | {med:,.0f} cards/s |")
 print(f"| ratio best / openssl | {best/ossl:.2f} |")
+print(f"| `verify-batch`, {claims:,} claims, {cores} cores | **{claims/b_all:,.0f} claims/s** ({b_all:.1f} s) |")
+print(f"| `verify-batch --jobs 1` | {claims/b_one:,.0f} claims/s ({b_one:.1f} s) |")
+print(f"| ratio verify-batch (all cores) / openssl (1 core), target >= 1.5 | **{claims/b_all/ossl:.2f}** |")
 print(f"| `print --layout card`, {p:,} cards ({pages_card} pages) | **{card_s:.1f} s, {card_b/1e6:.2f} MB** |")
 print(f"| `print --layout sheet`, {p:,} cards ({pages_sheet} pages) | **{sheet_s:.1f} s, {sheet_b/1e6:.2f} MB** |")
 EOF
