@@ -18,7 +18,7 @@ use crate::cli::{BatchFormat, VerifyBatchArgs};
 use crate::{Class, Outcome};
 
 /// Claims per block handed to the workers.
-const BLOCK: usize = 4096;
+const BLOCK: usize = 512;
 /// Longest accepted line of a claims file (a QR holds at most 4,296 characters).
 const MAX_LINE: usize = 16 * 1024;
 
@@ -90,7 +90,8 @@ fn format_of(path: &Path, explicit: Option<BatchFormat>) -> BatchFormat {
 /// A source of claims, yielding `Ok(claim)` or a row-level error (bad row) per record.
 enum Source<'a> {
     Csv(csv::Reader<LineBounded<Box<dyn Read + 'a>>>),
-    Jsonl(BufReader<LineBounded<Box<dyn Read + 'a>>>, u64),
+    /// The reader, the line number, the bytes read.
+    Jsonl(BufReader<LineBounded<Box<dyn Read + 'a>>>, u64, u64),
 }
 
 impl Source<'_> {
@@ -119,7 +120,7 @@ impl Source<'_> {
                     }
                 }
             }
-            Source::Jsonl(reader, line_no) => {
+            Source::Jsonl(reader, line_no, bytes) => {
                 let mut line = String::new();
                 while out.len() < n {
                     line.clear();
@@ -129,6 +130,7 @@ impl Source<'_> {
                     if read == 0 {
                         break;
                     }
+                    *bytes += read as u64;
                     *line_no += 1;
                     if line.trim().is_empty() {
                         continue;
@@ -253,6 +255,14 @@ fn check_claim(
     row
 }
 
+/// How far into a CSV file the reader is, for the progress bar.
+fn source_position(source: &Source<'_>) -> Option<u64> {
+    match source {
+        Source::Csv(r) => Some(r.position().byte()),
+        Source::Jsonl(_, _, bytes) => Some(*bytes),
+    }
+}
+
 /// Where report rows go.
 enum Sink {
     Csv(Box<csv::Writer<BufWriter<Box<dyn Write>>>>),
@@ -288,7 +298,7 @@ pub fn run(args: &VerifyBatchArgs, home: Option<&Path>) -> anyhow::Result<Outcom
                 .buffer_capacity(1 << 16)
                 .from_reader(bounded),
         ),
-        BatchFormat::Jsonl => Source::Jsonl(BufReader::with_capacity(1 << 16, bounded), 0),
+        BatchFormat::Jsonl => Source::Jsonl(BufReader::with_capacity(1 << 16, bounded), 0, 0),
     };
     let out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(
@@ -324,60 +334,86 @@ pub fn run(args: &VerifyBatchArgs, home: Option<&Path>) -> anyhow::Result<Outcom
     };
     bar.set_message("verifying claims");
     let mut counts = std::collections::BTreeMap::<&'static str, u64>::new();
-    loop {
-        let block = source.next_block(BLOCK)?;
-        if block.is_empty() {
-            break;
-        }
-        let chunk = block.len().div_ceil(jobs);
-        let mut rows: Vec<ReportRow> = Vec::with_capacity(block.len());
-        let mut block = block;
-        let mut parts = Vec::new();
-        while !block.is_empty() {
-            let rest = block.split_off(chunk.min(block.len()));
-            parts.push(std::mem::replace(&mut block, rest));
-        }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .into_iter()
-                .map(|part| {
-                    let (store, policy) = (&store, &policy);
-                    scope.spawn(move || {
-                        part.into_iter()
-                            .map(|c| check_claim(c, store, policy, now))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            for h in handles {
-                match h.join() {
-                    Ok(part) => rows.extend(part),
-                    Err(_) => rows.push(ReportRow {
-                        claim_id: String::new(),
-                        status: "invalid",
-                        reason: "internal".into(),
-                        serial: String::new(),
-                        issuer: String::new(),
-                        expires: String::new(),
-                        message: "a worker failed".into(),
-                    }),
+    // A pipeline: this thread reads blocks and writes the report in input order; `jobs`
+    // workers verify blocks as they come, so reading and writing overlap the verification.
+    let mut written = 0u64;
+    let mut read = 0u64;
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (work_tx, work_rx) =
+            std::sync::mpsc::sync_channel::<(u64, Vec<Result<Claim, String>>)>(jobs * 2);
+        let work_rx = std::sync::Arc::new(std::sync::Mutex::new(work_rx));
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Vec<ReportRow>)>();
+        for _ in 0..jobs {
+            let done_tx = done_tx.clone();
+            let work_rx = std::sync::Arc::clone(&work_rx);
+            let (store, policy) = (&store, &policy);
+            scope.spawn(move || loop {
+                let next = match work_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((i, block)) = next else { return };
+                let rows = block
+                    .into_iter()
+                    .map(|c| check_claim(c, store, policy, now))
+                    .collect();
+                if done_tx.send((i, rows)).is_err() {
+                    return;
                 }
-            }
-        });
-        for row in &rows {
-            *counts.entry(row.status).or_insert(0) += 1;
-            match &mut sink {
-                Sink::Csv(w) => w.serialize(row).context("while writing the report")?,
-                Sink::Jsonl(out) => {
-                    serde_json::to_writer(&mut *out, row).context("while writing the report")?;
-                    out.write_all(b"\n").context("while writing the report")?;
+            });
+        }
+        drop(done_tx);
+        let mut pending = std::collections::BTreeMap::<u64, Vec<ReportRow>>::new();
+        let mut next_out = 0u64;
+        let mut emit = |pending: &mut std::collections::BTreeMap<u64, Vec<ReportRow>>,
+                        next_out: &mut u64|
+         -> anyhow::Result<u64> {
+            let mut n = 0;
+            while let Some(rows) = pending.remove(next_out) {
+                *next_out += 1;
+                for row in &rows {
+                    *counts.entry(row.status).or_insert(0) += 1;
+                    match &mut sink {
+                        Sink::Csv(w) => w.serialize(row).context("while writing the report")?,
+                        Sink::Jsonl(out) => {
+                            serde_json::to_writer(&mut *out, row)
+                                .context("while writing the report")?;
+                            out.write_all(b"\n").context("while writing the report")?;
+                        }
+                    }
                 }
+                n += rows.len() as u64;
             }
+            Ok(n)
+        };
+        let mut blocks = 0u64;
+        loop {
+            let block = source.next_block(BLOCK)?;
+            if block.is_empty() {
+                break;
+            }
+            read += block.len() as u64;
+            if work_tx.send((blocks, block)).is_err() {
+                break;
+            }
+            blocks += 1;
+            while let Ok((i, rows)) = done_rx.try_recv() {
+                pending.insert(i, rows);
+            }
+            written += emit(&mut pending, &mut next_out)?;
+            bar.set_position(source_position(&source).unwrap_or(written));
         }
-        match &source {
-            Source::Csv(r) => bar.set_position(r.position().byte()),
-            Source::Jsonl(..) => bar.inc(rows.len() as u64),
+        drop(work_tx);
+        for (i, rows) in done_rx.iter() {
+            pending.insert(i, rows);
+            written += emit(&mut pending, &mut next_out)?;
         }
+        Ok(())
+    })?;
+    if written != read {
+        return Err(anyhow::anyhow!(
+            "a verification worker failed: {written} of {read} claims reported"
+        ));
     }
     match &mut sink {
         Sink::Csv(w) => w.flush(),
