@@ -15,6 +15,7 @@
 
 pub mod card;
 pub mod cli;
+pub mod client;
 pub mod pharmacy;
 pub mod print;
 pub mod print_cmd;

@@ -239,27 +239,12 @@ enum Answer {
     Unreachable(String),
 }
 
-struct Registry {
-    agent: ureq::Agent,
-    server: String,
-    token: String,
-}
+/// The registry, for dispensings.
+struct Registry(crate::client::RegistryClient);
 
 impl Registry {
     fn from_args(source: &SourceArgs) -> anyhow::Result<Option<Registry>> {
-        let Some(server) = source.server.as_deref() else {
-            return Ok(None);
-        };
-        let token_file = source.token_file.as_deref().ok_or_else(|| {
-            Class::Usage.err("--server needs --token-file (a pharmacist's API token)")
-        })?;
-        let token = std::fs::read_to_string(token_file)
-            .map_err(|e| Class::Usage.err(format!("cannot read {}: {e}", token_file.display())))?;
-        Ok(Some(Registry {
-            agent: crate::trust::http_agent(source.ca_cert.as_deref())?,
-            server: server.trim_end_matches('/').to_string(),
-            token: token.trim().to_string(),
-        }))
+        Ok(crate::client::RegistryClient::from_source(source)?.map(Registry))
     }
 
     fn send(&self, d: &Local, offline: bool) -> Answer {
@@ -272,13 +257,7 @@ impl Registry {
         if offline {
             body["offline_at"] = d.dispensed_at.into();
         }
-        let url = format!("{}/api/v1/dispensings", self.server);
-        let response = self
-            .agent
-            .post(&url)
-            .header("Authorization", format!("Bearer {}", self.token))
-            .header("Content-Type", "application/json")
-            .send(body.to_string());
+        let response = self.0.post_json("/dispensings", &body);
         let mut response = match response {
             Ok(r) => r,
             Err(e) => return Answer::Unreachable(e.to_string()),
@@ -319,15 +298,9 @@ impl Registry {
 
     /// Dispensings the registry holds for an authorisation, when it can be asked.
     fn dispensed(&self, authorisation: u64) -> Option<i64> {
-        let url = format!(
-            "{}/api/v1/authorisations/{authorisation}/dispensings",
-            self.server
-        );
         let mut r = self
-            .agent
-            .get(&url)
-            .header("Authorization", format!("Bearer {}", self.token))
-            .call()
+            .0
+            .get(&format!("/authorisations/{authorisation}/dispensings"))
             .ok()?;
         if r.status() != 200 {
             return None;
@@ -454,8 +427,13 @@ pub fn dispense(args: &DispenseArgs, home: Option<&Path>) -> anyhow::Result<Outc
     let card = verified.value();
     let serial = card.serial.to_string();
 
+    // Listing asks about every medicine; dispensing one asks about that one only (one round
+    // trip to the registry instead of one per medicine on the card).
     let mut medicines = Vec::new();
     for m in &card.summary.medicines {
+        if args.medicine.is_some_and(|wanted| wanted != m.id) {
+            continue;
+        }
         let id = i64::try_from(m.id).unwrap_or(i64::MAX);
         let local = store.for_authorisation(id)?;
         let remote = registry.as_ref().and_then(|r| r.dispensed(m.id));

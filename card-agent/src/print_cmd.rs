@@ -3,10 +3,8 @@
 //! Nothing is printed unless every card verifies: a batch with a bad card is refused as a
 //! whole, each bad card named, so no invalid card ever reaches a printer.
 
-use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
 use card_format::error::Object;
 use card_format::{cose, qr};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -80,10 +78,13 @@ pub fn run(args: &PrintArgs, home: Option<&Path>) -> anyhow::Result<Outcome> {
             Ok(v) => {
                 // The QR carries the certificate only on request (a denser code): from the
                 // bundle, or the one the card carries.
-                let printed = match (args.qr_certificate, issuer_certificate(&store, v.signer())) {
-                    (true, None) => Ok(bytes.clone()),
-                    (true, Some(c)) => cose::set_certificate(bytes, Some(&c), Object::Card),
-                    (false, _) => cose::set_certificate(bytes, None, Object::Card),
+                let printed = if !args.qr_certificate {
+                    cose::set_certificate(bytes, None, Object::Card)
+                } else {
+                    match crate::trust::issuer_certificate(&store, v.signer()) {
+                        Some(c) => cose::set_certificate(bytes, Some(c), Object::Card),
+                        None => Ok(bytes.clone()),
+                    }
                 }
                 .map_err(|e| Class::Refused.err(format!("{place}: {e}")))?;
                 cards.push(PrintCard::from_payload(
@@ -122,7 +123,7 @@ pub fn run(args: &PrintArgs, home: Option<&Path>) -> anyhow::Result<Outcome> {
     })
     .map_err(|e| Class::Usage.err(e.to_string()))?;
     bar.finish_and_clear();
-    write_atomic(&args.output, &pdf)?;
+    crate::trust::write_atomic(&args.output, &pdf)?;
     println!(
         "PRINTED  {} card{} to {} ({:.1} KB)",
         cards.len(),
@@ -131,29 +132,4 @@ pub fn run(args: &PrintArgs, home: Option<&Path>) -> anyhow::Result<Outcome> {
         pdf.len() as f64 / 1024.0
     );
     Ok(Outcome::Ok)
-}
-
-fn issuer_certificate(
-    store: &card_format::TrustStore,
-    signer: &card_format::trust::Certificate,
-) -> Option<Vec<u8>> {
-    store
-        .bundle()?
-        .issuer_certificates
-        .iter()
-        .find(|c| {
-            card_format::trust::Certificate::verify(c, store.root())
-                .is_ok_and(|c| c.kid() == signer.kid())
-        })
-        .cloned()
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("pdf.tmp");
-    let mut f = std::fs::File::create(&tmp)
-        .map_err(|e| Class::Usage.err(format!("cannot create {}: {e}", tmp.display())))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .with_context(|| format!("while writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("while writing {}", path.display()))
 }

@@ -121,27 +121,20 @@ pub fn card_from_bytes(raw: Vec<u8>) -> anyhow::Result<Vec<u8>> {
 /// # Errors
 /// No server or token given, the registry unreachable or refusing.
 pub fn card_from_registry(source: &SourceArgs, serial: &str) -> anyhow::Result<Vec<u8>> {
-    let server = source
-        .server
-        .as_deref()
-        .ok_or_else(|| Class::Usage.err("--serial needs --server (or CARD_AGENT_SERVER)"))?
-        .trim_end_matches('/');
-    let token_file = source.token_file.as_deref().ok_or_else(|| {
-        Class::Usage.err("--serial needs --token-file (or CARD_AGENT_TOKEN_FILE)")
-    })?;
-    let token = std::fs::read_to_string(token_file)
-        .map_err(|e| Class::Usage.err(format!("cannot read {}: {e}", token_file.display())))?;
+    let client = crate::client::RegistryClient::from_source(source)?
+        .ok_or_else(|| Class::Usage.err("--serial needs --server (or CARD_AGENT_SERVER)"))?;
     let serial: String = serial.chars().filter(|c| *c != '-' && *c != ' ').collect();
     if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(Class::Usage.err("a card serial is letters and digits (XXXX-XXXX-XXXX-XXXX)"));
     }
-    let url = format!("{server}/api/v1/cards/{serial}/cose?certificate=true");
-    let agent = crate::trust::http_agent(source.ca_cert.as_deref())?;
-    let mut response = agent
-        .get(&url)
-        .header("Authorization", format!("Bearer {}", token.trim()))
-        .call()
-        .map_err(|e| Class::Registry.err(format!("cannot reach the registry at {server}: {e}")))?;
+    let mut response = client
+        .get(&format!("/cards/{serial}/cose?certificate=true"))
+        .map_err(|e| {
+            Class::Registry.err(format!(
+                "cannot reach the registry at {}: {e}",
+                client.server
+            ))
+        })?;
     let status = response.status().as_u16();
     let body = response
         .body_mut()
@@ -168,12 +161,7 @@ fn with_certificate(
     bytes: &[u8],
     signer: &Certificate,
 ) -> anyhow::Result<Vec<u8>> {
-    let certificate = store
-        .bundle()
-        .into_iter()
-        .flat_map(|b| b.issuer_certificates.iter())
-        .find(|c| Certificate::verify(c, store.root()).is_ok_and(|c| c.kid() == signer.kid()));
-    match certificate {
+    match crate::trust::issuer_certificate(store, signer) {
         Some(c) => cose::set_certificate(bytes, Some(c), Object::Card)
             .map_err(|e| Class::Refused.err(e.to_string())),
         None => Ok(bytes.to_vec()),

@@ -129,7 +129,7 @@ pub fn load(args: &TrustArgs, home_dir: Option<&Path>) -> anyhow::Result<(TrustS
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a reader never sees
 /// half a file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension("tmp");
     let mut f =
         std::fs::File::create(&tmp).with_context(|| format!("while creating {}", tmp.display()))?;
@@ -137,6 +137,16 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .and_then(|()| f.sync_all())
         .with_context(|| format!("while writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("while replacing {}", path.display()))
+}
+
+/// The bundle's certificate for the key that signed a card, as bytes, when the bundle has it.
+pub fn issuer_certificate<'s>(store: &'s TrustStore, signer: &Certificate) -> Option<&'s [u8]> {
+    store
+        .bundle()?
+        .issuer_certificates
+        .iter()
+        .find(|c| Certificate::verify(c, store.root()).is_ok_and(|c| c.kid() == signer.kid()))
+        .map(Vec::as_slice)
 }
 
 /// An HTTP agent for the registry: timeouts, and extra CA certificates when given.

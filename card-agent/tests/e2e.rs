@@ -40,6 +40,20 @@ impl Desk {
         v
     }
 
+    /// A pharmacy, and the tokens of a registrar, a clinician and a pharmacist.
+    fn staff(&self) -> (String, String, String) {
+        self.post(
+            &self.admin,
+            "/facilities",
+            json!({"code": "LY-BEN-PH1", "name": "Al-Salam Pharmacy", "region": "east", "kind": "pharmacy"}),
+        );
+        (
+            self.user("salma", "registrar", "LY-BEN-PED"),
+            self.user("omar", "clinician", "LY-BEN-PED"),
+            self.user("huda", "pharmacist", "LY-BEN-PH1"),
+        )
+    }
+
     fn user(&self, name: &str, role: &str, facility: &str) -> String {
         let v = self.post(
             &self.admin,
@@ -124,14 +138,7 @@ fn story(database_url: Option<String>, label: &str) {
     let root = root.to_str().unwrap();
 
     // Ministry admin: a pharmacy and the staff.
-    desk.post(
-        &desk.admin,
-        "/facilities",
-        json!({"code": "LY-BEN-PH1", "name": "Al-Salam Pharmacy", "region": "east", "kind": "pharmacy"}),
-    );
-    let registrar = desk.user("salma", "registrar", "LY-BEN-PED");
-    let clinician = desk.user("omar", "clinician", "LY-BEN-PED");
-    let pharmacist = desk.user("huda", "pharmacist", "LY-BEN-PH1");
+    let (registrar, clinician, pharmacist) = desk.staff();
     let registrar_file = write_token(&dir, "registrar", &registrar);
     let pharmacist_file = write_token(&dir, "pharmacist", &pharmacist);
 
@@ -406,14 +413,7 @@ fn kill_mid_sync(database_url: Option<String>, label: &str) {
     let registry = start(&database_url);
     let admin = registry.admin_token();
     let desk = Desk { registry, admin };
-    desk.post(
-        &desk.admin,
-        "/facilities",
-        json!({"code": "LY-BEN-PH1", "name": "Al-Salam Pharmacy", "region": "east", "kind": "pharmacy"}),
-    );
-    let registrar = desk.user("salma", "registrar", "LY-BEN-PED");
-    let clinician = desk.user("omar", "clinician", "LY-BEN-PED");
-    let pharmacist = desk.user("huda", "pharmacist", "LY-BEN-PH1");
+    let (registrar, clinician, pharmacist) = desk.staff();
     let patient = desk.post(
         &registrar,
         "/patients",
