@@ -3,7 +3,7 @@
 //!
 //! The pages call the same domain functions as the JSON API (`register_patient`,
 //! `create_tumour`, `issuance::issue`, `dispensing::dispense`...) with the signed-in user as
-//! the [`Caller`], so validation, rules and audit entries are the API's own: a page that
+//! the [`Caller`](crate::auth::Caller), so validation, rules and audit entries are the API's own: a page that
 //! shows patient data writes the same audit action as the API call that returns it. The
 //! pages never call the API over HTTP.
 //!
@@ -54,7 +54,6 @@ pub const LANG_COOKIE: &str = "lang";
 /// Routes: `/` redirects to `/desk/`; the pages under `/desk/`, with the security headers.
 pub fn router() -> Router<AppState> {
     let pages = Router::new()
-        .route("/", get(home))
         .route("/lang", get(switch_language))
         .merge(session::router())
         .merge(assets::router())
@@ -65,7 +64,7 @@ pub fn router() -> Router<AppState> {
         .fallback(not_found);
     Router::new()
         .route("/", get(|| async { Redirect::to("/desk/") }))
-        .route("/desk", get(|| async { Redirect::to("/desk/") }))
+        .route("/desk/", get(home))
         .nest("/desk", pages)
         .layer(axum::middleware::from_fn(security_headers))
 }

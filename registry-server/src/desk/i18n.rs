@@ -52,7 +52,7 @@ impl Lang {
     }
 
     /// The message `key` in this language (the key itself when it is missing).
-    pub fn t<'a>(self, key: &'a str) -> &'a str {
+    pub fn t(self, key: &str) -> &str {
         match CATALOGUE.get(key) {
             Some((ar, en)) => match self {
                 Lang::Ar => ar,

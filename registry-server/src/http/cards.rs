@@ -348,7 +348,7 @@ pub async fn revoke_card(
     let c = load(state, serial).await?;
     let now = state.clock.now();
     let mut tx = state.db.pool.begin().await?;
-    if !db::cards::revoke(&mut tx, &c.serial, &reason, now).await? {
+    if !db::cards::revoke(&mut tx, &c.serial, reason, now).await? {
         return Err(ApiError::conflict(
             "already_revoked",
             "the card is already revoked",
