@@ -139,8 +139,13 @@
     agent("/v1/card/read")
       .then(function (result) {
         hint.hidden = true;
-        show(sc.dataset.msgReadOk + " " + result.serial + " · " + result.status + " · " +
-          result.expires + " · " + result.summary, false);
+        // `summary` is the card's summary as `card-agent read --json` gives it.
+        var patient = result.summary && result.summary.patient;
+        var name = patient && Array.isArray(patient.name_ar) ? patient.name_ar.join(" ") : "";
+        var status = sc.dataset["status" + (result.status || "").charAt(0).toUpperCase() +
+          (result.status || "").slice(1)] || result.status;
+        var parts = [sc.dataset.msgReadOk, name, result.serial, status, result.expires];
+        show(parts.filter(function (p) { return p; }).join(" · "), result.status !== "valid");
       })
       .catch(failed)
       .finally(function () { busy(read, false); });
