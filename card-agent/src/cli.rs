@@ -149,6 +149,15 @@ pub enum PrintLayout {
     Sheet,
 }
 
+impl From<PrintLayout> for card_print::Layout {
+    fn from(layout: PrintLayout) -> card_print::Layout {
+        match layout {
+            PrintLayout::Card => card_print::Layout::Card,
+            PrintLayout::Sheet => card_print::Layout::Sheet,
+        }
+    }
+}
+
 /// Arguments of `print`.
 #[derive(Debug, Args)]
 pub struct PrintArgs {

@@ -7,7 +7,6 @@
 //! - [`cli`]: the command line (clap);
 //! - [`card`]: smart cards: the transport trait, PC/SC readers, the on-card layout;
 //! - [`vcard`]: the virtual ISO 7816-4 card (vpcd client and in-process);
-//! - [`print`](mod@print): PDF rendering of cards;
 //! - [`verify`]: the `verify` command;
 //! - [`trust`]: the agent's home, trust sync and show.
 //!
@@ -17,7 +16,6 @@ pub mod card;
 pub mod cli;
 pub mod client;
 pub mod pharmacy;
-pub mod print;
 pub mod print_cmd;
 pub mod smartcard;
 pub mod trust;
