@@ -351,6 +351,8 @@ fn refused_json(
     let mut answer = card_json(&v, status);
     answer["reason"] = reason.into();
     answer["message"] = message.into();
+    // The second verification's warnings (no revocation data) describe it, not the card.
+    answer["warnings"] = json!([]);
     Ok(answer)
 }
 

@@ -286,6 +286,7 @@ fn hello_then_a_card_written_and_read_back_verified() {
     assert_eq!(hello.status, 200, "{}", hello.body);
     assert_eq!(hello.header("access-control-allow-origin"), Some(ORIGIN));
     assert_eq!(hello.header("vary"), Some("Origin"));
+    assert_eq!(hello.header("cache-control"), Some("no-store"));
     let v = hello.json();
     assert_eq!(v["agent"], "card-agent");
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
@@ -615,6 +616,8 @@ fn revoked_and_expired_cards_read_with_their_status_and_reason() {
     let v = r.json();
     assert_eq!(v["status"], "revoked", "{v}");
     assert_eq!(v["reason"], "lost", "{v}");
+    assert_eq!(v["warnings"], serde_json::json!([]), "{v}");
+    assert_eq!(v["summary"]["patient"]["name_latin"][0], "Fatima", "{v}");
     assert_eq!(v["serial"].as_str().unwrap().len(), 19, "{v}");
 
     put("expired.qr.txt");
