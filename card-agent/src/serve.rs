@@ -289,7 +289,7 @@ fn read_card(shared: &Shared, trust: &Trust, now: u64) -> Result<Value, ApiError
     let bytes = layout::read_card(&mut card).map_err(|e| ApiError::from_card(&e, false))?;
     let mut answer = match verify::verify_bytes(&trust.store, &trust.policy, now, &bytes) {
         Ok(v) => card_json(&v, "valid"),
-        Err(e) => refused_json(trust, now, &bytes, &e)?,
+        Err(e) => refused_json(trust, &bytes, &e)?,
     };
     answer["card"] = BASE64.encode(&bytes).into();
     answer["reader"] = card.reader().into();
@@ -313,7 +313,6 @@ fn card_json(v: &Verified<CardPayload>, status: &str) -> Value {
 /// any other refusal is `invalid_card`.
 fn refused_json(
     trust: &Trust,
-    now: u64,
     bytes: &[u8],
     refusal: &card_format::Error,
 ) -> Result<Value, ApiError> {
@@ -334,7 +333,7 @@ fn refused_json(
             ))
         }
     };
-    let Some(v) = verify::payload_despite(&trust.store, now, bytes, refusal) else {
+    let Some(v) = verify::payload_despite(&trust.store, bytes, refusal) else {
         return Ok(json!({"serial": null, "status": status, "reason": reason,
             "message": message, "expires": null, "summary": null, "warnings": []}));
     };

@@ -180,19 +180,13 @@ pub fn verify_bytes(
     store.verify_card(bytes, now, policy)
 }
 
-/// The verified payload of a card that [`verify_bytes`] refused only because it expired or
-/// was revoked, so a desk can still see whose card it is; `None` for any other refusal, or
-/// when the card does not carry its issuer certificate.
+/// The authentic payload of a card that [`verify_bytes`] refused only because it expired or
+/// was revoked, so a desk can still see whose card it is; `None` for any other refusal.
 ///
-/// Both refusals come after the signature chain was checked ([`TrustStore::verify_card`]'s
-/// order), so the card is authentic. The payload is then taken from a second verification
-/// with the root key alone (the card's own certificate, no revocation list), at a time when
-/// the card was valid: the latest such time is found by bisection between 0 and `now`
-/// (`not_yet_valid` before the card's issue, `expired` from its expiry on), at most 64
-/// verifications.
+/// [`TrustStore::authenticate_card`] checks everything but the time and the card's status
+/// (signature, certificate chain, issuer not revoked), so the contents shown are authentic.
 pub fn payload_despite(
     store: &TrustStore,
-    now: u64,
     bytes: &[u8],
     refusal: &card_format::Error,
 ) -> Option<Verified<CardPayload>> {
@@ -200,23 +194,7 @@ pub fn payload_despite(
     if !matches!(refusal, Error::Expired | Error::Revoked { .. }) {
         return None;
     }
-    let alone = TrustStore::new(store.root().clone());
-    let policy = Policy::default();
-    let (mut low, mut high) = (0u64, now);
-    let mut at = now;
-    for _ in 0..=64 {
-        match alone.verify_card(bytes, at, &policy) {
-            Ok(v) => return Some(v),
-            Err(Error::NotYetValid) => low = at.saturating_add(1),
-            Err(Error::Expired) => high = at,
-            Err(_) => return None,
-        }
-        if low >= high {
-            return None;
-        }
-        at = low + (high - low) / 2;
-    }
-    None
+    store.authenticate_card(bytes).ok()
 }
 
 /// One line per card: `VALID ...` with warnings indented below, or `REFUSED reason [code]`.
