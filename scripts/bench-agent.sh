@@ -38,6 +38,18 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 machine="nproc $(nproc); CPU ${cpu:-unknown}; $(rustc --version); $(openssl version)"
 echo "$machine"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The verify-batch ratio compares every core with openssl's one: another process on the other
+# cores makes it meaningless. Measure how idle the machine is right now (2 s of /proc/stat).
+idle_share() {
+    local a b
+    a=($(head -n 1 /proc/stat)); sleep 2; b=($(head -n 1 /proc/stat))
+    local total=0 i
+    for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+    echo $(( 100 * (b[4] + b[5] - a[4] - a[5]) / (total > 0 ? total : 1) ))
+}
+idle=$(idle_share)
+echo "machine idle before: ${idle} %"
+[ "$idle" -ge 90 ] || echo "WARNING: the machine is only ${idle} % idle; the verify-batch ratio will be low" >&2
 
 echo "== openssl speed -elapsed -seconds 5 ecdsap256"
 openssl_out=$(openssl speed -elapsed -seconds 5 ecdsap256 2>/dev/null)
@@ -119,7 +131,7 @@ EOF
 echo "== summary"
 echo "$summary"
 {
-    echo "card-agent benchmarks, $(date -u +%Y-%m-%d), $machine"
+    echo "card-agent benchmarks, $(date -u +%Y-%m-%d), $machine; machine idle before: ${idle} %"
     echo
     echo "$summary"
 } >"$target_dir/bench-agent-summary.md"

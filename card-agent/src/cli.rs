@@ -44,6 +44,9 @@ pub enum Command {
     /// Fetch, check and show the trust bundle.
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Serve the registry's web pages on this computer: a loopback-only HTTP bridge through
+    /// which the page writes and reads the smart card in the desk's reader.
+    Serve(ServeArgs),
     /// Run a virtual ISO 7816-4 card in the vpcd reader of a local pcscd (training, demos and
     /// tests without a physical reader).
     VirtualCard(VirtualCardArgs),
@@ -147,6 +150,15 @@ pub enum PrintLayout {
     Card,
     /// A4 sheets holding several cards, fronts then backs arranged for duplex printing.
     Sheet,
+}
+
+impl From<PrintLayout> for card_print::Layout {
+    fn from(layout: PrintLayout) -> card_print::Layout {
+        match layout {
+            PrintLayout::Card => card_print::Layout::Card,
+            PrintLayout::Sheet => card_print::Layout::Sheet,
+        }
+    }
 }
 
 /// Arguments of `print`.
@@ -335,4 +347,27 @@ pub enum VirtualCardProfile {
     /// A card that speaks no ISO 7816-4 (a memory or proprietary card): every command is
     /// refused with "class not supported".
     NonIso,
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// The registry's origin, the only web origin allowed to call the agent: scheme, host and
+    /// port, e.g. `https://registry.example` (plain `http://` only for a registry on this
+    /// computer, e.g. `http://127.0.0.1:8080`).
+    #[arg(long, env = "CARD_AGENT_SERVE_ORIGIN")]
+    pub origin: String,
+    /// The port on 127.0.0.1 to listen on (0: any free port, printed on start).
+    #[arg(long, default_value_t = 47311, env = "CARD_AGENT_SERVE_PORT")]
+    pub port: u16,
+    /// The reader's name, or a part of it. Default: the only reader holding a card (or the
+    /// only reader).
+    #[arg(long, env = "CARD_AGENT_READER")]
+    pub reader: Option<String>,
+    /// Replace the pairing code with a new one (every page paired before must be paired
+    /// again).
+    #[arg(long)]
+    pub new_pairing_code: bool,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }

@@ -7,9 +7,9 @@
 //! - [`cli`]: the command line (clap);
 //! - [`card`]: smart cards: the transport trait, PC/SC readers, the on-card layout;
 //! - [`vcard`]: the virtual ISO 7816-4 card (vpcd client and in-process);
-//! - [`print`](mod@print): PDF rendering of cards;
 //! - [`verify`]: the `verify` command;
-//! - [`trust`]: the agent's home, trust sync and show.
+//! - [`trust`]: the agent's home, trust sync and show;
+//! - [`serve`]: the loopback HTTP bridge between the registry's web pages and the reader.
 //!
 //! Exit codes are in [`Class`].
 
@@ -17,8 +17,8 @@ pub mod card;
 pub mod cli;
 pub mod client;
 pub mod pharmacy;
-pub mod print;
 pub mod print_cmd;
+pub mod serve;
 pub mod smartcard;
 pub mod trust;
 pub mod vcard;
@@ -133,6 +133,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
         cli::Command::Trust(cli::TrustCommand::Show(args)) => {
             trust::show(&args, home).map(|()| Outcome::Ok)
         }
+        cli::Command::Serve(args) => serve::run(&args, home).map(|()| Outcome::Ok),
         cli::Command::VirtualCard(args) => vcard::run(&args).map(|()| Outcome::Ok),
     }
 }

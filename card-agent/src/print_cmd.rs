@@ -1,4 +1,4 @@
-//! `print`: gathers the cards, verifies every one, then renders them with [`crate::print`].
+//! `print`: gathers the cards, verifies every one, then renders them with [`card_print`].
 //!
 //! Nothing is printed unless every card verifies: a batch with a bad card is refused as a
 //! whole, each bad card named, so no invalid card ever reaches a printer.
@@ -10,8 +10,8 @@ use card_format::{cose, qr};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::PrintArgs;
-use crate::print::{self, PrintCard};
 use crate::{smartcard, verify, Class, Outcome};
+use card_print::PrintCard;
 
 /// Most cards in one file or one run; a bound on memory, far above a day's batch.
 const MAX_CARDS: usize = 100_000;
@@ -118,7 +118,7 @@ pub fn run(args: &PrintArgs, home: Option<&Path>) -> anyhow::Result<Outcome> {
     } else {
         ProgressBar::hidden()
     };
-    let pdf = print::render(&cards, args.layout.into(), &mut |n| {
+    let pdf = card_print::render(&cards, args.layout.into(), &mut |n| {
         bar.set_position(n as u64)
     })
     .map_err(|e| Class::Usage.err(e.to_string()))?;

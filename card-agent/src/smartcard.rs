@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use card_format::error::Object;
+use card_format::model::CardPayload;
 use card_format::trust::Certificate;
-use card_format::{cose, qr, TrustStore};
+use card_format::{cose, qr, Policy, TrustStore, Verified};
 
 use crate::card::layout::{self, CardError};
 use crate::card::pcsc_reader::{self, PcscCard};
@@ -43,16 +44,82 @@ pub fn readers(args: &ReadersArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-fn connect(reader: &ReaderArgs, exclusive: bool) -> anyhow::Result<PcscCard> {
-    let name = pcsc_reader::wait_for_card(
+fn connect_args(reader: &ReaderArgs, exclusive: bool) -> anyhow::Result<PcscCard> {
+    connect(
         reader.reader.as_deref(),
         reader.wait.map(Duration::from_secs),
-    )?;
+        exclusive,
+    )
+}
+
+/// Connects to the card in the chosen reader ([`pcsc_reader::wait_for_card`]), exclusively
+/// for writes.
+///
+/// # Errors
+/// No reader, no card (after `wait`), the card held by another program, pcscd not running.
+pub fn connect(
+    reader: Option<&str>,
+    wait: Option<Duration>,
+    exclusive: bool,
+) -> anyhow::Result<PcscCard> {
+    let name = pcsc_reader::wait_for_card(reader, wait)?;
     PcscCard::connect(&name, exclusive)
 }
 
 fn card_error(e: CardError, writing: bool) -> anyhow::Error {
     e.class(writing).err(e.to_string())
+}
+
+/// Why a signed card may not go onto a smart card; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum Unwritable {
+    /// The card does not verify against the trust store (or its certificate cannot be
+    /// added).
+    #[error("the card does not verify, nothing was written: {0} [{code}]", code = .0.code())]
+    Invalid(card_format::Error),
+    /// With its certificate, the card still does not verify with the root key alone.
+    #[error("the card does not verify with the root key alone, nothing was written: {0}")]
+    NotAlone(card_format::Error),
+}
+
+impl Unwritable {
+    /// The verification error behind it.
+    pub fn error(&self) -> &card_format::Error {
+        match self {
+            Unwritable::Invalid(e) | Unwritable::NotAlone(e) => e,
+        }
+    }
+}
+
+/// A signed card ready for a smart card: verified, carrying its issuer certificate.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The bytes to write: the signed card with the issuer certificate.
+    pub bytes: Vec<u8>,
+    /// The verified card.
+    pub verified: Verified<CardPayload>,
+}
+
+/// Verifies a signed card before it goes onto a smart card, adds the issuer certificate from
+/// the trust bundle when it lacks one, and checks that the result verifies with the root key
+/// alone (docs/smart-card.md): what `write` and `serve` write.
+///
+/// # Errors
+/// [`Unwritable`]: the card does not verify, or would not verify on its own.
+pub fn prepare_for_card(
+    store: &TrustStore,
+    policy: &Policy,
+    now: u64,
+    bytes: &[u8],
+) -> Result<Prepared, Unwritable> {
+    let verified = verify::verify_bytes(store, policy, now, bytes).map_err(Unwritable::Invalid)?;
+    let bytes = with_certificate(store, bytes, verified.signer()).map_err(Unwritable::Invalid)?;
+    // What goes on the card must verify with the root key alone.
+    let alone = TrustStore::new(store.root().clone());
+    alone
+        .verify_card(&bytes, now, policy)
+        .map_err(Unwritable::NotAlone)?;
+    Ok(Prepared { bytes, verified })
 }
 
 /// `read`.
@@ -63,7 +130,7 @@ fn card_error(e: CardError, writing: bool) -> anyhow::Error {
 pub fn read(args: &ReadArgs, home: Option<&Path>) -> anyhow::Result<Outcome> {
     let (store, policy) = crate::trust::load(&args.trust, home)?;
     let now = crate::trust::now_or(args.trust.now)?;
-    let mut card = connect(&args.reader, false)?;
+    let mut card = connect_args(&args.reader, false)?;
     let bytes = layout::read_card(&mut card).map_err(|e| card_error(e, false))?;
     let result = verify::verify_bytes(&store, &policy, now, &bytes);
     if args.json {
@@ -160,10 +227,9 @@ fn with_certificate(
     store: &TrustStore,
     bytes: &[u8],
     signer: &Certificate,
-) -> anyhow::Result<Vec<u8>> {
+) -> card_format::Result<Vec<u8>> {
     match crate::trust::issuer_certificate(store, signer) {
-        Some(c) => cose::set_certificate(bytes, Some(c), Object::Card)
-            .map_err(|e| Class::Refused.err(e.to_string())),
+        Some(c) => cose::set_certificate(bytes, Some(c), Object::Card),
         None => Ok(bytes.to_vec()),
     }
 }
@@ -181,21 +247,9 @@ pub fn write(args: &WriteArgs, home: Option<&Path>) -> anyhow::Result<Outcome> {
         (None, Some(serial)) => card_from_registry(&args.source, serial)?,
         (None, None) => return Err(Class::Usage.err("give --file or --serial")),
     };
-    let verified = verify::verify_bytes(&store, &policy, now, &bytes).map_err(|e| {
-        Class::Refused.err(format!(
-            "the card does not verify, nothing was written: {e} [{}]",
-            e.code()
-        ))
-    })?;
-    let bytes = with_certificate(&store, &bytes, verified.signer())?;
-    // What goes on the card must verify with the root key alone.
-    let alone = TrustStore::new(store.root().clone());
-    alone.verify_card(&bytes, now, &policy).map_err(|e| {
-        Class::Refused.err(format!(
-            "the card does not verify with the root key alone: {e}"
-        ))
-    })?;
-    let mut card = connect(&args.reader, true)?;
+    let Prepared { bytes, verified } = prepare_for_card(&store, &policy, now, &bytes)
+        .map_err(|e| Class::Refused.err(e.to_string()))?;
+    let mut card = connect_args(&args.reader, true)?;
     layout::write_card(&mut card, &bytes).map_err(|e| card_error(e, true))?;
     let serial = verified.value().serial.to_string();
     if args.json {

@@ -130,9 +130,27 @@ pub fn load(args: &TrustArgs, home_dir: Option<&Path>) -> anyhow::Result<(TrustS
 /// Writes `bytes` to `path` through a temporary file and a rename, so a reader never sees
 /// half a file.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic_mode(path, bytes, 0o666)
+}
+
+/// [`write_atomic`] for a secret: the file is created readable and writable by its owner
+/// only (0600), from its first byte on.
+pub(crate) fn write_atomic_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic_mode(path, bytes, 0o600)
+}
+
+/// `mode` is the creation mode (the umask still applies).
+fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");
-    let mut f =
-        std::fs::File::create(&tmp).with_context(|| format!("while creating {}", tmp.display()))?;
+    // A temporary file left by a crash keeps its old mode when reopened: start afresh.
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&tmp)
+        .with_context(|| format!("while creating {}", tmp.display()))?;
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
         .with_context(|| format!("while writing {}", tmp.display()))?;

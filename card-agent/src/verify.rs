@@ -180,6 +180,23 @@ pub fn verify_bytes(
     store.verify_card(bytes, now, policy)
 }
 
+/// The authentic payload of a card that [`verify_bytes`] refused only because it expired or
+/// was revoked, so a desk can still see whose card it is; `None` for any other refusal.
+///
+/// [`TrustStore::authenticate_card`] checks everything but the time and the card's status
+/// (signature, certificate chain, issuer not revoked), so the contents shown are authentic.
+pub fn payload_despite(
+    store: &TrustStore,
+    bytes: &[u8],
+    refusal: &card_format::Error,
+) -> Option<Verified<CardPayload>> {
+    use card_format::Error;
+    if !matches!(refusal, Error::Expired | Error::Revoked { .. }) {
+        return None;
+    }
+    store.authenticate_card(bytes).ok()
+}
+
 /// One line per card: `VALID ...` with warnings indented below, or `REFUSED reason [code]`.
 pub fn text_line(result: &card_format::Result<Verified<CardPayload>>) -> String {
     match result {

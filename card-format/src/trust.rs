@@ -237,10 +237,53 @@ impl TrustStore {
         now: u64,
         policy: &Policy,
     ) -> Result<Verified<CardPayload>> {
-        let object = Object::Card;
-        let envelope = cose::parse(bytes, object, MAX_CARD_LEN)?;
+        let envelope = cose::parse(bytes, Object::Card, MAX_CARD_LEN)?;
         let mut warnings = Vec::new();
         self.check_bundle_age(now, policy, &mut warnings)?;
+        let mut verified = self.authentic_card(&envelope)?;
+        let payload = &verified.value;
+        if payload.issued_at > now.saturating_add(policy.clock_skew) {
+            return Err(Error::NotYetValid);
+        }
+        if now >= payload.expires_at {
+            return Err(Error::Expired);
+        }
+        if let Some(bundle) = &self.bundle {
+            if let Some(revoked) = bundle.revocation(&payload.serial) {
+                return Err(Error::Revoked {
+                    reason: revoked.reason,
+                });
+            }
+            if bundle.is_superseded(&payload.serial) {
+                if policy.reject_superseded {
+                    return Err(Error::Superseded);
+                }
+                warnings.push(Warning::Superseded);
+            }
+        }
+        verified.warnings = warnings;
+        Ok(verified)
+    }
+
+    /// The authentic contents of a card, whatever its status: the signature, the issuer's
+    /// certificate chain to the root (the issuer not revoked, allowed to sign cards, valid
+    /// when the card was issued) and the payload are checked as [`TrustStore::verify_card`]
+    /// checks them, but not the time (expiry, issue in the future), the card's revocation or
+    /// supersession, nor the bundle's age.
+    ///
+    /// For showing *why* a card is refused ("revoked on ..., for ...", "expired on ...")
+    /// after [`TrustStore::verify_card`] refused it; never for accepting a card.
+    ///
+    /// # Errors
+    /// As [`TrustStore::verify_card`], less the status errors.
+    pub fn authenticate_card(&self, bytes: &[u8]) -> Result<Verified<CardPayload>> {
+        let envelope = cose::parse(bytes, Object::Card, MAX_CARD_LEN)?;
+        self.authentic_card(&envelope)
+    }
+
+    /// The checks of a card that do not depend on the time or the card's status.
+    fn authentic_card(&self, envelope: &cose::Envelope) -> Result<Verified<CardPayload>> {
+        let object = Object::Card;
         let issuer = self.issuer_for(envelope.kid, envelope.certificate.as_deref())?;
         if self
             .bundle
@@ -269,29 +312,10 @@ impl TrustStore {
                 kid: envelope.kid.to_hex(),
             });
         }
-        if payload.issued_at > now.saturating_add(policy.clock_skew) {
-            return Err(Error::NotYetValid);
-        }
-        if now >= payload.expires_at {
-            return Err(Error::Expired);
-        }
-        if let Some(bundle) = &self.bundle {
-            if let Some(revoked) = bundle.revocation(&payload.serial) {
-                return Err(Error::Revoked {
-                    reason: revoked.reason,
-                });
-            }
-            if bundle.is_superseded(&payload.serial) {
-                if policy.reject_superseded {
-                    return Err(Error::Superseded);
-                }
-                warnings.push(Warning::Superseded);
-            }
-        }
         Ok(Verified {
             value: payload,
             signer: issuer,
-            warnings,
+            warnings: Vec::new(),
         })
     }
 

@@ -84,15 +84,52 @@ fn run(
         other => panic!("unknown input kind {other}"),
     };
     let now = entry["now"].as_u64().unwrap();
-    let verified = store
-        .verify_card(&cose, now, &policy(entry))
-        .map_err(|e| e.code().to_string())?;
+    let verified = store.verify_card(&cose, now, &policy(entry));
+    check_authenticate(&store, &cose, &verified, entry["name"].as_str().unwrap());
+    let verified = verified.map_err(|e| e.code().to_string())?;
     let warnings = verified
         .warnings()
         .iter()
         .map(|w| w.code().to_string())
         .collect();
     Ok((warnings, verified.into_value()))
+}
+
+/// `authenticate_card` gives the same payload as `verify_card` where that accepts the card,
+/// the authentic payload where it refuses only for the card's time or status, and the same
+/// error otherwise.
+fn check_authenticate(
+    store: &TrustStore,
+    cose: &[u8],
+    verified: &card_format::Result<card_format::Verified<card_format::model::CardPayload>>,
+    name: &str,
+) {
+    let authentic = store.authenticate_card(cose);
+    match verified {
+        Ok(v) => assert_eq!(
+            authentic.unwrap().value(),
+            v.value(),
+            "{name}: authenticate_card differs"
+        ),
+        Err(e)
+            if matches!(
+                e.code(),
+                "expired" | "not_yet_valid" | "revoked" | "superseded" | "bundle_too_old"
+            ) =>
+        {
+            let payload = authentic
+                .unwrap_or_else(|a| panic!("{name}: refused for {e} but not authentic: {a}"));
+            assert!(
+                payload.warnings().is_empty(),
+                "{name}: warnings without checks"
+            );
+        }
+        Err(e) => assert_eq!(
+            authentic.map(|_| ()).unwrap_err().code(),
+            e.code(),
+            "{name}: authenticate_card accepts what verify_card refuses for {e}"
+        ),
+    }
 }
 
 #[test]

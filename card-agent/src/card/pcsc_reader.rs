@@ -98,7 +98,11 @@ pub fn list() -> anyhow::Result<Vec<ReaderInfo>> {
 /// Picks the reader to use: the one whose name contains `wanted`, else the only one holding
 /// a card, else the only one. `None` when no reader qualifies yet (a caller that waits
 /// tries again).
-fn choose(readers: &[ReaderInfo], wanted: Option<&str>) -> anyhow::Result<Option<ReaderInfo>> {
+///
+/// # Errors
+/// `wanted` matches several readers, or cards are in several readers and nothing was
+/// `wanted` (class [`Class::Usage`]).
+pub fn choose(readers: &[ReaderInfo], wanted: Option<&str>) -> anyhow::Result<Option<ReaderInfo>> {
     if let Some(wanted) = wanted {
         let matching: Vec<&ReaderInfo> = readers
             .iter()

@@ -5,9 +5,9 @@
 //! them out and returns the PDF bytes.
 //!
 //! ```no_run
-//! use card_agent::print::{render, Layout, PrintCard};
+//! use card_print::{render, Layout, PrintCard};
 //!
-//! # fn main() -> Result<(), card_agent::print::PrintError> {
+//! # fn main() -> Result<(), card_print::PrintError> {
 //! let card = PrintCard {
 //!     serial: "Y6XC-IUHN-ZAGP-5BXF".into(),
 //!     issuer: "LY-BEN-PED".into(),
@@ -115,7 +115,7 @@ impl PrintCard {
     }
 }
 
-/// Page layout: one page per card side, or A4 sheets. Mirrors [`crate::cli::PrintLayout`].
+/// Page layout: one page per card side, or A4 sheets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
     /// One ID-1 page (85.60 x 53.98 mm) per side: front, then back, for each card.
@@ -125,15 +125,6 @@ pub enum Layout {
     /// printing with a long-edge flip puts every back behind its front. Thin outlines mark
     /// where to cut.
     Sheet,
-}
-
-impl From<crate::cli::PrintLayout> for Layout {
-    fn from(layout: crate::cli::PrintLayout) -> Layout {
-        match layout {
-            crate::cli::PrintLayout::Card => Layout::Card,
-            crate::cli::PrintLayout::Sheet => Layout::Sheet,
-        }
-    }
 }
 
 /// Why cards could not be rendered. Errors about one card name it by its serial.

@@ -2,7 +2,7 @@
 //! code, each with its own serial) in both layouts and prints the time and size of each PDF.
 //!
 //! ```sh
-//! cargo run --release -p card-agent --example print_bench [-- CARDS [OUT_DIR]]
+//! cargo run --release -p card-print --example print_bench [-- CARDS [OUT_DIR]]
 //! ```
 //!
 //! With `OUT_DIR`, the PDFs are written there (`cards-card.pdf`, `cards-sheet.pdf`).
@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{anyhow, Context};
-use card_agent::print::{render, Layout, PrintCard};
 use card_format::model::{CardPayload, CardSummary};
 use card_format::{qr, sign_card, CardSerial, SoftwareKey};
+use card_print::{render, Layout, PrintCard};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")

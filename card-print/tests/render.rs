@@ -1,4 +1,4 @@
-//! `print::render` end to end: real cards signed with the fixture keys are rendered, the PDF is
+//! `card_print::render` end to end: real cards signed with the fixture keys are rendered, the PDF is
 //! rasterised at 300 dpi by pdftoppm (poppler-utils), the QR codes are read back by zbarimg
 //! (zbar-tools), and what they hold decodes and verifies with card-format.
 
@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use card_agent::print::{render, Layout, PrintCard};
 use card_format::model::{CardPayload, CardSummary};
 use card_format::{qr, sign_card, CardSerial, Policy, PublicKey, SoftwareKey, TrustStore};
+use card_print::{render, Layout, PrintCard};
 
 /// 2026-01-15: when the cards are issued.
 const IAT: u64 = 1_768_435_200;

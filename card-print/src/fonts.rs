@@ -89,11 +89,11 @@ impl FontKey {
     pub(crate) fn bytes(self) -> &'static [u8] {
         match self {
             FontKey::ArabicRegular => {
-                include_bytes!("../../assets/fonts/NotoNaskhArabic-Regular.ttf")
+                include_bytes!("../assets/fonts/NotoNaskhArabic-Regular.ttf")
             }
-            FontKey::ArabicBold => include_bytes!("../../assets/fonts/NotoNaskhArabic-Bold.ttf"),
-            FontKey::LatinRegular => include_bytes!("../../assets/fonts/NotoSans-Regular.ttf"),
-            FontKey::LatinBold => include_bytes!("../../assets/fonts/NotoSans-Bold.ttf"),
+            FontKey::ArabicBold => include_bytes!("../assets/fonts/NotoNaskhArabic-Bold.ttf"),
+            FontKey::LatinRegular => include_bytes!("../assets/fonts/NotoSans-Regular.ttf"),
+            FontKey::LatinBold => include_bytes!("../assets/fonts/NotoSans-Bold.ttf"),
         }
     }
 }
