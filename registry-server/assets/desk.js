@@ -26,6 +26,49 @@
     });
   });
 
+  // A download that takes a while (the card's PDF): fetched by the script so the link can
+  // show it is busy, then handed to the browser as a file.
+  document.querySelectorAll("a[data-busy-link]").forEach(function (link) {
+    var progress = link.parentNode.querySelector("progress");
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (link.getAttribute("aria-busy") === "true") {
+        return;
+      }
+      link.setAttribute("aria-busy", "true");
+      if (progress) {
+        progress.hidden = false;
+      }
+      fetch(link.href, { credentials: "same-origin" })
+        .then(function (resp) {
+          if (!resp.ok) {
+            throw new Error(String(resp.status));
+          }
+          return resp.blob();
+        })
+        .then(function (blob) {
+          var url = URL.createObjectURL(blob);
+          var a = document.createElement("a");
+          a.href = url;
+          a.download = link.getAttribute("download") || "card.pdf";
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+          setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+        })
+        .catch(function () {
+          // Let the browser show the server's explanation page instead.
+          window.location.href = link.href;
+        })
+        .finally(function () {
+          link.setAttribute("aria-busy", "false");
+          if (progress) {
+            progress.hidden = true;
+          }
+        });
+    });
+  });
+
   // The scanner types the QR text and presses Enter: Enter submits the field's form.
   var scan = document.getElementById("scan-qr");
   if (scan) {

@@ -1270,3 +1270,46 @@ async fn the_auditor_filters_pages_and_verifies_the_chain() {
     assert!(r.body.contains("id=\"a-from-error\""));
     let _ = patient_body("x");
 }
+
+#[tokio::test]
+async fn a_registrar_downloads_the_printable_card_and_others_cannot() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let mut w = world(&app).await;
+    let compact = w.serial.clone();
+    let before = audited(&app, "card.read", &compact).await;
+    let pdf = w.registrar.get(&format!("/desk/cards/{compact}/pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.body.starts_with("%PDF-"));
+    assert!(pdf.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"card-"));
+    assert_eq!(audited(&app, "card.read", &compact).await, before + 1);
+    assert_eq!(
+        w.clinician
+            .get(&format!("/desk/cards/{compact}/pdf"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        w.pharmacist
+            .get(&format!("/desk/cards/{compact}/pdf"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // A revoked card is not printed.
+    let csrf = w.registrar.csrf().await;
+    let p = w.patient.clone();
+    w.registrar
+        .post(
+            &format!("/desk/cards/{compact}/revoke"),
+            &[("csrf", &csrf), ("reason", "stolen"), ("patient", &p)],
+        )
+        .await;
+    let refused = w.registrar.get(&format!("/desk/cards/{compact}/pdf")).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains("لا تُطبع إلا البطاقة السارية"));
+}

@@ -182,6 +182,12 @@ test("the registrar issues a card; the language switch flips the page to English
   assert.ok(await page.isVisible("#sc-write"), "a registrar can write the smart card");
   await shot(page, "record-ar");
 
+  // The printable card: a PDF download, fetched with a busy state.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#card-pdf")]);
+  const pdf = await download.path().then((p) => import("node:fs").then((fs) => fs.readFileSync(p)));
+  assert.equal(pdf.subarray(0, 5).toString(), "%PDF-");
+  assert.match(download.suggestedFilename(), /^card-.*\.pdf$/);
+
   // The smart-card buttons without a running card agent say how to start one.
   await page.click("#sc-read");
   await page.waitForSelector("#sc-start:not([hidden])");

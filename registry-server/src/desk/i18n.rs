@@ -263,6 +263,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("card.issue", "إصدار بطاقة", "Issue a card"),
     ("card.issued_ok", "أُصدرت البطاقة.", "The card is issued."),
     ("card.revoke", "إلغاء البطاقة", "Revoke the card"),
+    ("card.pdf", "بطاقة للطباعة (PDF)", "Printable card (PDF)"),
+    ("card.not_printable", "لا تُطبع إلا البطاقة السارية (هذه ملغاة أو مستبدلة أو منتهية).", "Only the active card can be printed (this one is revoked, superseded or expired)."),
     ("card.revoked_ok", "أُلغيت البطاقة.", "The card is revoked."),
     ("revoke.lost", "مفقودة", "lost"),
     ("revoke.stolen", "مسروقة", "stolen"),

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/patients/{id}/cards", post(issue))
         .route("/cards/{serial}/revoke", post(revoke))
         .route("/cards/{serial}/card", get(card_bytes))
+        .route("/cards/{serial}/pdf", get(card_pdf))
 }
 
 /// One patient in a result list.
@@ -411,6 +412,67 @@ async fn card_bytes(
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         body.to_string(),
+    )
+        .into_response())
+}
+
+/// `GET /desk/cards/{serial}/pdf`: the card printed as an ID-1 PDF, front and back, by the
+/// renderer `card-agent print` uses (registrars; an audited `card.read`). The card is
+/// verified first, as an offline verifier would; a revoked or superseded card is not printed.
+async fn card_pdf(
+    State(state): State<AppState>,
+    user: DeskUser,
+    Path(serial): Path<String>,
+) -> Result<Response, DeskError> {
+    user.require(&[Role::Registrar])?;
+    // Without the certificate in the QR code: a smaller, easier code to scan, as
+    // `card-agent print` prints by default; verifiers have the certificate in the bundle.
+    let bytes = cards::signed_card(&state, &user.caller, &serial, false)
+        .await
+        .map_err(|e| user.fail(e))?;
+    let verified = match super::pharmacy::verify_cose(&state, &bytes).await {
+        Ok(v) => v,
+        Err(super::pharmacy::VerifyFailed::Card(_)) => {
+            return Err(DeskError::Page {
+                status: StatusCode::CONFLICT,
+                message: "card.not_printable",
+                lang: user.lang,
+            })
+        }
+        Err(super::pharmacy::VerifyFailed::Registry(e)) => return Err(user.fail(e)),
+    };
+    if verified
+        .warnings()
+        .iter()
+        .any(|w| matches!(w, card_format::trust::Warning::Superseded))
+    {
+        return Err(DeskError::Page {
+            status: StatusCode::CONFLICT,
+            message: "card.not_printable",
+            lang: user.lang,
+        });
+    }
+    let card = card_print::PrintCard::from_payload(
+        verified.value(),
+        &verified.signer().region,
+        card_format::qr::encode(&bytes),
+    );
+    let name = format!("card-{}.pdf", card.serial);
+    let pdf = tokio::task::spawn_blocking(move || {
+        card_print::render(&[card], card_print::Layout::Card, &mut |_| {})
+    })
+    .await
+    .map_err(|e| user.fail(ApiError::Internal(format!("print task failed: {e}"))))?
+    .map_err(|e| user.fail(ApiError::Internal(format!("printing failed: {e}"))))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        pdf,
     )
         .into_response())
 }

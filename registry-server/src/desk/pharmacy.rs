@@ -125,6 +125,19 @@ async fn page(user: DeskUser) -> Result<Response, DeskError> {
 /// Verifies QR text against the registry's current trust bundle.
 async fn verify(state: &AppState, text: &str) -> Result<Verified<CardPayload>, VerifyFailed> {
     let cose = qr::decode(text.trim()).map_err(VerifyFailed::Card)?;
+    verify_cose(state, &cose).await
+}
+
+/// Verifies a card's signed bytes as an offline verifier would: card-format's `TrustStore`
+/// loaded from the registry's own signed trust bundle (revocations included) and the root.
+///
+/// # Errors
+/// [`VerifyFailed::Card`] for a refused card, [`VerifyFailed::Registry`] when the bundle
+/// cannot be made or read.
+pub async fn verify_cose(
+    state: &AppState,
+    cose: &[u8],
+) -> Result<Verified<CardPayload>, VerifyFailed> {
     let bundle = trust::current(state)
         .await
         .map_err(VerifyFailed::Registry)?;
@@ -132,16 +145,21 @@ async fn verify(state: &AppState, text: &str) -> Result<Verified<CardPayload>, V
         .map_err(|e| VerifyFailed::Registry(ApiError::Internal(format!("own bundle: {e}"))))?;
     let now = u64::try_from(state.clock.now()).unwrap_or(0);
     store
-        .verify_card(&cose, now, &Policy::default())
+        .verify_card(cose, now, &Policy::default())
         .map_err(VerifyFailed::Card)
 }
 
-enum VerifyFailed {
+/// Why a card did not verify.
+#[derive(Debug)]
+pub enum VerifyFailed {
+    /// The card is refused (the verifier's error).
     Card(card_format::Error),
+    /// The registry could not provide its trust bundle.
     Registry(ApiError),
 }
 
-fn verify_message(lang: Lang, e: &card_format::Error) -> String {
+/// A refused card's explanation in `lang`, with the verifier's code.
+pub fn verify_message(lang: Lang, e: &card_format::Error) -> String {
     let reason = lang
         .try_t(&format!("verify.{}", e.code()))
         .unwrap_or(lang.t("verify.generic"));
