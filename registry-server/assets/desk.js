@@ -108,6 +108,14 @@
     return sc.dataset[key] || sc.dataset.msgUnknownError;
   }
 
+  // Parts joined with each one isolated (U+2068 ... U+2069), so a serial or a date keeps
+  // its own order inside an Arabic sentence.
+  function isolated(parts) {
+    return parts.filter(function (p) { return p; }).map(function (p) {
+      return "\u2068" + p + "\u2069";
+    }).join(" · ");
+  }
+
   function show(text, isError) {
     output.textContent = text;
     output.className = isError ? "alert error" : "alert ok";
@@ -169,7 +177,7 @@
         .then(function (json) { return agent("/v1/card/write", { card: json.card }); })
         .then(function (result) {
           hint.hidden = true;
-          show(sc.dataset.msgWritten + " " + result.serial + " (" + result.bytes + " B, " + result.reader + ")", false);
+          show(isolated([sc.dataset.msgWritten, result.serial, result.bytes + " B", result.reader]), false);
         })
         .catch(failed)
         .finally(function () { busy(write, false); });
@@ -188,7 +196,7 @@
         var status = sc.dataset["status" + (result.status || "").charAt(0).toUpperCase() +
           (result.status || "").slice(1)] || result.status;
         var parts = [sc.dataset.msgReadOk, name, result.serial, status, result.expires];
-        show(parts.filter(function (p) { return p; }).join(" · "), result.status !== "valid");
+        show(isolated(parts), result.status !== "valid");
       })
       .catch(failed)
       .finally(function () { busy(read, false); });

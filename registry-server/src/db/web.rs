@@ -26,7 +26,7 @@ pub async fn credentials(db: &Db, username: &str) -> Result<Option<Credentials>,
         "SELECT id AS user_id, password_hash FROM users WHERE username = $1 AND active = 1",
     )
     .bind(username)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await
 }
 
@@ -109,7 +109,8 @@ pub async fn insert_session(
     .map(|_| ())
 }
 
-/// The session whose id hashes to `id_hash`, with its (active) user.
+/// The session whose id hashes to `id_hash`, with its (active) user. Read on every desk
+/// request, so from the reading pool: with SQLite it never waits behind a write.
 ///
 /// # Errors
 /// Database errors.
@@ -121,7 +122,7 @@ pub async fn session(db: &Db, id_hash: &[u8]) -> Result<Option<SessionRow>, sqlx
          WHERE s.id_hash = $1 AND u.active = 1",
     )
     .bind(id_hash.to_vec())
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await
 }
 
