@@ -7,6 +7,8 @@
 //! Without `node`, `npm` or `/usr/bin/chromium` the test says what is missing and is skipped,
 //! unless `REQUIRE_BROWSER_TESTS=1` (as `scripts/test.sh` sets), which makes that a failure.
 //! Screenshots of every page visited go to `<target dir>/browser-screenshots/`.
+//!
+//! Beside it, without a browser: `registry-server set-password` on the same real server.
 
 // Helpers outside #[test] functions unwrap too: a panic there is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -284,4 +286,103 @@ fn browser_journeys_pass_in_headless_chromium() {
     for secret in ["مريم", "Maryam", "219850307123"] {
         assert!(!log.contains(secret), "the server log holds {secret}");
     }
+}
+
+/// `registry-server set-password` sets a desk password from standard input (audited as done
+/// by `system`) and refuses a short one; it needs no browser.
+#[test]
+fn set_password_command_reads_the_password_from_standard_input() {
+    let server = Server::start();
+    let (status, body) = server.call(
+        "POST",
+        "/api/v1/users",
+        &server.admin(),
+        Some(
+            json!({"username": "cli.user", "display_name": "CLI user", "role": "auditor",
+            "facility_code": "LY-MOH"}),
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
+    let url = format!(
+        "sqlite:{}?mode=rwc",
+        server.dir.path().join("registry.sqlite").display()
+    );
+    let run = |username: &str, password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_registry-server"))
+            .args([
+                "set-password",
+                "--username",
+                username,
+                "--database-url",
+                &url,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = run("cli.user", "short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("12 to 256"));
+    let unknown = run("nobody", PASSWORD);
+    assert!(!unknown.status.success());
+    let ok = run("cli.user", PASSWORD);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    // The password works: the desk's sign-in answers with a session (a 303 to /desk/).
+    let (_, form) = raw(
+        &server,
+        "GET /desk/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let cookie = form
+        .lines()
+        .filter(|l| l.to_lowercase().starts_with("set-cookie:"))
+        .find_map(|l| l.split_once("__Host-desk_login_csrf=").map(|(_, v)| v))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_string();
+    let body = format!(
+        "csrf={cookie}&username=cli.user&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let (status, answer) = raw(
+        &server,
+        &format!(
+            "POST /desk/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+             Cookie: __Host-desk_login_csrf={cookie}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert_eq!(status, 303, "{answer}");
+    assert!(
+        answer.contains("set-cookie: __Host-desk_session="),
+        "{answer}"
+    );
+}
+
+/// Sends a raw request; returns the status and the whole response.
+fn raw(server: &Server, request: &str) -> (u16, String) {
+    let mut tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let _ = tcp.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
 }

@@ -83,6 +83,19 @@ test("the registrar registers a patient in Arabic; a validation error keeps what
   const page = await browser();
   await page.goto(`${URL}/desk/login`);
   await shot(page, "login-ar");
+  // Keyboard only: the username field has the focus; Tab and Shift+Tab move through the form
+  // with a visible focus ring; the first stop of the page is the skip link.
+  assert.equal(await page.evaluate(() => document.activeElement.id), "login-username");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "login-password");
+  const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(ring, "none", "a visible focus ring");
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "lang-switch");
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
   await signIn(page, env("REGISTRAR_USER"));
   await shot(page, "home-registrar-ar");
   await page.click("a[href='/desk/patients/new']");
