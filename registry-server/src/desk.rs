@@ -8,10 +8,10 @@
 //! pages never call the API over HTTP.
 //!
 //! - [`session`]: passwords (argon2id), database-backed sessions, CSRF tokens, the sign-in
-//!   rate limit;
+//!   rate limit; [`login`]: the sign-in and sign-out pages;
 //! - [`i18n`]: the languages and the message catalogue;
 //! - [`assets`]: CSS, JavaScript and fonts compiled into the binary;
-//! - [`patients`], [`clinical`], [`pharmacy`], [`audit`]: the pages.
+//! - [`patients`], [`record`], [`clinical`], [`pharmacy`], [`audit`]: the pages.
 //!
 //! Every response under `/desk/` carries a strict Content-Security-Policy (no inline script
 //! or style anywhere), `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, and
@@ -20,9 +20,12 @@
 pub mod assets;
 pub mod audit;
 pub mod clinical;
+pub mod form;
 pub mod i18n;
+pub mod login;
 pub mod patients;
 pub mod pharmacy;
+pub mod record;
 pub mod session;
 
 use std::collections::HashMap;
@@ -35,6 +38,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
+pub use form::FormState;
 pub use i18n::Lang;
 pub use session::DeskUser;
 
@@ -55,7 +59,7 @@ pub const LANG_COOKIE: &str = "lang";
 pub fn router() -> Router<AppState> {
     let pages = Router::new()
         .route("/lang", get(switch_language))
-        .merge(session::router())
+        .merge(login::router())
         .merge(assets::router())
         .merge(patients::router())
         .merge(clinical::router())
@@ -376,75 +380,6 @@ pub fn render<T: Template>(
             lang,
             error: ApiError::Internal(format!("template: {e}")),
         })
-}
-
-/// The values a form was submitted with and the errors found, by field name; templates
-/// re-show every value typed and each error beside its field.
-#[derive(Debug, Clone, Default)]
-pub struct FormState {
-    /// Prefix of the fields' element ids (several forms share a page).
-    pub prefix: &'static str,
-    /// Values by field name.
-    pub values: HashMap<String, String>,
-    /// Error messages (already in the page language) by field name.
-    pub errors: HashMap<String, String>,
-}
-
-impl FormState {
-    /// An empty form whose element ids start with `prefix`.
-    pub fn new(prefix: &'static str) -> FormState {
-        FormState {
-            prefix,
-            ..FormState::default()
-        }
-    }
-
-    /// A form holding `values`.
-    pub fn with_values(prefix: &'static str, values: HashMap<String, String>) -> FormState {
-        FormState {
-            prefix,
-            values,
-            errors: HashMap::new(),
-        }
-    }
-
-    /// The value typed in `field` (empty when none).
-    pub fn v(&self, field: &str) -> &str {
-        self.values.get(field).map_or("", String::as_str)
-    }
-
-    /// The trimmed value of `field`, None when empty.
-    pub fn opt(&self, field: &str) -> Option<String> {
-        let v = self.v(field).trim();
-        (!v.is_empty()).then(|| v.to_string())
-    }
-
-    /// Whether `field`'s value is `option` (for `<select>`).
-    pub fn is(&self, field: &str, option: &str) -> bool {
-        self.v(field) == option
-    }
-
-    /// The error of `field`, if any.
-    pub fn err(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
-    }
-
-    /// Whether `field` has an error.
-    pub fn has_err(&self, field: &str) -> bool {
-        self.errors.contains_key(field)
-    }
-
-    /// Whether any field has an error.
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
-
-    /// Records an error for `field` (the first one found stays).
-    pub fn fail(&mut self, field: &str, message: &str) {
-        self.errors
-            .entry(field.to_string())
-            .or_insert_with(|| message.to_string());
-    }
 }
 
 #[derive(Template)]

@@ -436,9 +436,11 @@ mod tests {
             include_str!("../desk.rs"),
             include_str!("patients.rs"),
             include_str!("clinical.rs"),
+            include_str!("record.rs"),
             include_str!("pharmacy.rs"),
             include_str!("audit.rs"),
             include_str!("session.rs"),
+            include_str!("login.rs"),
         ];
         let mut checked = 0;
         for source in sources {

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use card_format::model::{IdType, Insurance, Sex};
 
-use super::clinical::{self as desk_clinical, RecordForms};
+use super::record::{self as desk_record, RecordForms};
 use super::{percent_encode, render, Chrome, DeskError, DeskUser, FormState, Lang};
 use crate::auth::Role;
 use crate::http::patients::{find, register_patient, PatientView, SearchQuery, READERS};
@@ -342,7 +342,7 @@ async fn record(
 ) -> Result<Response, DeskError> {
     user.require(READERS)?;
     let done = q.get("done").map(String::as_str);
-    desk_clinical::show_record(&state, &user, &id, RecordForms::new(), done, StatusCode::OK).await
+    desk_record::show_record(&state, &user, &id, RecordForms::new(), done, StatusCode::OK).await
 }
 
 /// `POST /desk/patients/{id}/cards`: issues a card (registrars).
@@ -350,7 +350,7 @@ async fn issue(
     State(state): State<AppState>,
     user: DeskUser,
     Path(id): Path<String>,
-    form: Result<Form<super::session::CsrfForm>, FormRejection>,
+    form: Result<Form<super::login::CsrfForm>, FormRejection>,
 ) -> Result<Response, DeskError> {
     let Form(form) = form.map_err(|e| user.bad_form(e))?;
     user.check_csrf(&form.csrf)?;
