@@ -402,7 +402,10 @@ async fn switch_language(Query(q): Query<HashMap<String, String>>) -> Response {
     let lang = Lang::from_code(q.get("to").map_or("ar", String::as_str));
     let back = q
         .get("back")
-        .filter(|b| b.starts_with("/desk/") && !b.starts_with("//") && !b.contains('\\'))
+        .filter(|b| {
+            // Visible ASCII only: a control character would not be a valid Location header.
+            b.starts_with("/desk/") && !b.contains('\\') && b.chars().all(|c| c.is_ascii_graphic())
+        })
         .map_or("/desk/", String::as_str);
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; Secure",

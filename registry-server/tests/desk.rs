@@ -312,6 +312,13 @@ async fn sign_in_succeeds_with_the_password_and_fails_without() {
         let home = b.get("/desk/").await;
         assert_eq!(home.status, StatusCode::OK);
         assert!(home.body.contains("Desk registrar"));
+        // Signing in again from this browser replaces its session.
+        let again = b.sign_in(&registrar, PASSWORD).await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM web_sessions").await, 1);
+        assert_ne!(b.jar["__Host-desk_session"], id);
+        let id = b.jar["__Host-desk_session"].clone();
+        let home = b.get("/desk/").await;
 
         // Sign-out deletes the row; the old cookie opens nothing.
         let csrf = home.csrf();
@@ -1046,7 +1053,12 @@ async fn the_language_switch_sets_a_cookie_that_survives_navigation_and_sign_in(
     assert!(page.body.contains("<html lang=\"ar\" dir=\"rtl\">"));
     assert!(page.body.contains("تسجيل مريض جديد"));
     // Only paths under /desk/ are followed.
-    for back in ["//evil.example/", "https://evil.example/", "/api/v1/users"] {
+    for back in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/api/v1/users",
+        "/desk/\r\nSet-Cookie: x=1",
+    ] {
         let r = b.get(&format!("/desk/lang?to=en&back={}", enc(back))).await;
         assert_eq!(r.location(), "/desk/", "{back}");
     }

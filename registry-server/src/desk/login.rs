@@ -156,6 +156,16 @@ async fn login(
     let address = client_address(&state, &headers, peer);
     match sign_in(&state, &form.username, &form.password, &address).await {
         Ok(id) => {
+            // A session this browser held before signing in again ends now.
+            if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+                let hash = Sha256::digest(old.as_bytes()).to_vec();
+                db::web::delete_session(&state.db, &hash)
+                    .await
+                    .map_err(|e| DeskError::Internal {
+                        lang,
+                        error: e.into(),
+                    })?;
+            }
             let mut resp = Redirect::to("/desk/").into_response();
             let cookies = [
                 host_cookie(SESSION_COOKIE, &id, None),
