@@ -140,9 +140,11 @@ test("the registrar registers a patient in Arabic; a validation error keeps what
 test("the clinician finds the patient and adds a tumour and a medicine authorisation", async () => {
   const page = await browser();
   await signIn(page, env("CLINICIAN_USER"));
+  await shot(page, "home-clinician-ar");
   // No registration for clinicians.
   assert.equal(await page.locator("a[href='/desk/patients/new']").count(), 0);
   await page.goto(`${URL}/desk/patients`);
+  await shot(page, "search-empty-ar");
   await page.fill("#s-name", "مريم الورفلي");
   await page.press("#s-name", "Enter");
   await page.waitForSelector(`a[href='/desk/patients/${world.patient}']`);
@@ -166,6 +168,7 @@ test("the clinician finds the patient and adds a tumour and a medicine authorisa
   await page.press("#tu-stage_group", "Enter");
   await page.waitForURL(/done=saved/);
   assert.match(await page.textContent("#tumours"), /8500\/3/);
+  await shot(page, "record-tumour-saved-ar");
 
   await page.click("#medicines summary");
   await page.fill("#me-atc", "L02BA01");
@@ -215,6 +218,7 @@ test("the registrar issues a card; the language switch flips the page to English
   // The choice survives navigation.
   await page.click("a[href='/desk/patients']");
   assert.equal(await page.getAttribute("html", "dir"), "ltr");
+  await shot(page, "search-en");
   await page.click("a.lang-switch");
   assert.equal(await page.getAttribute("html", "lang"), "ar");
   assert.equal(await page.getAttribute("html", "dir"), "rtl");
@@ -338,8 +342,10 @@ test("the registrar writes and reads the smart card through the desk's card agen
 test("the pharmacist scans the card, dispenses, and is refused an identical second dispensing", async () => {
   const page = await browser();
   await signIn(page, env("PHARMACIST_USER"));
+  await shot(page, "home-pharmacist-ar");
   await page.click("a[href='/desk/pharmacy']");
   await page.waitForURL(`${URL}/desk/pharmacy`);
+  await shot(page, "pharmacy-ar");
   // The scan field has the focus: a USB scanner types into it, then presses Enter.
   assert.equal(await page.evaluate(() => document.activeElement.id), "scan-qr");
   await page.keyboard.type(world.qr, { delay: 0 });
