@@ -27,7 +27,10 @@
 //!      (from the second round on, each card supersedes the previous one);
 //!    - lookup by national number: `GET /api/v1/patients?id_type=national&identifier=...`
 //!      for random seeded patients (each one appends an audit entry, as in production);
-//!    - lookup by name: `GET /api/v1/patients?name=<given> <family>` (Arabic or Latin).
+//!    - lookup by name: `GET /api/v1/patients?name=<given> <family>` (Arabic or Latin);
+//!    - the web desk's patient record page, `GET /desk/patients/{id}` (HTML, signed in as a
+//!      registrar with a password), alternately for a setup patient (tumour, medicines,
+//!      cards) and a random seeded one; 8 and then 1 request in flight.
 //! 4. **Report.** A markdown section on stdout: per phase the count, errors, requests/s,
 //!    latency p50/p99/max, server CPU time, machine CPU busy, server peak RSS; the server's
 //!    VmHWM at the end. Progress goes to stderr.
@@ -132,6 +135,10 @@ struct Args {
     /// Lookups by name.
     #[arg(long, default_value_t = 5_000)]
     name_lookups: u64,
+    /// Loads of the web desk's patient record page (8 in flight, then a quarter as many
+    /// with 1 in flight).
+    #[arg(long, default_value_t = 4_000)]
+    page_loads: u64,
     /// Time limit of each phase, seconds (the phase stops early, the report says so).
     #[arg(long, default_value_t = 120)]
     max_seconds: u64,
@@ -892,6 +899,53 @@ impl Api {
     }
 }
 
+/// A signed-in desk session: the cookie header to send.
+async fn desk_sign_in(api: &Api, username: &str, password: &str) -> anyhow::Result<String> {
+    use axum::http::header::{COOKIE, SET_COOKIE};
+    let cookie_of = |headers: &axum::http::HeaderMap, name: &str| {
+        headers.get_all(SET_COOKIE).iter().find_map(|v| {
+            let v = v.to_str().ok()?;
+            let pair = v.split(';').next()?;
+            let (k, value) = pair.split_once('=')?;
+            (k.trim() == name && !value.is_empty()).then(|| value.to_string())
+        })
+    };
+    let req = Request::builder()
+        .uri(format!("{}/desk/login", api.base))
+        .body(Full::new(Bytes::new()))?;
+    let resp = api.client.request(req).await?;
+    let csrf = cookie_of(resp.headers(), "__Host-desk_login_csrf")
+        .context("the sign-in page set no CSRF cookie")?;
+    let form = format!(
+        "csrf={}&username={}&password={}",
+        encode(&csrf),
+        encode(username),
+        encode(password)
+    );
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{}/desk/login", api.base))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(COOKIE, format!("__Host-desk_login_csrf={csrf}"))
+        .body(Full::new(Bytes::from(form)))?;
+    let resp = api.client.request(req).await?;
+    let status = resp.status();
+    let session = cookie_of(resp.headers(), "__Host-desk_session")
+        .with_context(|| format!("sign-in as {username} answered {status} without a session"))?;
+    Ok(format!("__Host-desk_session={session}"))
+}
+
+/// `GET path` with a desk session cookie; the status and the body.
+async fn desk_get(api: &Api, path: &str, cookie: &str) -> anyhow::Result<(StatusCode, Bytes)> {
+    let req = Request::builder()
+        .uri(format!("{}{path}", api.base))
+        .header(axum::http::header::COOKIE, cookie)
+        .body(Full::new(Bytes::new()))?;
+    let resp = api.client.request(req).await?;
+    let status = resp.status();
+    Ok((status, resp.into_body().collect().await?.to_bytes()))
+}
+
 /// Percent-encodes a query value (UTF-8 bytes; unreserved characters stay).
 fn encode(value: &str) -> String {
     let mut out = String::new();
@@ -1265,6 +1319,8 @@ struct Report {
     lookup: usize,
     serial_lookup: usize,
     name_lookup: usize,
+    page: usize,
+    serial_page: usize,
 }
 
 async fn bench(args: &Args) -> anyhow::Result<Report> {
@@ -1281,7 +1337,8 @@ async fn bench(args: &Args) -> anyhow::Result<Report> {
         hwm_kib / 1024
     );
     server.stop();
-    let (rss_idle_kib, phases, [issuance, lookup, serial_lookup, name_lookup]) = result?;
+    let (rss_idle_kib, phases, [issuance, lookup, serial_lookup, name_lookup, page, serial_page]) =
+        result?;
     Ok(Report {
         seeded,
         load_before,
@@ -1294,10 +1351,12 @@ async fn bench(args: &Args) -> anyhow::Result<Report> {
         lookup,
         serial_lookup,
         name_lookup,
+        page,
+        serial_page,
     })
 }
 
-type Driven = (u64, Vec<Phase>, [usize; 4]);
+type Driven = (u64, Vec<Phase>, [usize; 6]);
 
 async fn drive(
     args: &Args,
@@ -1489,8 +1548,86 @@ async fn drive(
         .await?
     };
     phases.push(by_name);
+
+    // The web desk's patient record page: a registrar with a password, signed in once.
+    let username = format!("bench-desk-{}", &registry_server::auth::new_id()[..8]);
+    let created = api
+        .expect(
+            Method::POST,
+            "/api/v1/users",
+            &admin,
+            Some(&json!({
+                "username": username, "display_name": "Benchmark desk registrar",
+                "role": "registrar", "facility_code": "LY-BEN-PED",
+            })),
+            StatusCode::CREATED,
+        )
+        .await?;
+    let user_id = created["user"]["id"]
+        .as_str()
+        .context("no user id in the answer")?;
+    let password = registry_server::auth::new_id();
+    api.expect(
+        Method::PUT,
+        &format!("/api/v1/users/{user_id}/password"),
+        &admin,
+        Some(&json!({ "password": password })),
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
+    let cookie: Arc<str> = desk_sign_in(&api, &username, &password).await?.into();
+    // Random seeded patients: the first id at or after a random 4-character prefix.
+    let seeded_ids: Arc<Vec<String>> = {
+        let db = db::connect(&db_options(args)).await?;
+        let mut out = Vec::new();
+        const BASE32: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+        for k in 0..500u64 {
+            let mut r = SplitMix(k ^ 0x9e37);
+            let prefix: String = (0..4)
+                .map(|_| char::from(BASE32[r.below(32) as usize]))
+                .collect();
+            let id: Option<(String,)> = sqlx::query_as(
+                "SELECT id FROM patients WHERE updated_by = 'seed' AND id >= $1 ORDER BY id LIMIT 1",
+            )
+            .bind(prefix)
+            .fetch_optional(&db.pool)
+            .await?;
+            out.extend(id.map(|(id,)| id));
+        }
+        db.pool.close().await;
+        Arc::new(out)
+    };
+    let page = |name: &'static str, c: usize, total: u64| {
+        let (api, cookie, ids, seeded_ids) =
+            (api.clone(), cookie.clone(), ids.clone(), seeded_ids.clone());
+        run(name, &monitor, c, total, limit, move |k| {
+            let (api, cookie, ids, seeded_ids) =
+                (api.clone(), cookie.clone(), ids.clone(), seeded_ids.clone());
+            async move {
+                let pick =
+                    |list: &[String]| list.get((k / 2) as usize % list.len().max(1)).cloned();
+                let id = if k % 2 == 0 || seeded_ids.is_empty() {
+                    pick(&ids)
+                } else {
+                    pick(&seeded_ids)
+                }
+                .context("no patient to show")?;
+                let (status, body) =
+                    desk_get(&api, &format!("/desk/patients/{id}"), &cookie).await?;
+                if status != StatusCode::OK {
+                    bail!("GET /desk/patients/{id}: {status}");
+                }
+                if !body.windows(id.len()).any(|w| w == id.as_bytes()) {
+                    bail!("the page of {id} does not name it");
+                }
+                Ok(body.len() as u64)
+            }
+        })
+    };
+    phases.push(page("desk patient page", c, args.page_loads).await?);
+    phases.push(page("desk patient page, 1 in flight", 1, args.page_loads / 4).await?);
     monitor.task.abort();
-    Ok((rss_idle_kib, phases, [1, 2, 3, 4]))
+    Ok((rss_idle_kib, phases, [1, 2, 3, 4, 5, 6]))
 }
 
 fn mib(kib: u64) -> String {
@@ -1602,6 +1739,23 @@ fn markdown(args: &Args, r: &Report) -> String {
         by_name.extra as f64 / by_name.ok.max(1) as f64,
         by_name.percentile_ms(0.50),
         by_name.percentile_ms(0.99)
+    ));
+    let page = &r.phases[r.page];
+    let serial_page = &r.phases[r.serial_page];
+    out.push_str(&format!(
+        "- Web desk patient record page (`GET /desk/patients/{{id}}`, HTML, {:.0} KB on \
+         average), {} in flight: p50 **{:.2} ms**, p99 **{:.2} ms**, max {:.2} ms; 1 in \
+         flight: p50 {:.2} ms, p99 {:.2} ms (target < 200 ms: {}).\n",
+        page.extra as f64 / page.ok.max(1) as f64 / 1000.0,
+        args.concurrency,
+        page.percentile_ms(0.50),
+        page.percentile_ms(0.99),
+        page.max_ms(),
+        serial_page.percentile_ms(0.50),
+        serial_page.percentile_ms(0.99),
+        met(page.percentile_ms(0.99) < 200.0
+            && serial_page.percentile_ms(0.99) < 200.0
+            && page.failed + serial_page.failed == 0)
     ));
     out.push_str(&format!(
         "- Server memory: RSS {} MiB idle after start, peak (VmHWM) **{} MiB** over the whole \
