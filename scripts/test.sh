@@ -16,9 +16,13 @@ step() { printf '\n==> %s\n' "$*"; }
 # production database the registry's tests also run on; pcscd, the vpcd reader driver
 # (vsmartcard-vpcd) and libpcsclite-dev are the real PC/SC stack the card-agent writes and
 # reads virtual smart cards through; poppler-utils (pdftoppm) and zbar-tools (zbarimg) render
-# printed cards and decode their QR codes independently.
+# printed cards and decode their QR codes independently; chromium and chromium-driver are the
+# headless browser the web desk's journeys run in (tests/browser/, driven by playwright-core,
+# which never downloads a browser of its own); nodejs and npm run those journeys, and are
+# added only when `node` is not already on PATH.
 packages=(pkg-config gcc softhsm2 postgresql curl jq pcscd vsmartcard-vpcd libpcsclite-dev
-    poppler-utils zbar-tools)
+    poppler-utils zbar-tools chromium chromium-driver)
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -76,5 +80,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
+# The browser journeys' Node dependencies, from the committed lock file.
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    step "npm ci (tests/browser)"
+    (cd tests/browser && npm ci --no-audit --no-fund)
+fi
+
 step "cargo test --workspace"
-cargo test --workspace --locked
+# The web desk's browser journeys must run here, not be skipped.
+REQUIRE_BROWSER_TESTS=1 cargo test --workspace --locked

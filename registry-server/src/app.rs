@@ -53,6 +53,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         card_validity_days: args.card_validity_days,
         max_body_bytes: args.max_body_bytes,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
+        client_address_header: args.desk_client_address_header.clone(),
         ..Settings::default()
     };
     let state = prepare(db, signing, settings, Clock::system()).await?;
@@ -216,6 +217,39 @@ pub async fn first_admin(state: &AppState) -> anyhow::Result<Option<String>> {
     db::audit::append(&mut tx, now, &actor, "user.create", "user", &user_id).await?;
     tx.commit().await?;
     Ok(Some(token))
+}
+
+/// `registry-server set-password --username U`: reads one line from standard input and sets
+/// it as the user's desk password (audited as done by `system`).
+///
+/// # Errors
+/// An unreachable database, no such user, a password shorter than 12 characters.
+pub async fn set_password(args: crate::config::SetPasswordArgs) -> anyhow::Result<()> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("while reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    let db = db::connect(&DbOptions {
+        url: args.database_url.clone(),
+        max_connections: 2,
+        pg_schema: None,
+    })
+    .await
+    .context("while connecting to the database")?;
+    let user_id = db::web::user_id_by_name(&db, &args.username)
+        .await?
+        .with_context(|| format!("no user named {}", args.username))?;
+    let actor = db::audit::Actor {
+        user_id: "system",
+        role: "system",
+        facility_code: "LY-MOH",
+    };
+    crate::desk::session::set_password(&db, Clock::system().now(), &actor, &user_id, password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!("password set for {}", args.username);
+    Ok(())
 }
 
 fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {

@@ -25,6 +25,23 @@ pub enum Command {
     /// Key ceremony: create the root key, certify issuer and list-signing keys.
     #[command(subcommand)]
     Keys(crate::keys::KeysCommand),
+    /// Set a user's web desk password, read from standard input (one line).
+    SetPassword(SetPasswordArgs),
+}
+
+/// `registry-server set-password --username U < password`
+#[derive(Debug, Clone, Args)]
+pub struct SetPasswordArgs {
+    /// The user's login name.
+    #[arg(long)]
+    pub username: String,
+    /// Database URL, as for serving.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite:var/registry.sqlite?mode=rwc"
+    )]
+    pub database_url: String,
 }
 
 /// How the server runs.
@@ -100,16 +117,23 @@ pub struct ServeArgs {
     /// TLS-terminating reverse proxy (nginx, HAProxy, Caddy, a cloud load balancer) on the
     /// same host or a private network: bind it to `127.0.0.1` or a private address, never to
     /// a public one. The proxy should forward the `Authorization` header untouched, keep
-    /// request bodies within `--max-body-bytes`, and use a timeout above
-    /// `--request-timeout-secs`. The server reads no `X-Forwarded-*` header: nothing depends
-    /// on the client's address or scheme. Served directly, TLS is rustls with its safe
+    /// request bodies within `--max-body-bytes` (5 MB for `/desk/pharmacy/photo`), and use a
+    /// timeout above `--request-timeout-secs`. The server reads no `X-Forwarded-*` header
+    /// unless `--desk-client-address-header` names one. Served directly, TLS is rustls with its safe
     /// defaults (TLS 1.2 and 1.3, HTTP/1.1); the certificate is read at start, so restart the
-    /// server to renew it.
+    /// server to renew it. The one use of the client's address is the web desk's sign-in rate
+    /// limit (see `--desk-client-address-header`).
     #[arg(long, env = "TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// The private key of `--tls-cert` (PEM: PKCS#8, PKCS#1 or SEC1; keep it mode 0600).
     #[arg(long, env = "TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Behind a reverse proxy: the request header holding the client's address (e.g.
+    /// `X-Forwarded-For`; its first address is used), for the web desk's sign-in limit of 20
+    /// failures per address in 15 minutes. Without it the connection's peer address counts,
+    /// which behind a proxy is the proxy's. Set it only when the proxy overwrites the header.
+    #[arg(long, env = "DESK_CLIENT_ADDRESS_HEADER")]
+    pub desk_client_address_header: Option<String>,
 }
 
 /// How log lines look.

@@ -18,6 +18,7 @@ pub mod dispensings;
 pub mod patients;
 pub mod trust;
 pub mod users;
+pub mod web;
 
 use std::str::FromStr;
 

@@ -7,6 +7,9 @@
 //! [`metrics`], labelled the same way. Neither ever sees the path as called, the query string
 //! or the body: all three can hold patient data.
 //!
+//! The web desk ([`crate::desk`]) is merged in under `/desk/`, with its own session
+//! authentication; `/` redirects to it.
+//!
 //! Outside `/api/v1`, without authentication: `/healthz`, `/readyz` ([`health`]) and
 //! `/metrics` ([`metrics`]); inside it, public too: `/api/v1/openapi.json` ([`openapi`]) and
 //! `/api/v1/trust-bundle` ([`trust`]).
@@ -77,6 +80,9 @@ pub struct Settings {
     /// Re-sign the trust bundle at least this often, even when nothing changed, so offline
     /// verifiers see a fresh issue time.
     pub bundle_max_age: Duration,
+    /// The request header holding the client's address (set by a reverse proxy), for the
+    /// desk's sign-in rate limit; None: the connection's peer address.
+    pub client_address_header: Option<String>,
 }
 
 impl Default for Settings {
@@ -86,6 +92,7 @@ impl Default for Settings {
             max_body_bytes: 256 * 1024,
             request_timeout: Duration::from_secs(30),
             bundle_max_age: Duration::from_secs(3600),
+            client_address_header: None,
         }
     }
 }
@@ -153,6 +160,7 @@ pub fn router(state: AppState) -> Router {
     let count = axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track);
     Router::new()
         .nest("/api/v1", api)
+        .merge(crate::desk::router())
         .merge(health::router())
         .merge(metrics::router())
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
@@ -175,7 +183,10 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

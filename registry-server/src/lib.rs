@@ -9,12 +9,14 @@
 //! - [`patient`], [`names`]: identity normalisation, Arabic/Latin name search keys;
 //! - [`issuance`], [`dispensing`]: the two rules-heavy operations;
 //! - [`signing`], [`keys`]: issuing keys, the key ceremony;
+//! - [`desk`]: the web desk, server-rendered pages under `/desk/` (Arabic and English);
 //! - [`app`]: start-up (connect, migrate, load keys, first admin) used by `main` and tests.
 
 pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod desk;
 pub mod dispensing;
 pub mod hsm;
 pub mod http;

@@ -11,6 +11,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Keys(cmd)) => registry_server::keys::run(cmd),
         Some(Command::Serve(args)) => registry_server::app::serve(args).await,
+        Some(Command::SetPassword(args)) => registry_server::app::set_password(args).await,
         None => registry_server::app::serve(cli.serve).await,
     };
     match result {

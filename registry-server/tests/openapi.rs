@@ -29,6 +29,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/users"),
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/users/{id}/tokens"),
+    ("PUT", "/api/v1/users/{id}/password"),
     ("GET", "/api/v1/patients"),
     ("POST", "/api/v1/patients"),
     ("GET", "/api/v1/patients/{id}"),

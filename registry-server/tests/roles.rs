@@ -59,6 +59,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET",  "/api/v1/users",                             Only(ADMIN)),
     ("POST", "/api/v1/users",                             Only(ADMIN)),
     ("POST", "/api/v1/users/{user}/tokens",               Only(ADMIN)),
+    ("PUT",  "/api/v1/users/{user}/password",             Only(ADMIN)),
     // Patients: registrars register and correct, registrars and clinicians read.
     ("GET",  "/api/v1/patients?identifier=219730412345",  Only(READERS)),
     ("POST", "/api/v1/patients",                          Only(REGISTRAR)),
@@ -292,6 +293,9 @@ impl Fixture {
                 "name": "Matrix pharmacy", "region": "east", "kind": "pharmacy"}),
             ("POST", "/api/v1/users") => json!({"username": "matrix.user",
                 "display_name": "Matrix user", "role": "clinician", "facility_code": "LY-MOH"}),
+            ("PUT", "/api/v1/users/{user}/password") => {
+                json!({"password": "a desk password of some length"})
+            }
             ("POST", "/api/v1/patients") => patient_body("219730412348"),
             ("PUT", "/api/v1/patients/{patient}") => correction(patient_body(P1)),
             ("POST", "/api/v1/patients/{patient}/tumours") => tumour_body(),
@@ -375,6 +379,8 @@ async fn snapshot(app: &TestApp) -> Vec<(String, i64)> {
         "facilities",
         "users",
         "api_tokens",
+        "web_sessions",
+        "login_failures",
         "patients",
         "patient_name_keys",
         "tumours",
@@ -408,6 +414,7 @@ async fn snapshot(app: &TestApp) -> Vec<(String, i64)> {
             "SELECT COUNT(*) FROM cards WHERE status = 'active'",
             "SELECT COUNT(*) FROM cards WHERE status = 'revoked'",
             "SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NOT NULL",
+            "SELECT COUNT(*) FROM users WHERE password_hash IS NOT NULL",
             "SELECT seq FROM audit_head",
             "SELECT sequence FROM trust_state",
         ]
@@ -539,5 +546,5 @@ fn matrix_lists_every_route_once() {
         let path = template.split('?').next().unwrap();
         assert!(seen.insert((method, path)), "{method} {path} listed twice");
     }
-    assert_eq!(MATRIX.len(), 46);
+    assert_eq!(MATRIX.len(), 47);
 }

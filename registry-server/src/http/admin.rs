@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .route("/facilities", get(list_facilities).post(create_facility))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}/tokens", post(create_token))
+        .route("/users/{id}/password", axum::routing::put(set_password))
 }
 
 /// A new facility.
@@ -271,6 +272,50 @@ async fn create_token(
     db::audit::append(&mut tx, now, &actor(&caller), "token.create", "user", &id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, AppJson(NewToken { token })))
+}
+
+/// A new desk password.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    /// The password, 12 to 256 characters. Stored only as an argon2id hash.
+    pub password: String,
+}
+
+/// `PUT /api/v1/users/{id}/password`
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{id}/password",
+    summary = "Set a user's web desk password",
+    description = "Sets the password the user signs in to the web desk (`/desk/`) with, \
+        stored as an argon2id hash, and ends the user's desk sessions. API tokens are not \
+        affected. Audited (`user.password`).",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    request_body = NewPassword,
+    responses(
+        (status = 204, description = "Set; the user's desk sessions are ended"),
+        (status = 404, description = "No such user (`not_found`)",
+            body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn set_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    AppJson(body): AppJson<NewPassword>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(&[Role::Admin])?;
+    crate::desk::session::set_password(
+        &state.db,
+        state.clock.now(),
+        &actor(&caller),
+        &id,
+        body.password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The audit log's view of a caller.

@@ -169,15 +169,7 @@ async fn cose(
     AppQuery(q): AppQuery<CoseQuery>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Registrar])?;
-    let c = load_audited(&state, &caller, &serial, "card.read").await?;
-    let certificate = q
-        .certificate
-        .unwrap_or(true)
-        .then_some(state.signing.issuer_certificate.as_slice())
-        .filter(|_| c.issuer_kid == state.signing.issuer_info.kid().to_hex());
-    let bytes =
-        card_format::cose::set_certificate(&c.cose, certificate, card_format::error::Object::Card)
-            .map_err(|e| ApiError::Internal(format!("stored card does not parse: {e}")))?;
+    let bytes = signed_card(&state, &caller, &serial, q.certificate.unwrap_or(true)).await?;
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -186,6 +178,26 @@ async fn cose(
         bytes,
     )
         .into_response())
+}
+
+/// A card's signed bytes, with the issuer certificate in the unprotected header when
+/// `certificate` is true and the registry's own key signed it; the read is audited
+/// (`card.read`). The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::NotFound`], database errors.
+pub async fn signed_card(
+    state: &AppState,
+    caller: &Caller,
+    serial: &str,
+    certificate: bool,
+) -> Result<Vec<u8>, ApiError> {
+    let c = load_audited(state, caller, serial, "card.read").await?;
+    let certificate = certificate
+        .then_some(state.signing.issuer_certificate.as_slice())
+        .filter(|_| c.issuer_kid == state.signing.issuer_info.kid().to_hex());
+    card_format::cose::set_certificate(&c.cose, certificate, card_format::error::Object::Card)
+        .map_err(|e| ApiError::Internal(format!("stored card does not parse: {e}")))
 }
 
 /// `GET /api/v1/cards/{serial}/qr` (registrar): the QR text, `text/plain`.
@@ -250,7 +262,20 @@ async fn status(
     Path(serial): Path<String>,
 ) -> Result<AppJson<CardStatus>, ApiError> {
     caller.require(&[Role::Insurer, Role::Pharmacist, Role::Registrar])?;
-    let c = load_audited(&state, &caller, &serial, "card.status").await?;
+    status_of(&state, &caller, &serial).await.map(AppJson)
+}
+
+/// A card's status (no patient data); the read is audited (`card.status`). The caller's role
+/// is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::NotFound`], database errors.
+pub async fn status_of(
+    state: &AppState,
+    caller: &Caller,
+    serial: &str,
+) -> Result<CardStatus, ApiError> {
+    let c = load_audited(state, caller, serial, "card.status").await?;
     let now = state.clock.now();
     let status = match c.status.as_str() {
         "revoked" => "revoked",
@@ -258,13 +283,13 @@ async fn status(
         _ if c.expires_at <= now => "expired",
         _ => "valid",
     };
-    Ok(AppJson(CardStatus {
+    Ok(CardStatus {
         serial: display_serial(&c.serial),
         status,
         revoked_reason: c.revoked_reason,
         superseded_by: c.superseded_by.as_deref().map(display_serial),
         expires_at: c.expires_at,
-    }))
+    })
 }
 
 /// A revocation.
@@ -297,16 +322,33 @@ async fn revoke(
     AppJson(body): AppJson<Revocation>,
 ) -> Result<AppJson<CardStatus>, ApiError> {
     caller.require(&[Role::Registrar])?;
-    if !["lost", "stolen", "deceased", "error"].contains(&body.reason.as_str()) {
+    revoke_card(&state, &caller, &serial, &body.reason)
+        .await
+        .map(AppJson)
+}
+
+/// Revokes a card (`lost`, `stolen`, `deceased` or `error`) and bumps the trust bundle, with
+/// its audit entry (`card.revoke`). The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::Validation`] for another reason, [`ApiError::NotFound`],
+/// [`ApiError::Conflict`] (`already_revoked`), database errors.
+pub async fn revoke_card(
+    state: &AppState,
+    caller: &Caller,
+    serial: &str,
+    reason: &str,
+) -> Result<CardStatus, ApiError> {
+    if !["lost", "stolen", "deceased", "error"].contains(&reason) {
         return Err(ApiError::invalid(
             "reason",
             "lost, stolen, deceased or error",
         ));
     }
-    let c = load(&state, &serial).await?;
+    let c = load(state, serial).await?;
     let now = state.clock.now();
     let mut tx = state.db.pool.begin().await?;
-    if !db::cards::revoke(&mut tx, &c.serial, &body.reason, now).await? {
+    if !db::cards::revoke(&mut tx, &c.serial, reason, now).await? {
         return Err(ApiError::conflict(
             "already_revoked",
             "the card is already revoked",
@@ -316,18 +358,18 @@ async fn revoke(
     db::audit::append(
         &mut tx,
         now,
-        &actor(&caller),
+        &actor(caller),
         "card.revoke",
         "card",
         &c.serial,
     )
     .await?;
     tx.commit().await?;
-    Ok(AppJson(CardStatus {
+    Ok(CardStatus {
         serial: display_serial(&c.serial),
         status: "revoked",
-        revoked_reason: Some(body.reason),
+        revoked_reason: Some(reason.to_string()),
         superseded_by: c.superseded_by.as_deref().map(display_serial),
         expires_at: c.expires_at,
-    }))
+    })
 }

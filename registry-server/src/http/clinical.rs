@@ -167,13 +167,22 @@ async fn record(
     Path(id): Path<String>,
 ) -> Result<AppJson<Record>, ApiError> {
     caller.require(READERS)?;
-    let row = db::patients::get(&state.db, &id)
+    Ok(AppJson(record_of(&state, &caller, &id).await?))
+}
+
+/// A patient's whole record with its cards; the read is audited (`patient.read`). Only
+/// indexed reads by patient id. The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::NotFound`], database errors.
+pub async fn record_of(state: &AppState, caller: &Caller, id: &str) -> Result<Record, ApiError> {
+    let row = db::patients::get(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound { what: "patient" })?;
     let db = &state.db;
     let record = Record {
         patient: PatientView::from_row(&row)?,
-        tumours: db::clinical::tumours(db, &id)
+        tumours: db::clinical::tumours(db, id)
             .await?
             .iter()
             .map(|t| {
@@ -185,7 +194,7 @@ async fn record(
                 })
             })
             .collect::<Result<_, sqlx::Error>>()?,
-        treatments: db::clinical::treatments(db, &id)
+        treatments: db::clinical::treatments(db, id)
             .await?
             .iter()
             .map(|t| {
@@ -197,7 +206,7 @@ async fn record(
                 })
             })
             .collect::<Result<_, sqlx::Error>>()?,
-        allergies: db::clinical::allergies(db, &id)
+        allergies: db::clinical::allergies(db, id)
             .await?
             .iter()
             .map(|a| {
@@ -209,7 +218,7 @@ async fn record(
                 })
             })
             .collect::<Result<_, sqlx::Error>>()?,
-        medicines: db::clinical::medicines(db, &id)
+        medicines: db::clinical::medicines(db, id)
             .await?
             .iter()
             .map(|m| {
@@ -224,7 +233,7 @@ async fn record(
                 })
             })
             .collect::<Result<_, sqlx::Error>>()?,
-        cards: db::cards::for_patient(db, &id)
+        cards: db::cards::for_patient(db, id)
             .await?
             .into_iter()
             .map(|c| CardSummaryView {
@@ -240,13 +249,13 @@ async fn record(
     db::audit::append_alone(
         &state.db,
         state.clock.now(),
-        &actor(&caller),
+        &actor(caller),
         "patient.read",
         "patient",
-        &id,
+        id,
     )
     .await?;
-    Ok(AppJson(record))
+    Ok(record)
 }
 
 /// The patient's birth date, or 404.
@@ -306,11 +315,26 @@ async fn add_tumour(
     AppJson(tumour): AppJson<Tumour>,
 ) -> Result<(StatusCode, AppJson<Written>), ApiError> {
     caller.require(&[Role::Clinician])?;
-    tumour.validate("tumour", birth_date(&state, &patient_id).await?)?;
+    let written = create_tumour(&state, &caller, patient_id, tumour).await?;
+    Ok((StatusCode::CREATED, AppJson(written)))
+}
+
+/// Validates and records a tumour (`tumour.create`). The caller's role is checked by the
+/// caller.
+///
+/// # Errors
+/// [`ApiError::Validation`], [`ApiError::NotFound`], database errors.
+pub async fn create_tumour(
+    state: &AppState,
+    caller: &Caller,
+    patient_id: String,
+    tumour: Tumour,
+) -> Result<Written, ApiError> {
+    tumour.validate("tumour", birth_date(state, &patient_id).await?)?;
     let id = auth::new_id();
     let at = (state.clock.now(), caller.user_id.clone());
     let record_id = id.clone();
-    write(&state, &caller, "tumour.create", ("tumour", &id), |c| {
+    write(state, caller, "tumour.create", ("tumour", &id), |c| {
         Box::pin(async move {
             Ok(
                 db::clinical::put_tumour(c, &record_id, &patient_id, &tumour, None, (at.0, &at.1))
@@ -319,7 +343,7 @@ async fn add_tumour(
         })
     })
     .await?;
-    Ok((StatusCode::CREATED, AppJson(Written { id, version: 1 })))
+    Ok(Written { id, version: 1 })
 }
 
 /// `POST /api/v1/patients/{id}/treatments`
@@ -343,32 +367,41 @@ async fn add_treatment(
     AppJson(treatment): AppJson<Treatment>,
 ) -> Result<(StatusCode, AppJson<Written>), ApiError> {
     caller.require(&[Role::Clinician])?;
+    let written = create_treatment(&state, &caller, patient_id, treatment).await?;
+    Ok((StatusCode::CREATED, AppJson(written)))
+}
+
+/// Validates and records a treatment (`treatment.create`). The caller's role is checked by
+/// the caller.
+///
+/// # Errors
+/// [`ApiError::Validation`], [`ApiError::NotFound`], database errors.
+pub async fn create_treatment(
+    state: &AppState,
+    caller: &Caller,
+    patient_id: String,
+    treatment: Treatment,
+) -> Result<Written, ApiError> {
     treatment.validate("treatment")?;
-    birth_date(&state, &patient_id).await?;
+    birth_date(state, &patient_id).await?;
     let id = auth::new_id();
     let at = (state.clock.now(), caller.user_id.clone());
     let record_id = id.clone();
-    write(
-        &state,
-        &caller,
-        "treatment.create",
-        ("treatment", &id),
-        |c| {
-            Box::pin(async move {
-                Ok(db::clinical::put_treatment(
-                    c,
-                    &record_id,
-                    &patient_id,
-                    &treatment,
-                    None,
-                    (at.0, &at.1),
-                )
-                .await?)
-            })
-        },
-    )
+    write(state, caller, "treatment.create", ("treatment", &id), |c| {
+        Box::pin(async move {
+            Ok(db::clinical::put_treatment(
+                c,
+                &record_id,
+                &patient_id,
+                &treatment,
+                None,
+                (at.0, &at.1),
+            )
+            .await?)
+        })
+    })
     .await?;
-    Ok((StatusCode::CREATED, AppJson(Written { id, version: 1 })))
+    Ok(Written { id, version: 1 })
 }
 
 /// `POST /api/v1/patients/{id}/allergies`
@@ -392,12 +425,27 @@ async fn add_allergy(
     AppJson(allergy): AppJson<Allergy>,
 ) -> Result<(StatusCode, AppJson<Written>), ApiError> {
     caller.require(&[Role::Clinician])?;
+    let written = create_allergy(&state, &caller, patient_id, allergy).await?;
+    Ok((StatusCode::CREATED, AppJson(written)))
+}
+
+/// Validates and records an allergy (`allergy.create`). The caller's role is checked by the
+/// caller.
+///
+/// # Errors
+/// [`ApiError::Validation`], [`ApiError::NotFound`], database errors.
+pub async fn create_allergy(
+    state: &AppState,
+    caller: &Caller,
+    patient_id: String,
+    allergy: Allergy,
+) -> Result<Written, ApiError> {
     allergy.validate("allergy")?;
-    birth_date(&state, &patient_id).await?;
+    birth_date(state, &patient_id).await?;
     let id = auth::new_id();
     let at = (state.clock.now(), caller.user_id.clone());
     let record_id = id.clone();
-    write(&state, &caller, "allergy.create", ("allergy", &id), |c| {
+    write(state, caller, "allergy.create", ("allergy", &id), |c| {
         Box::pin(async move {
             Ok(
                 db::clinical::put_allergy(
@@ -413,7 +461,7 @@ async fn add_allergy(
         })
     })
     .await?;
-    Ok((StatusCode::CREATED, AppJson(Written { id, version: 1 })))
+    Ok(Written { id, version: 1 })
 }
 
 /// A new authorisation id: random, positive, below 2^53 so JSON clients keep it exact.
@@ -442,12 +490,27 @@ async fn add_medicine(
     AppJson(input): AppJson<MedicineInput>,
 ) -> Result<(StatusCode, AppJson<Written>), ApiError> {
     caller.require(&[Role::Clinician])?;
+    let written = create_medicine(&state, &caller, patient_id, input).await?;
+    Ok((StatusCode::CREATED, AppJson(written)))
+}
+
+/// Validates and records a medicine authorisation (`medicine.create`), prescribed by the
+/// caller at the caller's facility. The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::Validation`], [`ApiError::NotFound`], database errors.
+pub async fn create_medicine(
+    state: &AppState,
+    caller: &Caller,
+    patient_id: String,
+    input: MedicineInput,
+) -> Result<Written, ApiError> {
     let medicine = input.with_id(new_medicine_id());
     medicine.validate("medicine")?;
     if medicine.valid_until < state.clock.today() {
         return Err(ApiError::invalid("valid_until", "already past"));
     }
-    birth_date(&state, &patient_id).await?;
+    birth_date(state, &patient_id).await?;
     let id = medicine.id.to_string();
     let at = (
         state.clock.now(),
@@ -455,8 +518,8 @@ async fn add_medicine(
         caller.facility_code.clone(),
     );
     write(
-        &state,
-        &caller,
+        state,
+        caller,
         "medicine.create",
         ("authorisation", &id),
         |c| {
@@ -474,7 +537,7 @@ async fn add_medicine(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, AppJson(Written { id, version: 1 })))
+    Ok(Written { id, version: 1 })
 }
 
 /// The current data of a record as JSON, for the history, read before the transaction (the
@@ -538,7 +601,7 @@ async fn correction(
     version: i64,
     reason: &str,
     apply: impl for<'c> FnOnce(&'c mut AnyConnection, String, (i64, String)) -> Update<'c>,
-) -> Result<AppJson<Written>, ApiError> {
+) -> Result<Written, ApiError> {
     check_reason(reason)?;
     let (patient_id, current) = db::clinical::owner(&state.db, kind, id)
         .await?
@@ -573,13 +636,14 @@ async fn correction(
     let action = format!("{}.correct", entity_name(kind));
     db::audit::append(&mut tx, now, &actor(caller), &action, entity_name(kind), id).await?;
     tx.commit().await?;
-    Ok(AppJson(Written {
+    Ok(Written {
         id: id.to_string(),
         version: version + 1,
-    }))
+    })
 }
 
-fn entity_name(kind: Kind) -> &'static str {
+/// The audit log's entity name of a record kind.
+pub fn entity_name(kind: Kind) -> &'static str {
     match kind {
         Kind::Tumour => "tumour",
         Kind::Treatment => "treatment",
@@ -610,15 +674,32 @@ async fn correct_tumour(
     AppJson(body): AppJson<Correction<Tumour>>,
 ) -> Result<AppJson<Written>, ApiError> {
     caller.require(&[Role::Clinician])?;
+    correct_tumour_as(&state, &caller, id, body)
+        .await
+        .map(AppJson)
+}
+
+/// Applies a correction of a tumour (`tumour.correct`), keeping the previous
+/// version in the history. The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::Validation`], [`ApiError::NotFound`], [`ApiError::Conflict`]
+/// (`stale_version`), database errors.
+pub async fn correct_tumour_as(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+    body: Correction<Tumour>,
+) -> Result<Written, ApiError> {
     let (patient_id, _) = db::clinical::owner(&state.db, Kind::Tumour, &id)
         .await?
         .ok_or(ApiError::NotFound { what: "record" })?;
     body.data
-        .validate("data", birth_date(&state, &patient_id).await?)?;
+        .validate("data", birth_date(state, &patient_id).await?)?;
     let (record_id, version, tumour) = (id.clone(), body.version, body.data);
     correction(
-        &state,
-        &caller,
+        state,
+        caller,
         Kind::Tumour,
         &id,
         body.version,
@@ -662,11 +743,28 @@ async fn correct_treatment(
     AppJson(body): AppJson<Correction<Treatment>>,
 ) -> Result<AppJson<Written>, ApiError> {
     caller.require(&[Role::Clinician])?;
+    correct_treatment_as(&state, &caller, id, body)
+        .await
+        .map(AppJson)
+}
+
+/// Applies a correction of a treatment (`treatment.correct`), keeping the previous
+/// version in the history. The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::Validation`], [`ApiError::NotFound`], [`ApiError::Conflict`]
+/// (`stale_version`), database errors.
+pub async fn correct_treatment_as(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+    body: Correction<Treatment>,
+) -> Result<Written, ApiError> {
     body.data.validate("data")?;
     let (record_id, version, treatment) = (id.clone(), body.version, body.data);
     correction(
-        &state,
-        &caller,
+        state,
+        caller,
         Kind::Treatment,
         &id,
         body.version,
@@ -710,11 +808,28 @@ async fn correct_allergy(
     AppJson(body): AppJson<Correction<Allergy>>,
 ) -> Result<AppJson<Written>, ApiError> {
     caller.require(&[Role::Clinician])?;
+    correct_allergy_as(&state, &caller, id, body)
+        .await
+        .map(AppJson)
+}
+
+/// Applies a correction of a allergy (`allergy.correct`), keeping the previous
+/// version in the history. The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::Validation`], [`ApiError::NotFound`], [`ApiError::Conflict`]
+/// (`stale_version`), database errors.
+pub async fn correct_allergy_as(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+    body: Correction<Allergy>,
+) -> Result<Written, ApiError> {
     body.data.validate("data")?;
     let (record_id, version, allergy) = (id.clone(), body.version, body.data);
     correction(
-        &state,
-        &caller,
+        state,
+        caller,
         Kind::Allergy,
         &id,
         body.version,
@@ -758,6 +873,23 @@ async fn correct_medicine(
     AppJson(body): AppJson<Correction<MedicineInput>>,
 ) -> Result<AppJson<Written>, ApiError> {
     caller.require(&[Role::Clinician])?;
+    correct_medicine_as(&state, &caller, id, body)
+        .await
+        .map(AppJson)
+}
+
+/// Applies a correction of a medicine (`authorisation.correct`), keeping the previous
+/// version in the history. The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::Validation`], [`ApiError::NotFound`], [`ApiError::Conflict`]
+/// (`stale_version`), database errors.
+pub async fn correct_medicine_as(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+    body: Correction<MedicineInput>,
+) -> Result<Written, ApiError> {
     let numeric: u64 = id
         .parse()
         .map_err(|_| ApiError::NotFound { what: "record" })?;
@@ -765,8 +897,8 @@ async fn correct_medicine(
     medicine.validate("data")?;
     let (version, facility) = (body.version, caller.facility_code.clone());
     correction(
-        &state,
-        &caller,
+        state,
+        caller,
         Kind::Medicine,
         &id,
         body.version,
@@ -802,7 +934,11 @@ pub enum RecordKind {
     Medicines,
 }
 
-fn kind_from_path(kind: &str) -> Result<Kind, ApiError> {
+/// The record kind named in a path (`tumours`, `treatments`, `allergies`, `medicines`).
+///
+/// # Errors
+/// [`ApiError::NotFound`] for another name.
+pub fn kind_from_path(kind: &str) -> Result<Kind, ApiError> {
     match kind {
         "tumours" => Ok(Kind::Tumour),
         "treatments" => Ok(Kind::Treatment),
@@ -899,18 +1035,32 @@ async fn history(
 ) -> Result<AppJson<Vec<HistoryRow>>, ApiError> {
     let kind = kind_from_path(&kind)?;
     caller.require(&[Role::Registrar, Role::Clinician, Role::Auditor])?;
-    db::clinical::owner(&state.db, kind, &id)
+    Ok(AppJson(history_of(&state, &caller, kind, &id).await?))
+}
+
+/// The earlier versions of a clinical record, with the patient it belongs to; the read is
+/// audited (`record.history`). The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::NotFound`], database errors.
+pub async fn history_of(
+    state: &AppState,
+    caller: &Caller,
+    kind: Kind,
+    id: &str,
+) -> Result<Vec<HistoryRow>, ApiError> {
+    db::clinical::owner(&state.db, kind, id)
         .await?
         .ok_or(ApiError::NotFound { what: "record" })?;
-    let rows = db::patients::history(&state.db, kind.table(), &id).await?;
+    let rows = db::patients::history(&state.db, kind.table(), id).await?;
     db::audit::append_alone(
         &state.db,
         state.clock.now(),
-        &actor(&caller),
+        &actor(caller),
         "record.history",
         entity_name(kind),
-        &id,
+        id,
     )
     .await?;
-    Ok(AppJson(rows))
+    Ok(rows)
 }

@@ -52,7 +52,26 @@ async fn record(
     AppJson(request): AppJson<DispenseRequest>,
 ) -> Result<(StatusCode, AppJson<Dispensed>), ApiError> {
     caller.require(&[Role::Pharmacist])?;
-    let result = match dispensing::dispense(&state, &caller, &request).await {
+    let result = record_counted(&state, &caller, &request).await?;
+    let status = if result.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, AppJson(result)))
+}
+
+/// [`dispensing::dispense`], counted in the metrics (recorded, replayed, flagged, refused by
+/// code). The caller's role is checked by the caller.
+///
+/// # Errors
+/// As [`dispensing::dispense`].
+pub async fn record_counted(
+    state: &AppState,
+    caller: &Caller,
+    request: &DispenseRequest,
+) -> Result<Dispensed, ApiError> {
+    let result = match dispensing::dispense(state, caller, request).await {
         Ok(result) => result,
         Err(e) => {
             if let ApiError::Conflict { code, .. } = &e {
@@ -65,9 +84,8 @@ async fn record(
             return Err(e);
         }
     };
-    let status = if result.replayed {
+    if result.replayed {
         state.metrics.dispensings_replayed.inc();
-        StatusCode::OK
     } else {
         state.metrics.dispensings_recorded.inc();
         if let Some(code) = &result.conflict {
@@ -77,9 +95,8 @@ async fn record(
                 .with_label_values(&[code.as_str()])
                 .inc();
         }
-        StatusCode::CREATED
-    };
-    Ok((status, AppJson(result)))
+    }
+    Ok(result)
 }
 
 /// `GET /api/v1/authorisations/{id}/dispensings` (pharmacist, clinician).
@@ -105,6 +122,19 @@ async fn list(
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound {
         what: "authorisation",
     })?;
+    Ok(AppJson(dispensings_of(&state, &caller, id).await?))
+}
+
+/// An authorisation's dispensings, in the order they were handed out; the read is audited
+/// (`dispensing.read`). The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::NotFound`], database errors.
+pub async fn dispensings_of(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Vec<DispensingRow>, ApiError> {
     if db::clinical::medicine(&state.db, id).await?.is_none() {
         return Err(ApiError::NotFound {
             what: "authorisation",
@@ -114,13 +144,13 @@ async fn list(
     db::audit::append_alone(
         &state.db,
         state.clock.now(),
-        &actor(&caller),
+        &actor(caller),
         "dispensing.read",
         "authorisation",
         &id.to_string(),
     )
     .await?;
-    Ok(AppJson(rows))
+    Ok(rows)
 }
 
 /// Paging of the review list.

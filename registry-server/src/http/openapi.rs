@@ -47,6 +47,7 @@ pub const BEARER: &str = "bearer";
         admin::list_users,
         admin::create_user,
         admin::create_token,
+        admin::set_password,
         patients::search,
         patients::register,
         patients::read,
@@ -86,7 +87,7 @@ pub const BEARER: &str = "bearer";
     components(schemas(Problem, clinical::RecordKind)),
     modifiers(&CommonProblems),
     tags(
-        (name = "admin", description = "Facilities, users and API tokens (admins)"),
+        (name = "admin", description = "Facilities, users, API tokens and desk passwords (admins)"),
         (name = "patients", description = "Patient identity: register, find, read, correct"),
         (name = "clinical", description = "Tumours, treatments, allergies, medicine authorisations"),
         (name = "cards", description = "Signed health cards: issue, fetch, status, revoke"),

@@ -101,6 +101,21 @@ async fn register(
     AppJson(input): AppJson<PatientInput>,
 ) -> Result<(StatusCode, AppJson<Registered>), ApiError> {
     caller.require(&[Role::Registrar])?;
+    let registered = register_patient(&state, &caller, input).await?;
+    Ok((StatusCode::CREATED, AppJson(registered)))
+}
+
+/// Validates and registers a patient, with its audit entry (`patient.create`); the caller's
+/// role is checked by the caller (the API handler, the desk page).
+///
+/// # Errors
+/// [`ApiError::Validation`] naming the field, [`ApiError::Conflict`]
+/// (`duplicate_identifier`), database errors.
+pub async fn register_patient(
+    state: &AppState,
+    caller: &Caller,
+    input: PatientInput,
+) -> Result<Registered, ApiError> {
     let (data, warnings) = input.validate(state.clock.today())?;
     let id = auth::new_id();
     let now = state.clock.now();
@@ -118,7 +133,7 @@ async fn register(
     db::audit::append(
         &mut tx,
         now,
-        &actor(&caller),
+        &actor(caller),
         "patient.create",
         "patient",
         &id,
@@ -128,17 +143,14 @@ async fn register(
     let row = db::patients::get(&state.db, &id)
         .await?
         .ok_or(ApiError::NotFound { what: "patient" })?;
-    Ok((
-        StatusCode::CREATED,
-        AppJson(Registered {
-            patient: PatientView::from_row(&row)?,
-            warnings,
-        }),
-    ))
+    Ok(Registered {
+        patient: PatientView::from_row(&row)?,
+        warnings,
+    })
 }
 
 /// Search parameters: an identifier, or a name; paginated by id.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
@@ -181,6 +193,15 @@ async fn search(
     AppQuery(q): AppQuery<SearchQuery>,
 ) -> Result<AppJson<Page>, ApiError> {
     caller.require(READERS)?;
+    Ok(AppJson(find(&state, &caller, &q).await?))
+}
+
+/// Finds patients by identifier or by name; every patient shown is an audited read
+/// (`patient.search`). The caller's role is checked by the caller.
+///
+/// # Errors
+/// [`ApiError::Validation`] for a bad query, database errors.
+pub async fn find(state: &AppState, caller: &Caller, q: &SearchQuery) -> Result<Page, ApiError> {
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::invalid("limit", "1 to 100"));
@@ -235,19 +256,19 @@ async fn search(
     db::audit::append_reads(
         &state.db,
         now,
-        &actor(&caller),
+        &actor(caller),
         "patient.search",
         "patient",
         &shown,
     )
     .await?;
-    Ok(AppJson(Page {
+    Ok(Page {
         next: more.then(|| rows.last().map(|r| r.id.clone())).flatten(),
         patients: rows
             .into_iter()
             .map(PatientView::from_row)
             .collect::<Result<_, _>>()?,
-    }))
+    })
 }
 
 /// `GET /api/v1/patients/{id}`

@@ -1,0 +1,388 @@
+//! The record page: a patient's identity, tumours, treatments, authorised medicines,
+//! allergies and cards, each with its version, and the actions the user's role may take on
+//! them (the clinical forms of [`super::clinical`], issuing, revoking and printing cards, the
+//! smart-card buttons). The whole record is one audited read (`patient.read`), through
+//! indexed queries by patient id only.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::{date_of, render, Chrome, DeskError, DeskUser, FormState, Lang};
+use crate::auth::Role;
+use crate::http::clinical::{self as api, Record};
+use crate::http::AppState;
+
+/// The four clinical forms of the record page, with what was typed and the errors.
+#[derive(Debug, Clone)]
+pub struct RecordForms {
+    /// New tumour.
+    pub tumours: FormState,
+    /// New treatment.
+    pub treatments: FormState,
+    /// New medicine authorisation.
+    pub medicines: FormState,
+    /// New allergy.
+    pub allergies: FormState,
+}
+
+impl RecordForms {
+    /// Empty forms.
+    pub fn new() -> RecordForms {
+        RecordForms {
+            tumours: FormState::new("tu"),
+            treatments: FormState::new("tr"),
+            medicines: FormState::new("me"),
+            allergies: FormState::new("al"),
+        }
+    }
+}
+
+impl Default for RecordForms {
+    fn default() -> Self {
+        RecordForms::new()
+    }
+}
+
+/// One row of a record table.
+#[derive(Debug)]
+pub struct Item {
+    /// Record id.
+    pub id: String,
+    /// Version.
+    pub version: i64,
+    /// `active`, `withdrawn`, `superseded`, `revoked`.
+    pub status: String,
+    /// The status in the page language.
+    pub status_label: String,
+    /// The cells, display-ready.
+    pub cells: Vec<String>,
+    /// The correction page, for clinicians.
+    pub correct_href: Option<String>,
+}
+
+/// The identity block.
+#[derive(Debug)]
+struct Identity {
+    id: String,
+    version: i64,
+    name_ar: String,
+    name_latin: String,
+    id_type: String,
+    identifier: String,
+    sex: String,
+    birth_date: String,
+    blood_group: String,
+    municipality: String,
+    phone: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk/record.html")]
+struct RecordPage {
+    c: Chrome,
+    p: Identity,
+    tumours: Vec<Item>,
+    treatments: Vec<Item>,
+    medicines: Vec<Item>,
+    allergies: Vec<Item>,
+    cards: Vec<Item>,
+    active_card: Option<String>,
+    done: Option<&'static str>,
+    is_registrar: bool,
+    is_clinician: bool,
+    f: RecordForms,
+    options: Options,
+}
+
+/// Option lists of the forms' `<select>`s, labelled in the page language.
+#[derive(Debug)]
+pub struct Options {
+    /// Staging schemes.
+    pub stage_schemes: Vec<(String, String)>,
+    /// Treatment kinds.
+    pub treatment_kinds: Vec<(String, String)>,
+    /// Dose forms.
+    pub dose_forms: Vec<(String, String)>,
+    /// Allergy severities.
+    pub severities: Vec<(String, String)>,
+    /// Allergy kinds.
+    pub allergy_kinds: Vec<(String, String)>,
+    /// Card revocation reasons.
+    pub revoke_reasons: Vec<(String, String)>,
+}
+
+fn labelled(lang: Lang, group: &str, values: &[&str], blank: bool) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if blank {
+        out.push((String::new(), "—".to_string()));
+    }
+    out.extend(values.iter().map(|v| {
+        let label = lang
+            .try_t(&format!("{group}.{v}"))
+            .map_or_else(|| v.to_string(), String::from);
+        (v.to_string(), label)
+    }));
+    out
+}
+
+impl Options {
+    /// The lists in `lang`.
+    pub fn new(lang: Lang) -> Options {
+        Options {
+            stage_schemes: labelled(lang, "scheme", &["tnm8", "toronto", "other"], true),
+            treatment_kinds: labelled(
+                lang,
+                "treatmentkind",
+                &[
+                    "surgery",
+                    "radiotherapy",
+                    "chemotherapy",
+                    "hormone_therapy",
+                    "immuno_or_targeted",
+                    "stem_cell_transplant",
+                    "palliative",
+                ],
+                false,
+            ),
+            dose_forms: labelled(
+                lang,
+                "doseform",
+                &[
+                    "tablet",
+                    "capsule",
+                    "oral_liquid",
+                    "injection",
+                    "infusion",
+                    "topical",
+                    "suppository",
+                    "inhalation",
+                    "patch",
+                    "other",
+                ],
+                false,
+            ),
+            severities: labelled(
+                lang,
+                "severity",
+                &["mild", "moderate", "severe", "life_threatening"],
+                false,
+            ),
+            allergy_kinds: labelled(
+                lang,
+                "allergykind",
+                &["allergy", "intolerance", "contraindication"],
+                true,
+            ),
+            revoke_reasons: labelled(
+                lang,
+                "revoke",
+                &["lost", "stolen", "deceased", "error"],
+                false,
+            ),
+        }
+    }
+}
+
+fn label(lang: Lang, group: &str, value: &str) -> String {
+    lang.try_t(&format!("{group}.{value}"))
+        .map_or_else(|| value.to_string(), String::from)
+}
+
+fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// Renders the record page (after an audited read of the record).
+///
+/// # Errors
+/// [`DeskError`] pages: not found, database errors.
+pub async fn show_record(
+    state: &AppState,
+    user: &DeskUser,
+    id: &str,
+    forms: RecordForms,
+    done: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, DeskError> {
+    let record = api::record_of(state, &user.caller, id)
+        .await
+        .map_err(|e| user.fail(e))?;
+    let page = record_page(user, record, forms, done);
+    render(user.lang, status, &page)
+}
+
+fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str>) -> RecordPage {
+    let lang = user.lang;
+    let is_clinician = user.caller.role == Role::Clinician;
+    let d = &r.patient.data;
+    let correct = |kind: &str, id: &str| is_clinician.then(|| format!("/desk/records/{kind}/{id}"));
+    let tumours = r
+        .tumours
+        .iter()
+        .map(|t| {
+            let x = &t.record;
+            let stage = x.stage.as_ref().map_or(String::new(), |s| {
+                [
+                    Some(serde_name(&s.scheme)),
+                    s.t.clone(),
+                    s.n.clone(),
+                    s.m.clone(),
+                    Some(s.group.clone()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ")
+            });
+            Item {
+                id: t.id.clone(),
+                version: t.version,
+                status: t.status.clone(),
+                status_label: label(lang, "status", &t.status),
+                cells: vec![
+                    x.icd10.clone(),
+                    x.topography.clone(),
+                    format!("{}/{}", x.morphology, x.behaviour),
+                    x.grade.map_or(String::new(), |g| g.to_string()),
+                    x.basis.to_string(),
+                    x.incidence.to_string(),
+                    stage,
+                    x.iccc.clone().unwrap_or_default(),
+                ],
+                correct_href: correct("tumours", &t.id),
+            }
+        })
+        .collect();
+    let treatments = r
+        .treatments
+        .iter()
+        .map(|t| {
+            let x = &t.record;
+            Item {
+                id: t.id.clone(),
+                version: t.version,
+                status: t.status.clone(),
+                status_label: label(lang, "status", &t.status),
+                cells: vec![
+                    label(lang, "treatmentkind", &serde_name(&x.kind)),
+                    x.regimen.clone().unwrap_or_default(),
+                    x.cycles.map_or(String::new(), |c| c.to_string()),
+                    x.start.to_string(),
+                    x.end.map_or(String::new(), |e| e.to_string()),
+                ],
+                correct_href: correct("treatments", &t.id),
+            }
+        })
+        .collect();
+    let medicines = r
+        .medicines
+        .iter()
+        .map(|m| {
+            let x = &m.medicine;
+            Item {
+                id: x.id.to_string(),
+                version: m.version,
+                status: m.status.clone(),
+                status_label: label(lang, "status", &m.status),
+                cells: vec![
+                    x.atc.clone(),
+                    x.name.clone(),
+                    x.strength.clone(),
+                    label(lang, "doseform", &serde_name(&x.form)),
+                    x.quantity.to_string(),
+                    format!("{} / {}", m.dispensed_count, x.dispensings),
+                    x.interval_days.to_string(),
+                    x.valid_until.to_string(),
+                ],
+                correct_href: correct("medicines", &x.id.to_string()),
+            }
+        })
+        .collect();
+    let allergies = r
+        .allergies
+        .iter()
+        .map(|a| {
+            let x = &a.record;
+            Item {
+                id: a.id.clone(),
+                version: a.version,
+                status: a.status.clone(),
+                status_label: label(lang, "status", &a.status),
+                cells: vec![
+                    x.substance.clone(),
+                    label(lang, "severity", &serde_name(&x.severity)),
+                    x.kind.map_or(String::new(), |k| {
+                        label(lang, "allergykind", &serde_name(&k))
+                    }),
+                ],
+                correct_href: correct("allergies", &a.id),
+            }
+        })
+        .collect();
+    let active_card = r
+        .cards
+        .iter()
+        .find(|c| c.status == "active")
+        .map(|c| c.serial.clone());
+    let cards = r
+        .cards
+        .iter()
+        .map(|c| Item {
+            id: c.serial.clone(),
+            version: 0,
+            status: c.status.clone(),
+            status_label: label(lang, "status", &c.status),
+            cells: vec![
+                date_of(c.issued_at),
+                date_of(c.expires_at),
+                c.revoked_reason
+                    .as_deref()
+                    .map_or(String::new(), |r| label(lang, "revoke", r)),
+            ],
+            correct_href: None,
+        })
+        .collect();
+    let done = match done {
+        Some("register") => Some("register.done"),
+        Some("saved") => Some("record.saved"),
+        Some("issue") => Some("card.issued_ok"),
+        Some("revoke") => Some("card.revoked_ok"),
+        _ => None,
+    };
+    RecordPage {
+        c: Chrome::for_user(
+            user,
+            &format!("/desk/patients/{}", r.patient.id),
+            "record.title",
+            "/desk/patients",
+        ),
+        p: Identity {
+            id: r.patient.id.clone(),
+            version: r.patient.version,
+            name_ar: d.name_ar.join(" "),
+            name_latin: d.name_latin.join(" "),
+            id_type: label(lang, "idtype", &serde_name(&d.id.kind)),
+            identifier: d.id.value.clone(),
+            sex: label(lang, "sex", &serde_name(&d.sex)),
+            birth_date: d.birth_date.to_string(),
+            blood_group: d.blood_group.as_ref().map_or(String::new(), serde_name),
+            municipality: d.municipality.clone().unwrap_or_default(),
+            phone: d.phone.clone().unwrap_or_default(),
+        },
+        tumours,
+        treatments,
+        medicines,
+        allergies,
+        cards,
+        active_card,
+        done,
+        is_registrar: user.caller.role == Role::Registrar,
+        is_clinician,
+        f: forms,
+        options: Options::new(lang),
+    }
+}

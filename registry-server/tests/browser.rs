@@ -1,0 +1,388 @@
+//! The web desk in a real browser: starts the real `registry-server` binary on a fresh SQLite
+//! file and a free port with the fixture keys, creates a registrar, a clinician and a
+//! pharmacist with passwords through the admin API, then runs the Node journeys of
+//! `tests/browser/` (headless Chromium from `/usr/bin/chromium` through playwright-core) and
+//! asserts they pass, printing Node's output when they do not.
+//!
+//! Without `node`, `npm` or `/usr/bin/chromium` the test says what is missing and is skipped,
+//! unless `REQUIRE_BROWSER_TESTS=1` (as `scripts/test.sh` sets), which makes that a failure.
+//! Screenshots of every page visited go to `<target dir>/browser-screenshots/`.
+//!
+//! Beside it, without a browser: `registry-server set-password` on the same real server.
+
+// Helpers outside #[test] functions unwrap too: a panic there is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const PASSWORD: &str = "browser test password 1";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The target directory of this build (the binary is `<target>/<profile>/registry-server`).
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_registry-server"))
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The server, killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start() -> Server {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        for name in ["issuer-benghazi.key.pem", "list-signer.key.pem"] {
+            let to = keys.join(name);
+            std::fs::copy(repo().join("fixtures/keys").join(name), &to).unwrap();
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_registry-server"))
+            .current_dir(repo())
+            .arg("--database-url")
+            .arg(format!(
+                "sqlite:{}?mode=rwc",
+                dir.path().join("registry.sqlite").display()
+            ))
+            .arg("--issuer-key")
+            .arg(keys.join("issuer-benghazi.key.pem"))
+            .arg("--issuer-cert")
+            .arg(repo().join("fixtures/trust/issuer-benghazi.cert.hex"))
+            .arg("--list-key")
+            .arg(keys.join("list-signer.key.pem"))
+            .arg("--list-cert")
+            .arg(repo().join("fixtures/trust/list-signer.cert.hex"))
+            .arg("--root-public-key")
+            .arg(repo().join("fixtures/keys/root.pub.pem"))
+            .arg("--first-admin-token-file")
+            .arg(dir.path().join("first-admin-token"))
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut server = Server { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the server exited ({status}): {}", server.log());
+            }
+            if server.call("GET", "/readyz", "", None).0 == 200 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "not ready: {}", server.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn admin(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("first-admin-token"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    /// One HTTP/1.1 request (`Connection: close`); status and body.
+    fn call(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+        let Ok(mut tcp) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return (0, Value::Null);
+        };
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let auth = if token.is_empty() {
+            String::new()
+        } else {
+            format!("Authorization: Bearer {token}\r\n")
+        };
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        tcp.write_all(request.as_bytes()).unwrap();
+        let mut response = Vec::new();
+        let _ = tcp.read_to_end(&mut response);
+        let text = String::from_utf8_lossy(&response);
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    }
+
+    /// A user with a desk password; returns (username, API token).
+    fn user(&self, username: &str, role: &str, facility: &str) -> (String, String) {
+        let (status, body) = self.call(
+            "POST",
+            "/api/v1/users",
+            &self.admin(),
+            Some(
+                json!({"username": username, "display_name": format!("Browser {role}"),
+                "role": role, "facility_code": facility}),
+            ),
+        );
+        assert_eq!(status, 201, "{body}");
+        let id = body["user"]["id"].as_str().unwrap();
+        let (status, body2) = self.call(
+            "PUT",
+            &format!("/api/v1/users/{id}/password"),
+            &self.admin(),
+            Some(json!({ "password": PASSWORD })),
+        );
+        assert_eq!(status, 204, "{body2}");
+        (
+            username.to_string(),
+            body["token"].as_str().unwrap().to_string(),
+        )
+    }
+}
+
+/// What is missing for the browser journeys, if anything.
+fn missing_tools() -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    for tool in ["node", "npm"] {
+        let found = Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !found {
+            missing.push(tool);
+        }
+    }
+    if !Path::new(CHROMIUM).exists() {
+        missing.push(CHROMIUM);
+    }
+    missing
+}
+
+#[test]
+fn browser_journeys_pass_in_headless_chromium() {
+    let missing = missing_tools();
+    if !missing.is_empty() {
+        let required = std::env::var("REQUIRE_BROWSER_TESTS").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "browser tests required but missing: {}",
+            missing.join(", ")
+        );
+        eprintln!(
+            "browser journeys SKIPPED: missing {} (apt-get install chromium nodejs npm; \
+             scripts/test.sh installs them and requires this test)",
+            missing.join(", ")
+        );
+        return;
+    }
+    let browser_dir = repo().join("tests/browser");
+    if !browser_dir.join("node_modules/playwright-core").is_dir() {
+        let out = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&browser_dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "npm ci failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let server = Server::start();
+    let admin = server.admin();
+    let (status, body) = server.call(
+        "POST",
+        "/api/v1/facilities",
+        &admin,
+        Some(
+            json!({"code": "LY-BEN-PH1", "name": "Benghazi pharmacy 1", "region": "east",
+            "kind": "pharmacy"}),
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (registrar, registrar_token) = server.user("desk.registrar", "registrar", "LY-BEN-PED");
+    let (clinician, _) = server.user("desk.clinician", "clinician", "LY-BEN-PED");
+    let (pharmacist, _) = server.user("desk.pharmacist", "pharmacist", "LY-BEN-PH1");
+    let shots = target_dir().join("browser-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let profiles = tempfile::tempdir().unwrap();
+
+    let out = Command::new("node")
+        .arg("--test")
+        .arg("--test-concurrency=1")
+        .arg(browser_dir.join("desk.test.mjs"))
+        .current_dir(&browser_dir)
+        .env("DESK_URL", server.url())
+        .env("DESK_PASSWORD", PASSWORD)
+        .env("REGISTRAR_USER", &registrar)
+        .env("REGISTRAR_TOKEN", &registrar_token)
+        .env("CLINICIAN_USER", &clinician)
+        .env("PHARMACIST_USER", &pharmacist)
+        .env("SCREENSHOT_DIR", &shots)
+        .env("PROFILE_DIR", profiles.path())
+        .env("CHROMIUM", CHROMIUM)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser journeys failed:\n{stdout}\n{stderr}\nserver log:\n{}",
+        server.log()
+    );
+    // Node's runner must have run the journeys, not nothing.
+    assert!(stdout.contains("# pass "), "{stdout}");
+    assert!(!stdout.contains("# pass 0"), "{stdout}");
+    assert!(stdout.contains("# fail 0"), "{stdout}");
+    eprintln!("{stdout}");
+    // Server logs never hold the patient's name or identifier.
+    let log = server.log();
+    for secret in ["مريم", "Maryam", "219850307123"] {
+        assert!(!log.contains(secret), "the server log holds {secret}");
+    }
+}
+
+/// `registry-server set-password` sets a desk password from standard input (audited as done
+/// by `system`) and refuses a short one; it needs no browser.
+#[test]
+fn set_password_command_reads_the_password_from_standard_input() {
+    let server = Server::start();
+    let (status, body) = server.call(
+        "POST",
+        "/api/v1/users",
+        &server.admin(),
+        Some(
+            json!({"username": "cli.user", "display_name": "CLI user", "role": "auditor",
+            "facility_code": "LY-MOH"}),
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
+    let url = format!(
+        "sqlite:{}?mode=rwc",
+        server.dir.path().join("registry.sqlite").display()
+    );
+    let run = |username: &str, password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_registry-server"))
+            .args([
+                "set-password",
+                "--username",
+                username,
+                "--database-url",
+                &url,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = run("cli.user", "short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("12 to 256"));
+    let unknown = run("nobody", PASSWORD);
+    assert!(!unknown.status.success());
+    let ok = run("cli.user", PASSWORD);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    // The password works: the desk's sign-in answers with a session (a 303 to /desk/).
+    let (_, form) = raw(
+        &server,
+        "GET /desk/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let cookie = form
+        .lines()
+        .filter(|l| l.to_lowercase().starts_with("set-cookie:"))
+        .find_map(|l| l.split_once("__Host-desk_login_csrf=").map(|(_, v)| v))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_string();
+    let body = format!(
+        "csrf={cookie}&username=cli.user&password={}",
+        PASSWORD.replace(' ', "+")
+    );
+    let (status, answer) = raw(
+        &server,
+        &format!(
+            "POST /desk/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+             Cookie: __Host-desk_login_csrf={cookie}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert_eq!(status, 303, "{answer}");
+    assert!(
+        answer.contains("set-cookie: __Host-desk_session="),
+        "{answer}"
+    );
+}
+
+/// Sends a raw request; returns the status and the whole response.
+fn raw(server: &Server, request: &str) -> (u16, String) {
+    let mut tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let _ = tcp.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}

@@ -1,0 +1,393 @@
+// Browser journeys through the web desk in headless Chromium (the system's /usr/bin/chromium,
+// driven by playwright-core; no browser is downloaded). Run by registry-server/tests/browser.rs,
+// which starts the registry and passes the URL and the users in the environment:
+// DESK_URL, DESK_PASSWORD, REGISTRAR_USER, REGISTRAR_TOKEN, CLINICIAN_USER, PHARMACIST_USER,
+// SCREENSHOT_DIR, PROFILE_DIR, CHROMIUM.
+//
+// The journeys run in order and share what they make (the patient, the card).
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { createServer } from "node:http";
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const value = process.env[name];
+  assert.ok(value, `${name} must be set (run through registry-server/tests/browser.rs)`);
+  return value;
+};
+const URL = env("DESK_URL");
+const PASSWORD = env("DESK_PASSWORD");
+const SHOTS = env("SCREENSHOT_DIR");
+const ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+const contexts = [];
+after(async () => {
+  for (const context of contexts) {
+    await context.close();
+  }
+});
+
+/** A fresh browser profile (its own --user-data-dir) at 1280×800. */
+async function browser() {
+  const profile = mkdtempSync(join(env("PROFILE_DIR"), "chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: env("CHROMIUM"),
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 800 },
+  });
+  contexts.push(context);
+  const page = context.pages()[0] ?? (await context.newPage());
+  // Nothing on a desk page may come from anywhere but the desk (or the local card agent).
+  page.on("request", (request) => {
+    const url = request.url();
+    assert.ok(
+      url.startsWith(URL) || url.startsWith("data:") || url.startsWith("http://127.0.0.1:"),
+      `request to ${url}`,
+    );
+  });
+  // Script errors and CSP violations; a page answered with a 4xx status is not one.
+  const problems = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+      problems.push(m.text());
+    }
+  });
+  page.on("pageerror", (e) => problems.push(String(e)));
+  page.problems = problems;
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page, user) {
+  await page.goto(`${URL}/desk/`);
+  assert.match(page.url(), /\/desk\/login$/);
+  assert.equal(await page.getAttribute("html", "dir"), "rtl");
+  await page.fill("#login-username", user);
+  await page.fill("#login-password", PASSWORD);
+  await page.press("#login-password", "Enter");
+  await page.waitForURL(`${URL}/desk/`);
+}
+
+const world = {};
+
+test("the registrar registers a patient in Arabic; a validation error keeps what was typed", async () => {
+  const page = await browser();
+  await page.goto(`${URL}/desk/login`);
+  await shot(page, "login-ar");
+  // Keyboard only: the username field has the focus; Tab and Shift+Tab move through the form
+  // with a visible focus ring; the first stop of the page is the skip link.
+  assert.equal(await page.evaluate(() => document.activeElement.id), "login-username");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "login-password");
+  const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(ring, "none", "a visible focus ring");
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "lang-switch");
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+  await signIn(page, env("REGISTRAR_USER"));
+  await shot(page, "home-registrar-ar");
+  await page.click("a[href='/desk/patients/new']");
+  await page.waitForURL(`${URL}/desk/patients/new`);
+  // Every field has a real label.
+  for (const id of ["r-id_value", "r-ar1", "r-birth_date", "r-sex"]) {
+    assert.equal(await page.locator(`label[for='${id}']`).count(), 1, id);
+  }
+  await page.selectOption("#r-id_type", "national");
+  await page.fill("#r-id_value", "٢١٩٨٥");
+  await page.fill("#r-ar1", "مريم");
+  await page.fill("#r-ar2", "علي");
+  await page.fill("#r-ar3", "سالم");
+  await page.fill("#r-ar4", "الورفلي");
+  await page.selectOption("#r-sex", "female");
+  await page.fill("#r-birth_date", "١٩٨٥-٠٣-٠٧");
+  await page.fill("#r-municipality", "بنغازي");
+  await page.click("button.primary[type=submit]");
+  await page.waitForSelector("#r-id_value-error");
+  await shot(page, "register-error-ar");
+  // Everything typed is still there, and the error is tied to its field.
+  assert.equal(await page.inputValue("#r-id_value"), "٢١٩٨٥");
+  assert.equal(await page.inputValue("#r-ar1"), "مريم");
+  assert.equal(await page.inputValue("#r-ar4"), "الورفلي");
+  assert.equal(await page.inputValue("#r-birth_date"), "١٩٨٥-٠٣-٠٧");
+  assert.equal(await page.inputValue("#r-sex"), "female");
+  assert.equal(await page.getAttribute("#r-id_value", "aria-invalid"), "true");
+  assert.match(await page.getAttribute("#r-id_value", "aria-describedby"), /r-id_value-error/);
+  // The ICAO proposal for the Latin name is shown.
+  assert.match(await page.textContent("#proposal"), /MRYM|MARYAM|MRIM/i);
+
+  await page.fill("#r-id_value", "٢١٩٨٥٠٣٠٧١٢٣");
+  await page.click("button.primary[type=submit]");
+  await page.waitForURL(/\/desk\/patients\/[a-z0-9]+\?done=register/);
+  world.patient = new globalThis.URL(page.url()).pathname.split("/").pop();
+  assert.match(await page.textContent("main"), /219850307123/);
+  assert.match(await page.textContent("main"), /1985-03-07/);
+  await shot(page, "record-new-ar");
+  assert.deepEqual(page.problems, []);
+});
+
+test("the clinician finds the patient and adds a tumour and a medicine authorisation", async () => {
+  const page = await browser();
+  await signIn(page, env("CLINICIAN_USER"));
+  await shot(page, "home-clinician-ar");
+  // No registration for clinicians.
+  assert.equal(await page.locator("a[href='/desk/patients/new']").count(), 0);
+  await page.goto(`${URL}/desk/patients`);
+  await shot(page, "search-empty-ar");
+  await page.fill("#s-name", "مريم الورفلي");
+  await page.press("#s-name", "Enter");
+  await page.waitForSelector(`a[href='/desk/patients/${world.patient}']`);
+  await shot(page, "search-ar");
+  await page.click(`a[href='/desk/patients/${world.patient}']`);
+  await page.waitForURL(`${URL}/desk/patients/${world.patient}`);
+
+  await page.click("#tumours summary");
+  await page.fill("#tu-icd10", "C50.4");
+  await page.fill("#tu-topography", "C50.4");
+  await page.fill("#tu-morphology", "٨٥٠٠");
+  await page.fill("#tu-behaviour", "3");
+  await page.fill("#tu-grade", "2");
+  await page.fill("#tu-basis", "7");
+  await page.fill("#tu-incidence", "٢٠٢٥-٠٩-٠٣");
+  await page.selectOption("#tu-stage_scheme", "tnm8");
+  await page.fill("#tu-stage_t", "T2");
+  await page.fill("#tu-stage_n", "N1");
+  await page.fill("#tu-stage_m", "M0");
+  await page.fill("#tu-stage_group", "IIB");
+  await page.press("#tu-stage_group", "Enter");
+  await page.waitForURL(/done=saved/);
+  assert.match(await page.textContent("#tumours"), /8500\/3/);
+  await shot(page, "record-tumour-saved-ar");
+
+  await page.click("#medicines summary");
+  await page.fill("#me-atc", "L02BA01");
+  await page.fill("#me-name", "tamoxifen");
+  await page.fill("#me-strength", "20 mg");
+  await page.selectOption("#me-form", "tablet");
+  await page.fill("#me-quantity", "٣٠");
+  await page.fill("#me-dispensings", "3");
+  await page.fill("#me-interval_days", "28");
+  await page.fill("#me-valid_until", "2027-06-30");
+  await page.click("#medicines button[type=submit]");
+  await page.waitForURL(/done=saved/);
+  assert.match(await page.textContent("#medicines"), /tamoxifen/);
+  await shot(page, "record-clinician-ar");
+  assert.deepEqual(page.problems, []);
+});
+
+test("the registrar issues a card; the language switch flips the page to English and back", async () => {
+  const page = await browser();
+  await signIn(page, env("REGISTRAR_USER"));
+  await page.goto(`${URL}/desk/patients/${world.patient}`);
+  await page.click("#issue-card");
+  await page.waitForURL(/done=issue/);
+  const serial = (await page.textContent("#cards tbody tr td .code")).trim();
+  assert.match(serial, /^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+  world.serial = serial;
+  assert.ok(await page.isVisible("#sc-write"), "a registrar can write the smart card");
+  await shot(page, "record-ar");
+
+  // The printable card: a PDF download, fetched with a busy state.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#card-pdf")]);
+  const pdf = await download.path().then((p) => import("node:fs").then((fs) => fs.readFileSync(p)));
+  assert.equal(pdf.subarray(0, 5).toString(), "%PDF-");
+  assert.match(download.suggestedFilename(), /^card-.*\.pdf$/);
+
+  // The smart-card buttons without a running card agent say how to start one.
+  await page.click("#sc-read");
+  await page.waitForSelector("#sc-start:not([hidden])");
+  assert.match(await page.textContent("#sc-command"), new RegExp(`card-agent serve --origin ${URL}`));
+
+  await page.click("a.lang-switch");
+  await page.waitForURL(`${URL}/desk/patients/${world.patient}`);
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.equal(await page.getAttribute("html", "dir"), "ltr");
+  assert.match(await page.textContent("h1"), /Patient record/);
+  await shot(page, "record-en");
+  // The choice survives navigation.
+  await page.click("a[href='/desk/patients']");
+  assert.equal(await page.getAttribute("html", "dir"), "ltr");
+  await shot(page, "search-en");
+  await page.click("a.lang-switch");
+  assert.equal(await page.getAttribute("html", "lang"), "ar");
+  assert.equal(await page.getAttribute("html", "dir"), "rtl");
+  assert.deepEqual(page.problems.filter((p) => !p.includes("127.0.0.1:47311")), []);
+
+  const qr = await fetch(`${URL}/api/v1/cards/${serial}/qr`, {
+    headers: { Authorization: `Bearer ${env("REGISTRAR_TOKEN")}` },
+  });
+  assert.equal(qr.status, 200);
+  world.qr = (await qr.text()).trim();
+  assert.match(world.qr, /^LYOC1:/);
+});
+
+/**
+ * A stand-in for `card-agent serve` (docs/card-agent.md, "The protocol"): checks the origin
+ * and the pairing code, answers CORS preflights, and records what the page sent.
+ */
+function fakeAgent(origin, code) {
+  const seen = { writes: [], reads: 0 };
+  const server = createServer((req, res) => {
+    const cors = {
+      "Access-Control-Allow-Origin": origin,
+      "Vary": "Origin",
+      "Cache-Control": "no-store",
+      "Content-Type": "application/json",
+    };
+    if (req.headers.origin !== origin) {
+      res.writeHead(403, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ error: "origin_refused", message: "origin" }));
+      return;
+    }
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, {
+        ...cors,
+        "Access-Control-Allow-Methods": "GET, POST",
+        "Access-Control-Allow-Headers": "authorization, content-type",
+        "Access-Control-Allow-Private-Network": "true",
+      });
+      res.end();
+      return;
+    }
+    if (req.headers.authorization !== `Pairing ${code}`) {
+      res.writeHead(401, cors);
+      res.end(JSON.stringify({ error: "pairing_required", message: "pairing" }));
+      return;
+    }
+    let body = "";
+    req.on("data", (chunk) => { body += chunk; });
+    req.on("end", () => {
+      if (req.url === "/v1/card/write") {
+        const card = Buffer.from(JSON.parse(body).card, "base64");
+        seen.writes.push(card);
+        res.writeHead(200, cors);
+        res.end(JSON.stringify({ serial: world.serial, bytes: card.length, reader: "Fake reader 00 00" }));
+      } else if (req.url === "/v1/card/read") {
+        seen.reads += 1;
+        if (seen.reads === 1) {
+          res.writeHead(409, cors);
+          res.end(JSON.stringify({ error: "no_card", message: "no card in the reader" }));
+          return;
+        }
+        res.writeHead(200, cors);
+        res.end(JSON.stringify({
+          serial: world.serial, status: "valid", issuer: "LY-BEN-PED", expires: "2031-11-26",
+          summary: { patient: { name_ar: ["مريم", "علي", "سالم", "الورفلي"] } }, warnings: [],
+          card: seen.writes[0]?.toString("base64") ?? "", reader: "Fake reader 00 00",
+        }));
+      } else {
+        res.writeHead(404, cors);
+        res.end(JSON.stringify({ error: "not_found", message: "no such path" }));
+      }
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => resolve({ server, seen, port: server.address().port }));
+  });
+}
+
+test("the registrar writes and reads the smart card through the desk's card agent", async () => {
+  const agent = await fakeAgent(URL, "pairingcode0000000000000000");
+  try {
+    const page = await browser();
+    await signIn(page, env("REGISTRAR_USER"));
+    await page.goto(`${URL}/desk/patients/${world.patient}`);
+    await page.click("#smartcard summary");
+    await page.fill("#sc-port", String(agent.port));
+    await page.fill("#sc-pairing", "wrong");
+    await page.click("#sc-save");
+    await page.click("#sc-write");
+    await page.waitForSelector("#sc-output.error");
+    assert.match(await page.textContent("#sc-output"), /رمز الاقتران مفقود أو خاطئ/);
+
+    await page.fill("#sc-pairing", "pairingcode0000000000000000");
+    await page.click("#sc-save");
+    // The settings are remembered across pages.
+    await page.reload();
+    assert.equal(await page.inputValue("#sc-port"), String(agent.port));
+    await page.click("#sc-write");
+    await page.waitForSelector("#sc-output.ok");
+    assert.match(await page.textContent("#sc-output"), /كُتبت البطاقة/);
+    assert.equal(agent.seen.writes.length, 1);
+    // The page handed over the signed card: a tagged COSE_Sign1 (CBOR tag 18, 0xD2).
+    assert.equal(agent.seen.writes[0][0], 0xd2);
+    assert.equal(await page.getAttribute("#smartcard", "aria-busy"), "false");
+
+    await page.click("#sc-read");
+    await page.waitForSelector("#sc-output.error");
+    assert.match(await page.textContent("#sc-output"), /لا توجد بطاقة في القارئ/);
+    await page.click("#sc-read");
+    await page.waitForSelector("#sc-output.ok");
+    const text = await page.textContent("#sc-output");
+    assert.match(text, /مريم علي سالم الورفلي/);
+    assert.match(text, new RegExp(world.serial));
+    await shot(page, "record-smartcard-ar");
+    assert.deepEqual(page.problems.filter((p) => !p.includes("127.0.0.1")), []);
+  } finally {
+    agent.server.close();
+  }
+});
+
+test("the pharmacist scans the card, dispenses, and is refused an identical second dispensing", async () => {
+  const page = await browser();
+  await signIn(page, env("PHARMACIST_USER"));
+  await shot(page, "home-pharmacist-ar");
+  await page.click("a[href='/desk/pharmacy']");
+  await page.waitForURL(`${URL}/desk/pharmacy`);
+  await shot(page, "pharmacy-ar");
+  // The scan field has the focus: a USB scanner types into it, then presses Enter.
+  assert.equal(await page.evaluate(() => document.activeElement.id), "scan-qr");
+  await page.keyboard.type(world.qr, { delay: 0 });
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#card-status");
+  assert.match(await page.textContent("main"), /مريم علي سالم الورفلي/);
+  assert.match(await page.textContent("main"), /tamoxifen/);
+  assert.match(await page.textContent("main"), /0 \/ 3/);
+  await shot(page, "pharmacy-card-ar");
+
+  await page.click(".medicine button[type=submit]");
+  await page.waitForSelector("#outcome");
+  assert.match(await page.textContent("#outcome"), /سُجّل الصرف/);
+  assert.match(await page.textContent("main"), /1 \/ 3/);
+  await shot(page, "pharmacy-dispensed-ar");
+
+  // The same dispensing again (a fresh form, the same medicine and day): too soon.
+  await page.click(".medicine button[type=submit]");
+  await page.waitForSelector("#outcome.error, p.alert.error");
+  assert.match(await page.textContent("p.alert.error"), /لم تمضِ المدة المطلوبة/);
+  assert.match(await page.textContent("main"), /1 \/ 3/);
+  await shot(page, "pharmacy-refused-ar");
+  assert.deepEqual(page.problems, []);
+});
+
+test("a pharmacist opening the registration page gets a 403 page in Arabic", async () => {
+  const page = await browser();
+  await signIn(page, env("PHARMACIST_USER"));
+  const response = await page.goto(`${URL}/desk/patients/new`);
+  assert.equal(response.status(), 403);
+  assert.equal(await page.getAttribute("html", "dir"), "rtl");
+  assert.match(await page.textContent("main"), /دورك لا يسمح/);
+  await shot(page, "forbidden-ar");
+});
+
+test("the registration page works at a narrow width", async () => {
+  const page = await browser();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, env("REGISTRAR_USER"));
+  await page.goto(`${URL}/desk/patients/${world.patient}`);
+  // Nothing wider than the screen but the tables, which scroll inside their own box.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `page overflows by ${overflow}px`);
+  await shot(page, "record-narrow-ar");
+});
