@@ -1,0 +1,271 @@
+//! The web desk writes a card to a smart card and reads it back, from the page, through the
+//! desk's own `card-agent serve`: real headless Chromium (Debian's /usr/bin/chromium, driven
+//! by playwright-core from tests/browser/smartcard.mjs), the real registry-server binary on
+//! SQLite, the real card-agent binary, the real pcscd and the virtual card in the slot of
+//! `CARD_AGENT_TEST_VPCD_PORT` (tests/support).
+//!
+//! The page is only a messenger: afterwards `card-agent read` (not the page) must find the
+//! registry's card on the smart card, verified with the root key.
+//!
+//! Needs node, npm and /usr/bin/chromium (scripts/test.sh installs them); without them the
+//! test says what is missing and is skipped, unless `REQUIRE_BROWSER_TESTS=1` (as
+//! scripts/test.sh sets), which makes that a failure, as registry-server/tests/browser.rs
+//! does. `npm ci` runs in tests/browser when its node_modules is missing. Screenshots go to
+//! target/browser-screenshots/smartcard-*.png.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod registry;
+mod support;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use registry::{call, repo, Registry};
+use serde_json::{json, Value};
+use support::{temp_dir, Slot};
+
+/// The browser tests' folder (package.json, package-lock.json, the journeys).
+fn browser_dir() -> PathBuf {
+    repo().join("tests/browser")
+}
+
+/// The tools the journey needs that this machine lacks.
+fn missing_tools() -> Vec<&'static str> {
+    let runs = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let mut missing = Vec::new();
+    for tool in ["node", "npm"] {
+        if !runs(tool) {
+            missing.push(tool);
+        }
+    }
+    if !Path::new("/usr/bin/chromium").exists() {
+        missing.push("/usr/bin/chromium");
+    }
+    missing
+}
+
+/// Installs playwright-core from the committed lock file unless it is there already.
+fn npm_ci() {
+    if browser_dir().join("node_modules/playwright-core").is_dir() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(browser_dir())
+        .status()
+        .expect("npm is needed for the browser tests: bash scripts/test.sh installs it");
+    assert!(status.success(), "npm ci in tests/browser failed");
+}
+
+fn post(registry: &Registry, token: &str, path: &str, body: Value) -> Value {
+    let (status, v) = call(
+        "POST",
+        &format!("{}/api/v1{path}", registry.url),
+        token,
+        Some(body),
+    );
+    assert!((200..300).contains(&status), "POST {path}: {status} {v}");
+    v
+}
+
+/// `PUT /api/v1/users/{id}/password` as the admin.
+fn set_password(registry: &Registry, admin: &str, user_id: &str, password: &str) {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let response = agent
+        .put(format!("{}/api/v1/users/{user_id}/password", registry.url))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .header("Content-Type", "application/json")
+        .send(json!({ "password": password }).to_string())
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204, "setting the password");
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `card-agent serve`, stopped (SIGKILL) when dropped.
+struct Serve(Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(home: &Path, origin: &str, port: u16, reader: &str, log: &Path) -> Serve {
+    let log = std::fs::File::create(log).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_card-agent"))
+        .arg("--home")
+        .arg(home)
+        .args(["serve", "--origin", origin, "--port", &port.to_string()])
+        .args(["--reader", reader])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut serve = Serve(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            serve.0.try_wait().unwrap().is_none(),
+            "card-agent serve exited"
+        );
+        assert!(Instant::now() < deadline, "card-agent serve did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    serve
+}
+
+fn agent(home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_card-agent"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_page_writes_the_card_to_a_smart_card_and_reads_it_back_through_card_agent_serve() {
+    let missing = missing_tools();
+    if !missing.is_empty() {
+        let required = std::env::var("REQUIRE_BROWSER_TESTS").is_ok_and(|v| v == "1");
+        assert!(!required, "browser tests required but missing: {missing:?}");
+        eprintln!("smart-card browser journey SKIPPED: missing {missing:?} (bash scripts/test.sh installs them)");
+        return;
+    }
+    npm_ci();
+    let dir = temp_dir("desk-browser");
+    let registry = Registry::start(&dir.join("registry"));
+    let admin = registry.admin_token();
+    let root = repo().join("fixtures/keys/root.pub.pem");
+
+    // A registrar with a desk password; a patient and her card, through the API.
+    let password = "a long desk password 1";
+    let created = post(
+        &registry,
+        &admin,
+        "/users",
+        json!({"username": "salma", "display_name": "Salma", "role": "registrar",
+               "facility_code": "LY-BEN-PED"}),
+    );
+    let registrar = created["token"].as_str().unwrap().to_string();
+    set_password(
+        &registry,
+        &admin,
+        created["user"]["id"].as_str().unwrap(),
+        password,
+    );
+    let patient = post(
+        &registry,
+        &registrar,
+        "/patients",
+        json!({"id_type": "national", "id_value": "219730412345",
+               "name_ar": ["فاطمة", "محمد", "عبدالله", "المنصوري"],
+               "name_latin": ["Fatima", "Mohamed", "Abdullah", "Almansouri"],
+               "sex": "female", "birth_date": "1973-04-12", "blood_group": "A+"}),
+    );
+    let pid = patient["patient"]["id"].as_str().unwrap().to_string();
+    let card = post(
+        &registry,
+        &registrar,
+        &format!("/patients/{pid}/cards"),
+        json!({}),
+    );
+    let serial = card["serial"].as_str().unwrap().to_string();
+
+    // The desk's computer: trust synced, a blank smart card in the reader, the agent serving
+    // the registry's origin.
+    let home = dir.join("desk");
+    let synced = agent(
+        &home,
+        &[
+            "trust",
+            "sync",
+            "--server",
+            &registry.url,
+            "--root",
+            root.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(synced.0, Some(0), "trust sync: {}{}", synced.1, synced.2);
+    let slot = Slot::lock();
+    let reader = slot.reader().to_str().unwrap().to_string();
+    let image = dir.join("smart-card.json");
+    let _card = slot.start_card(&["--image", image.to_str().unwrap()]);
+    let port = free_port();
+    let serve_log = dir.join("serve.log");
+    let _serve = serve(&home, &registry.url, port, &reader, &serve_log);
+    let pairing = std::fs::read_to_string(home.join("serve-pairing-code"))
+        .unwrap()
+        .trim()
+        .to_string();
+
+    // The page: sign in, open the record, pair with the agent, write, then read.
+    let shots = repo().join("target/browser-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let profiles = dir.join("profiles");
+    std::fs::create_dir_all(&profiles).unwrap();
+    let out = Command::new("node")
+        .arg("--test")
+        .arg(browser_dir().join("smartcard.mjs"))
+        .current_dir(browser_dir())
+        .env("DESK_URL", &registry.url)
+        .env("DESK_USER", "salma")
+        .env("DESK_PASSWORD", password)
+        .env("PATIENT_ID", &pid)
+        .env("CARD_SERIAL", &serial)
+        .env("AGENT_PORT", port.to_string())
+        .env("PAIRING_CODE", &pairing)
+        .env("SCREENSHOT_DIR", &shots)
+        .env("PROFILE_DIR", &profiles)
+        .env("CHROMIUM", "/usr/bin/chromium")
+        .output()
+        .expect("node is needed for the browser tests: bash scripts/test.sh installs it");
+    assert!(
+        out.status.success(),
+        "the browser journey failed:\n{}\n{}\nagent log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(&serve_log).unwrap_or_default()
+    );
+
+    // Not the page's word for it: the smart card itself holds the registry's card.
+    drop(_serve);
+    let read = agent(&home, &["read", "--reader", &reader, "--json"]);
+    assert_eq!(read.0, Some(0), "read: {}{}", read.1, read.2);
+    let read: Value = serde_json::from_str(&read.1).unwrap();
+    assert_eq!(read["serial"], serial.as_str(), "{read}");
+    // The agent's log names requests; the pairing code only in its start banner (for the
+    // person at the desk), never the patient.
+    let log = std::fs::read_to_string(&serve_log).unwrap();
+    assert!(log.contains("/v1/card/write"), "{log}");
+    assert_eq!(log.matches(pairing.as_str()).count(), 1, "{log}");
+    assert!(!log.contains("Fatima") && !log.contains("فاطمة"), "{log}");
+}
