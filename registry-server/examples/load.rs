@@ -54,6 +54,7 @@ use hyper_util::rt::TokioExecutor;
 use registry_server::db::{self, Db, DbOptions};
 use registry_server::http::{Clock, Settings};
 use registry_server::names;
+use registry_server::names::common::{FAMILY, FEMALE, MALE};
 use registry_server::signing::{KeyFiles, Signing};
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor};
@@ -157,134 +158,7 @@ impl Database {
 }
 
 // ---------------------------------------------------------------------------------------
-// Synthetic patients
-
-/// Common Libyan given names of men (also used for the father's and grandfather's names).
-const MALE: &[(&str, &str)] = &[
-    ("محمد", "Mohamed"),
-    ("أحمد", "Ahmed"),
-    ("علي", "Ali"),
-    ("عبدالله", "Abdullah"),
-    ("عمر", "Omar"),
-    ("خالد", "Khaled"),
-    ("سالم", "Salem"),
-    ("مصطفى", "Mustafa"),
-    ("إبراهيم", "Ibrahim"),
-    ("يوسف", "Yousef"),
-    ("عبدالسلام", "Abdulsalam"),
-    ("عبدالرحمن", "Abdulrahman"),
-    ("حسين", "Hussein"),
-    ("حسن", "Hassan"),
-    ("فرج", "Faraj"),
-    ("مفتاح", "Miftah"),
-    ("صالح", "Saleh"),
-    ("عادل", "Adel"),
-    ("محمود", "Mahmoud"),
-    ("طارق", "Tarek"),
-    ("وليد", "Walid"),
-    ("سليمان", "Suleiman"),
-    ("عبدالحميد", "Abdulhamid"),
-    ("رمضان", "Ramadan"),
-    ("ميلاد", "Milad"),
-    ("الهادي", "Alhadi"),
-    ("الصادق", "Alsadiq"),
-    ("نوري", "Nouri"),
-    ("جمال", "Jamal"),
-    ("منصور", "Mansour"),
-    ("مروان", "Marwan"),
-    ("أسامة", "Osama"),
-    ("حمزة", "Hamza"),
-    ("عصام", "Essam"),
-    ("فتحي", "Fathi"),
-    ("بشير", "Bashir"),
-    ("الطاهر", "Altaher"),
-    ("عبدالكريم", "Abdulkarim"),
-    ("معتز", "Moataz"),
-    ("أنس", "Anas"),
-];
-
-/// Common Libyan given names of women.
-const FEMALE: &[(&str, &str)] = &[
-    ("فاطمة", "Fatima"),
-    ("عائشة", "Aisha"),
-    ("خديجة", "Khadija"),
-    ("مريم", "Mariam"),
-    ("زينب", "Zainab"),
-    ("آمنة", "Amna"),
-    ("سعاد", "Suad"),
-    ("نجاة", "Najat"),
-    ("حنان", "Hanan"),
-    ("سالمة", "Salma"),
-    ("أسماء", "Asma"),
-    ("هدى", "Huda"),
-    ("نورية", "Nouria"),
-    ("ربيعة", "Rabia"),
-    ("فوزية", "Fawzia"),
-    ("سمية", "Sumaya"),
-    ("إيمان", "Iman"),
-    ("رحاب", "Rehab"),
-    ("منى", "Mona"),
-    ("عزيزة", "Aziza"),
-    ("نعيمة", "Naima"),
-    ("حليمة", "Halima"),
-    ("سارة", "Sara"),
-    ("ليلى", "Laila"),
-    ("رقية", "Ruqaya"),
-    ("هاجر", "Hajer"),
-    ("وفاء", "Wafa"),
-    ("نادية", "Nadia"),
-    ("صفية", "Safia"),
-    ("أمل", "Amal"),
-];
-
-/// Common Libyan family names.
-const FAMILY: &[(&str, &str)] = &[
-    ("الورفلي", "Al-Warfalli"),
-    ("المقريف", "Al-Magariaf"),
-    ("الترهوني", "Al-Tarhouni"),
-    ("البرعصي", "Al-Baraasi"),
-    ("العبيدي", "Al-Obeidi"),
-    ("المصراتي", "Al-Misrati"),
-    ("الزنتاني", "Al-Zintani"),
-    ("الفيتوري", "Al-Fitouri"),
-    ("الشريف", "Al-Sharif"),
-    ("المنصوري", "Al-Mansouri"),
-    ("الككلي", "Al-Kikli"),
-    ("السنوسي", "Al-Senussi"),
-    ("الغرياني", "Al-Ghariani"),
-    ("بن حليم", "Ben Halim"),
-    ("الهوني", "Al-Houni"),
-    ("المغربي", "Al-Maghrebi"),
-    ("الطرابلسي", "Al-Trabelsi"),
-    ("الجهاني", "Al-Jehani"),
-    ("الدرسي", "Al-Dersi"),
-    ("الفاخري", "Al-Fakhri"),
-    ("العريبي", "Al-Oraibi"),
-    ("المسماري", "Al-Mismari"),
-    ("الكاديكي", "Al-Kadiki"),
-    ("الحاسي", "Al-Hasi"),
-    ("البدري", "Al-Badri"),
-    ("الشاعري", "Al-Shaeri"),
-    ("القماطي", "Al-Gamati"),
-    ("الزوي", "Al-Zway"),
-    ("التاجوري", "Al-Tajouri"),
-    ("السويحلي", "Al-Swehli"),
-    ("الفرجاني", "Al-Ferjani"),
-    ("المحجوب", "Al-Mahjoub"),
-    ("الساعدي", "Al-Saadi"),
-    ("الأوجلي", "Al-Awjali"),
-    ("بوشناف", "Bushnaf"),
-    ("الجروشي", "Al-Jaroushi"),
-    ("الكوافي", "Al-Kawafi"),
-    ("العقوري", "Al-Agouri"),
-    ("المهدوي", "Al-Mahdawi"),
-    ("القذافي", "Al-Gaddafi"),
-    ("بن عمران", "Ben Omran"),
-    ("الزليتني", "Al-Zliteni"),
-    ("الغدامسي", "Al-Ghadamsi"),
-    ("السوكني", "Al-Sokni"),
-    ("الفزاني", "Al-Fezzani"),
-];
+// Synthetic patients (names: registry_server::names::common)
 
 const MUNICIPALITIES: &[&str] = &[
     "Benghazi", "Tripoli", "Misrata", "Zawiya", "Bayda", "Sabha", "Tobruk", "Derna", "Sirte",

@@ -15,6 +15,8 @@
 //!   so a search can return a few extra candidates. That is accepted: missing the
 //!   patient is not.
 
+pub mod common;
+
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -198,6 +200,29 @@ pub fn transliterate_icao(arabic_part: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect();
     title_case(&words.join(" "))
+}
+
+/// The Latin proposal for one Arabic name part: the conventional spelling when the part is
+/// a common name ([`common`]; "Mohamed" for محمد, "Al-Warfalli" for الورفلي), else
+/// [`transliterate_icao`]. The registrar corrects it either way.
+pub fn propose_latin(arabic_part: &str) -> String {
+    common_spelling(arabic_part).map_or_else(|| transliterate_icao(arabic_part), str::to_string)
+}
+
+/// The conventional spelling of a common name part, compared after [`fold_arabic`] with
+/// spaces removed (عبد الله = عبدالله).
+fn common_spelling(arabic_part: &str) -> Option<&'static str> {
+    let squash = |s: &str| fold_arabic(s).replace(' ', "");
+    let wanted = squash(arabic_part);
+    if wanted.is_empty() {
+        return None;
+    }
+    common::MALE
+        .iter()
+        .chain(common::FEMALE)
+        .chain(common::FAMILY)
+        .find(|(arabic, _)| squash(arabic) == wanted)
+        .map(|(_, latin)| *latin)
 }
 
 /// Readable rendering of Arabic letters (lower case); see [`transliterate_icao`].
@@ -613,6 +638,53 @@ pub fn query_keys(query: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn common_names_get_their_usual_spelling() {
+        for (arabic, latin) in [
+            ("محمد", "Mohamed"),
+            ("مُحَمَّد", "Mohamed"),
+            ("فاطمة", "Fatima"),
+            ("فاطمه", "Fatima"),
+            ("مريم", "Mariam"),
+            ("عبد الله", "Abdullah"),
+            ("ابراهيم", "Ibrahim"),
+            ("الورفلي", "Al-Warfalli"),
+            ("بن حليم", "Ben Halim"),
+        ] {
+            assert_eq!(propose_latin(arabic), latin, "{arabic}");
+        }
+    }
+
+    #[test]
+    fn other_names_fall_back_to_icao() {
+        for part in ["وردة", "الصغير", "عبدالمطلب", ""] {
+            assert_eq!(
+                propose_latin(part),
+                super::transliterate_icao(part),
+                "{part}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_common_name_is_distinct_after_folding() {
+        let all: Vec<&(&str, &str)> = super::common::MALE
+            .iter()
+            .chain(super::common::FEMALE)
+            .chain(super::common::FAMILY)
+            .collect();
+        for (i, (a, _)) in all.iter().enumerate() {
+            for (b, _) in &all[i + 1..] {
+                assert_ne!(
+                    super::fold_arabic(a).replace(' ', ""),
+                    super::fold_arabic(b).replace(' ', ""),
+                    "{a} and {b} fold alike"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     fn keys(parts: &[&str]) -> Vec<String> {

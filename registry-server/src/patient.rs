@@ -3,8 +3,9 @@
 //! A registrar may type a national number in Arabic-Indic (٠١٢) or Eastern Arabic-Indic (۰۱۲)
 //! digits; it is stored in ASCII. Cross-checks (the first digit against sex, the next four
 //! against the birth year) only warn: the registrar may know better, and a wrong rejection
-//! would keep a sick child from care. The Latin name is proposed from the Arabic by ICAO
-//! Doc 9303 transliteration when the registrar gives none.
+//! would keep a sick child from care. The Latin name is proposed from the Arabic when the
+//! registrar gives none: the usual spelling of a common name (`names::common`), else ICAO
+//! Doc 9303 transliteration.
 
 use card_format::model::{BloodGroup, Date, IdType, Insurance, Patient, PatientId, Sex};
 use serde::{Deserialize, Serialize};
@@ -95,10 +96,7 @@ impl PatientInput {
         let name_ar: Vec<String> = self.name_ar.iter().map(|p| p.trim().to_string()).collect();
         let name_latin = match self.name_latin {
             Some(parts) => parts.iter().map(|p| p.trim().to_string()).collect(),
-            None => name_ar
-                .iter()
-                .map(|p| names::transliterate_icao(p))
-                .collect(),
+            None => name_ar.iter().map(|p| names::propose_latin(p)).collect(),
         };
         let data = PatientData {
             id: PatientId {

@@ -189,7 +189,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("register.title", "تسجيل مريض جديد", "Register a new patient"),
     ("register.submit", "تسجيل", "Register"),
     ("register.propose", "اقترح الاسم اللاتيني", "Propose the Latin name"),
-    ("register.proposal", "الاسم اللاتيني المقترح وفق ICAO 9303:", "Proposed Latin name (ICAO 9303):"),
+    ("register.proposal", "الاسم اللاتيني المقترح (التهجئة الشائعة أو ICAO 9303):", "Proposed Latin name (usual spelling, or ICAO 9303):"),
     ("register.latin_hint", "اتركه فارغاً ليُقترح من الاسم العربي.", "Leave empty to have it proposed from the Arabic name."),
     ("register.done", "تم تسجيل المريض.", "The patient is registered."),
     ("register.warning", "تنبيه", "Warning"),

@@ -141,7 +141,7 @@ fn register_page(user: &DeskUser, f: FormState, conflict: Option<&'static str>) 
     let proposal = (!arabic.is_empty() && latin_empty).then(|| {
         arabic
             .iter()
-            .map(|p| names::transliterate_icao(p))
+            .map(|p| names::propose_latin(p))
             .collect::<Vec<_>>()
             .join(" ")
     });
@@ -181,7 +181,7 @@ async fn new_form(user: DeskUser) -> Result<Response, DeskError> {
     render(user.lang, StatusCode::OK, &register_page(&user, f, None))
 }
 
-/// `POST /desk/patients/new`: fills the Latin name with the ICAO proposal and shows the form
+/// `POST /desk/patients/new`: fills the Latin name with the proposal and shows the form
 /// again (nothing is stored).
 async fn propose(
     user: DeskUser,
@@ -194,7 +194,7 @@ async fn propose(
     for i in 1..=4 {
         if let Some(part) = f.opt(&format!("ar{i}")) {
             f.values
-                .insert(format!("la{i}"), names::transliterate_icao(&part));
+                .insert(format!("la{i}"), names::propose_latin(&part));
         }
     }
     render(user.lang, StatusCode::OK, &register_page(&user, f, None))
