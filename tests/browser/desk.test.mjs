@@ -362,9 +362,14 @@ test("the pharmacist scans the card, dispenses, and is refused an identical seco
   assert.match(await page.textContent("main"), /1 \/ 3/);
   // Drawn "1 / 3" left to right in the Arabic page, as on the record page, not mirrored.
   const [first, last] = await page.evaluate(() => {
-    const count = [...document.querySelectorAll(".medicine .code")]
+    const count = [...document.querySelectorAll(".medicine dd")]
       .find((e) => /^\d+ \/ \d+$/.test(e.textContent.trim()));
-    const text = count.firstChild;
+    // The text node, inside the cell's span or the cell itself.
+    const walker = document.createTreeWalker(count, NodeFilter.SHOW_TEXT);
+    let text = walker.nextNode();
+    while (text && !text.data.trim()) {
+      text = walker.nextNode();
+    }
     const range = document.createRange();
     const x = (i) => {
       range.setStart(text, i);
