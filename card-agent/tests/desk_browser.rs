@@ -113,9 +113,7 @@ impl Drop for Serve {
 
 fn serve(home: &Path, origin: &str, port: u16, reader: &str, log: &Path) -> Serve {
     let log = std::fs::File::create(log).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_card-agent"))
-        .arg("--home")
-        .arg(home)
+    let child = registry::agent(home)
         .args(["serve", "--origin", origin, "--port", &port.to_string()])
         .args(["--reader", reader])
         .stdin(Stdio::null())
@@ -136,10 +134,9 @@ fn serve(home: &Path, origin: &str, port: u16, reader: &str, log: &Path) -> Serv
     serve
 }
 
-fn agent(home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_card-agent"))
-        .arg("--home")
-        .arg(home)
+/// Runs the agent with its home in `home`; returns (exit code, stdout, stderr).
+fn run_agent(home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = registry::agent(home)
         .args(args)
         .stdin(Stdio::null())
         .output()
@@ -203,7 +200,7 @@ fn the_page_writes_the_card_to_a_smart_card_and_reads_it_back_through_card_agent
     // The desk's computer: trust synced, a blank smart card in the reader, the agent serving
     // the registry's origin.
     let home = dir.join("desk");
-    let synced = agent(
+    let synced = run_agent(
         &home,
         &[
             "trust",
@@ -258,7 +255,7 @@ fn the_page_writes_the_card_to_a_smart_card_and_reads_it_back_through_card_agent
 
     // Not the page's word for it: the smart card itself holds the registry's card.
     drop(_serve);
-    let read = agent(&home, &["read", "--reader", &reader, "--json"]);
+    let read = run_agent(&home, &["read", "--reader", &reader, "--json"]);
     assert_eq!(read.0, Some(0), "read: {}{}", read.1, read.2);
     let read: Value = serde_json::from_str(&read.1).unwrap();
     assert_eq!(read["serial"], serial.as_str(), "{read}");
