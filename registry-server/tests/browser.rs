@@ -186,9 +186,10 @@ impl Server {
 /// What is missing for the browser journeys, if anything.
 fn missing_tools() -> Vec<&'static str> {
     let mut missing = Vec::new();
-    for tool in ["node", "npm"] {
+    // pdftoppm (poppler-utils) rasterises the printed card the pharmacy uploads as a photo.
+    for tool in ["node", "npm", "pdftoppm"] {
         let found = Command::new(tool)
-            .arg("--version")
+            .arg("-v")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()

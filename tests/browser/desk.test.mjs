@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { createServer } from "node:http";
+import { execFileSync } from "node:child_process";
 import { chromium } from "playwright-core";
 
 const env = (name) => {
@@ -203,6 +204,9 @@ test("the registrar issues a card; the language switch flips the page to English
   const pdf = await download.path().then((p) => import("node:fs").then((fs) => fs.readFileSync(p)));
   assert.equal(pdf.subarray(0, 5).toString(), "%PDF-");
   assert.match(download.suggestedFilename(), /^card-.*\.pdf$/);
+  // Kept for the pharmacy, which is handed the printed card as a photo.
+  world.pdf = join(env("PROFILE_DIR"), "printed-card.pdf");
+  await download.saveAs(world.pdf);
 
   // The smart-card buttons without a running card agent say how to start one.
   await page.click("#sc-read");
@@ -387,6 +391,19 @@ test("the pharmacist scans the card, dispenses, and is refused an identical seco
   assert.match(await page.textContent("p.alert.error"), /لم تمضِ المدة المطلوبة/);
   assert.match(await page.textContent("main"), /1 \/ 3/);
   await shot(page, "pharmacy-refused-ar");
+
+  // The printed card as a photo: the desk's own PDF, its back page (the QR code) rasterised
+  // at 300 dpi by pdftoppm, uploaded through the page and decoded by the server.
+  const photo = join(env("PROFILE_DIR"), "printed-card-back");
+  execFileSync("pdftoppm", ["-r", "300", "-f", "2", "-l", "2", "-singlefile", "-png", world.pdf, photo]);
+  await page.goto(`${URL}/desk/pharmacy`);
+  await page.setInputFiles("#scan-photo", `${photo}.png`);
+  await page.click("form[action='/desk/pharmacy/photo'] button[type=submit]");
+  await page.waitForSelector("#card-status");
+  assert.match(await page.textContent("main"), /مريم علي سالم الورفلي/);
+  assert.match(await page.textContent("main"), new RegExp(world.serial));
+  assert.match(await page.textContent("main"), /1 \/ 3/);
+  await shot(page, "pharmacy-photo-ar");
   assert.deepEqual(page.problems, []);
 });
 
