@@ -17,8 +17,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use card_format::model::CardPayload;
-use card_format::trust::MAX_BUNDLE_LEN;
-use card_format::{qr, Policy, TrustStore, Verified};
+use card_format::{qr, Policy, Verified};
 
 use super::{date_of, parse_number, render, time_of, Chrome, DeskError, DeskUser, Lang};
 use crate::auth::Role;
@@ -125,7 +124,7 @@ async fn page(user: DeskUser) -> Result<Response, DeskError> {
 /// Verifies QR text against the registry's current trust bundle.
 async fn verify(state: &AppState, text: &str) -> Result<Verified<CardPayload>, VerifyFailed> {
     let cose = qr::decode(text.trim()).map_err(VerifyFailed::Card)?;
-    verify_cose(state, &cose).await
+    verify_cose(state, &cose, &Policy::default()).await
 }
 
 /// Verifies a card's signed bytes as an offline verifier would: card-format's `TrustStore`
@@ -137,15 +136,15 @@ async fn verify(state: &AppState, text: &str) -> Result<Verified<CardPayload>, V
 pub async fn verify_cose(
     state: &AppState,
     cose: &[u8],
+    policy: &Policy,
 ) -> Result<Verified<CardPayload>, VerifyFailed> {
     let bundle = trust::current(state)
         .await
         .map_err(VerifyFailed::Registry)?;
-    let store = TrustStore::from_bundle(state.signing.root.clone(), &bundle.bytes, MAX_BUNDLE_LEN)
-        .map_err(|e| VerifyFailed::Registry(ApiError::Internal(format!("own bundle: {e}"))))?;
     let now = u64::try_from(state.clock.now()).unwrap_or(0);
-    store
-        .verify_card(cose, now, &Policy::default())
+    bundle
+        .store
+        .verify_card(cose, now, policy)
         .map_err(VerifyFailed::Card)
 }
 

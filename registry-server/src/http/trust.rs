@@ -6,6 +6,7 @@
 //! issuer change bumps it in the same transaction) or until it is older than
 //! `Settings::bundle_max_age`, so offline verifiers always get a recent issue time.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::State;
@@ -13,8 +14,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use card_format::trust::{RevocationReason, RevokedCard};
-use card_format::{CardSerial, KeyId, TrustBundle};
+use card_format::trust::{RevocationReason, RevokedCard, MAX_BUNDLE_LEN};
+use card_format::{CardSerial, KeyId, TrustBundle, TrustStore};
 use sha2::{Digest, Sha256};
 
 use super::{ApiError, AppState};
@@ -30,10 +31,13 @@ pub struct CachedBundle {
     pub sequence: i64,
     /// When it was signed.
     pub made: Instant,
-    /// The signed bytes.
-    pub bytes: Vec<u8>,
+    /// The signed bytes (shared: a bundle can hold millions of revocations).
+    pub bytes: axum::body::Bytes,
     /// Strong ETag: a hash of the bytes.
     pub etag: String,
+    /// The same bundle verified against the root, as an offline verifier loads it: what the
+    /// desk's pharmacy page checks cards with, built once per bundle, not once per card.
+    pub store: Arc<TrustStore>,
 }
 
 /// Routes under `/api/v1`.
@@ -98,11 +102,14 @@ pub async fn current(state: &AppState) -> Result<CachedBundle, ApiError> {
         "\"{}\"",
         data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes)[..12])
     );
+    let store = TrustStore::from_bundle(state.signing.root.clone(), &bytes, MAX_BUNDLE_LEN)
+        .map_err(|e| ApiError::Internal(format!("own trust bundle does not verify: {e}")))?;
     let fresh = CachedBundle {
         sequence,
         made: Instant::now(),
-        bytes,
+        bytes: bytes.into(),
         etag,
+        store: Arc::new(store),
     };
     *cache = Some(fresh.clone());
     Ok(fresh)
