@@ -266,6 +266,38 @@ struct CorrectPage {
     conflict: Option<&'static str>,
 }
 
+impl CorrectPage {
+    /// The correction page of record `id` (of the kind named `kind` in paths).
+    #[allow(clippy::too_many_arguments)] // each is one distinct part of the page
+    fn new(
+        user: &DeskUser,
+        kind: String,
+        id: String,
+        patient_id: String,
+        version: i64,
+        f: FormState,
+        history: Vec<Earlier>,
+        conflict: Option<&'static str>,
+    ) -> CorrectPage {
+        CorrectPage {
+            c: Chrome::for_user(
+                user,
+                &format!("/desk/records/{kind}/{id}"),
+                "record.correction_title",
+                "/desk/patients",
+            ),
+            kind,
+            id,
+            patient_id,
+            version,
+            f,
+            history,
+            options: Options::new(user.lang),
+            conflict,
+        }
+    }
+}
+
 /// The form values of a record's current data.
 fn values_of(kind: Kind, data: &Value) -> HashMap<String, String> {
     let mut out = HashMap::new();
@@ -366,22 +398,7 @@ async fn correction_page(
     let (patient_id, version, data, history) = current(&state, &user, kind, &id).await?;
     let mut f = FormState::with_values("co", values_of(kind, &data));
     f.values.insert("version".into(), version.to_string());
-    let page = CorrectPage {
-        c: Chrome::for_user(
-            &user,
-            &format!("/desk/records/{kind_path}/{id}"),
-            "record.correction_title",
-            "/desk/patients",
-        ),
-        kind: kind_path,
-        id,
-        patient_id,
-        version,
-        f,
-        history,
-        options: Options::new(user.lang),
-        conflict: None,
-    };
+    let page = CorrectPage::new(&user, kind_path, id, patient_id, version, f, history, None);
     render(user.lang, StatusCode::OK, &page)
 }
 
@@ -432,22 +449,16 @@ async fn correct(
         Err(e) => return Err(user.fail(e)),
     };
     let (patient_id, current_version, _, history) = current(&state, &user, kind, &id).await?;
-    let page = CorrectPage {
-        c: Chrome::for_user(
-            &user,
-            &format!("/desk/records/{kind_path}/{id}"),
-            "record.correction_title",
-            "/desk/patients",
-        ),
-        kind: kind_path,
+    let page = CorrectPage::new(
+        &user,
+        kind_path,
         id,
         patient_id,
-        version: current_version,
+        current_version,
         f,
         history,
-        options: Options::new(user.lang),
         conflict,
-    };
+    );
     let status = if conflict.is_some() {
         StatusCode::CONFLICT
     } else {

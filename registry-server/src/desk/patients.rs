@@ -430,7 +430,12 @@ async fn card_pdf(
     let bytes = cards::signed_card(&state, &user.caller, &serial, false)
         .await
         .map_err(|e| user.fail(e))?;
-    let verified = match super::pharmacy::verify_cose(&state, &bytes).await {
+    // A superseded card is refused too: only the patient's current card is printed.
+    let policy = card_format::Policy {
+        reject_superseded: true,
+        ..card_format::Policy::default()
+    };
+    let verified = match super::pharmacy::verify_cose(&state, &bytes, &policy).await {
         Ok(v) => v,
         Err(super::pharmacy::VerifyFailed::Card(_)) => {
             return Err(DeskError::Page {
@@ -441,17 +446,6 @@ async fn card_pdf(
         }
         Err(super::pharmacy::VerifyFailed::Registry(e)) => return Err(user.fail(e)),
     };
-    if verified
-        .warnings()
-        .iter()
-        .any(|w| matches!(w, card_format::trust::Warning::Superseded))
-    {
-        return Err(DeskError::Page {
-            status: StatusCode::CONFLICT,
-            message: "card.not_printable",
-            lang: user.lang,
-        });
-    }
     let card = card_print::PrintCard::from_payload(
         verified.value(),
         &verified.signer().region,
