@@ -1312,9 +1312,23 @@ async fn a_registrar_downloads_the_printable_card_and_others_cannot() {
             .status,
         StatusCode::FORBIDDEN
     );
-    // A revoked card is not printed.
+    // A superseded card is not printed: a new card for the patient replaces it.
     let csrf = w.registrar.csrf().await;
     let p = w.patient.clone();
+    let reissued = w
+        .registrar
+        .post(&format!("/desk/patients/{p}/cards"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(reissued.status, StatusCode::SEE_OTHER, "{}", reissued.body);
+    let superseded = w.registrar.get(&format!("/desk/cards/{compact}/pdf")).await;
+    assert_eq!(
+        superseded.status,
+        StatusCode::CONFLICT,
+        "{}",
+        superseded.body
+    );
+    assert!(superseded.body.contains("لا تُطبع إلا البطاقة السارية"));
+    // A revoked card is not printed.
     w.registrar
         .post(
             &format!("/desk/cards/{compact}/revoke"),
