@@ -63,11 +63,18 @@ impl RegistryClient {
     ///
     /// # Errors
     /// The registry cannot be reached (HTTP error statuses are responses, not errors).
-    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> Result<Response, ureq::Error> {
+    pub fn post_json(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<Response, ureq::Error> {
+        let text = serde_json::to_string(body).map_err(|e| {
+            ureq::Error::Io(std::io::Error::other(format!("the request body: {e}")))
+        })?;
         self.agent
             .post(self.url(path))
             .header("Authorization", format!("Bearer {}", self.token))
             .header("Content-Type", "application/json")
-            .send(body.to_string())
+            .send(text)
     }
 }

@@ -13,9 +13,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use card_format::model::{CardPayload, Date, MedicineAuthorisation};
+use card_format::model::{CardPayload, MedicineAuthorisation};
 use card_format::Verified;
 use rand_core::{OsRng, RngCore};
+use registry_api::dispensing::rules::{self, Authorisation, Card, Earlier, Facts};
+use registry_api::dispensing::{DispenseRequest, Dispensed, Dispensing, NotAuthorised, Refusal};
+use registry_api::problem::Problem;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 use sqlx::Row;
 
@@ -248,50 +251,60 @@ impl Registry {
     }
 
     fn send(&self, d: &Local, offline: bool) -> Answer {
-        let mut body = serde_json::json!({
-            "idempotency_key": d.idempotency_key,
-            "card_serial": d.card_serial,
-            "authorisation_id": d.authorisation_id,
-            "quantity": d.quantity,
-        });
-        if offline {
-            body["offline_at"] = d.dispensed_at.into();
-        }
-        let response = self.0.post_json("/dispensings", &body);
-        let mut response = match response {
+        let (Ok(authorisation_id), Ok(quantity)) =
+            (u64::try_from(d.authorisation_id), u32::try_from(d.quantity))
+        else {
+            return Answer::Refused {
+                code: "invalid".into(),
+                message: "the stored dispensing has an impossible id or quantity".into(),
+            };
+        };
+        let body = DispenseRequest {
+            idempotency_key: d.idempotency_key.clone(),
+            card_serial: d.card_serial.clone(),
+            authorisation_id,
+            quantity,
+            offline_at: offline.then(|| u64::try_from(d.dispensed_at).unwrap_or(0)),
+        };
+        let mut response = match self.0.post_json("/dispensings", &body) {
             Ok(r) => r,
             Err(e) => return Answer::Unreachable(e.to_string()),
         };
         let status = response.status().as_u16();
-        let value: serde_json::Value = match response
+        let bytes = match response
             .body_mut()
             .with_config()
             .limit(1 << 20)
             .read_to_vec()
-            .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
         {
-            Ok(v) => v,
+            Ok(b) => b,
             Err(e) => return Answer::Unreachable(format!("answer {status} unreadable: {e}")),
         };
+        let unreadable =
+            |e: serde_json::Error| Answer::Unreachable(format!("answer {status} unreadable: {e}"));
         match status {
-            200 | 201 => Answer::Recorded {
-                id: value["dispensing"]["id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                conflict: value["conflict"].as_str().map(str::to_string),
-                message: None,
+            200 | 201 => match serde_json::from_slice::<Dispensed>(&bytes) {
+                Ok(answer) => Answer::Recorded {
+                    id: answer.dispensing.id,
+                    conflict: answer.conflict,
+                    message: None,
+                },
+                Err(e) => unreadable(e),
             },
             // Refusals (409) and invalid requests (422) are final: kept for a person.
-            409 | 422 => Answer::Refused {
-                code: value["code"].as_str().unwrap_or("refused").to_string(),
-                message: value["detail"].as_str().unwrap_or_default().to_string(),
+            409 | 422 => match serde_json::from_slice::<Problem>(&bytes) {
+                Ok(p) => Answer::Refused {
+                    code: p.code,
+                    message: p.detail,
+                },
+                Err(e) => unreadable(e),
             },
             // 401/403: a token problem, 5xx: a registry problem; both retried later.
             _ => Answer::Unreachable(format!(
                 "the registry answered {status}: {}",
-                value["detail"].as_str().unwrap_or_default()
+                serde_json::from_slice::<Problem>(&bytes)
+                    .map(|p| p.detail)
+                    .unwrap_or_default()
             )),
         }
     }
@@ -311,8 +324,8 @@ impl Registry {
             .limit(1 << 22)
             .read_to_vec()
             .ok()?;
-        let rows: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-        rows.as_array().map(|a| a.len() as i64)
+        let rows: Vec<Dispensing> = serde_json::from_slice(&bytes).ok()?;
+        i64::try_from(rows.len()).ok()
     }
 }
 
@@ -353,46 +366,33 @@ fn card_bytes(args: &DispenseArgs) -> anyhow::Result<Vec<u8>> {
     layout::read_card(&mut card).map_err(|e| e.class(false).err(e.to_string()))
 }
 
-/// What the offline checks say about dispensing `m`; `None` when allowed.
+/// What the rulebook says about dispensing `m` offline, now, on a card expiring at
+/// `expires_at`; `None` when allowed. The count is the larger of the registry's (when it
+/// answered) and this pharmacy's own.
 fn offline_refusal(
     m: &MedicineAuthorisation,
     quantity: u32,
+    expires_at: u64,
     done: &[Local],
     registry_count: Option<i64>,
     now: u64,
-) -> Option<(&'static str, String)> {
-    if m.valid_until < Date::from_unix_seconds(now) {
-        return Some((
-            "authorisation_expired",
-            format!("the authorisation ended on {}", m.valid_until),
-        ));
-    }
-    if quantity == 0 || quantity > m.quantity {
-        return Some((
-            "over_quantity",
-            format!("1 to {} per dispensing", m.quantity),
-        ));
-    }
-    let count = registry_count.unwrap_or(0).max(done.len() as i64);
-    if count >= i64::from(m.dispensings) {
-        return Some((
-            "over_count",
-            format!("all {} authorised dispensings are done", m.dispensings),
-        ));
-    }
-    if let Some(last) = done.iter().map(|d| d.dispensed_at).max() {
-        let next = last + i64::from(m.interval_days) * 86_400;
-        if i64::try_from(now).unwrap_or(i64::MAX) < next {
-            return Some((
-                "too_soon",
-                format!(
-                    "the next dispensing is allowed from {}",
-                    Date::from_unix_seconds(u64::try_from(next).unwrap_or(0))
-                ),
-            ));
-        }
-    }
-    None
+) -> Option<Refusal> {
+    let at = i64::try_from(now).unwrap_or(i64::MAX);
+    let mut earlier = Earlier::from_times(done.iter().map(|d| d.dispensed_at), at);
+    earlier.count = earlier.count.max(registry_count.unwrap_or(0));
+    let facts = Facts {
+        at,
+        card: Some(Card::active(i64::try_from(expires_at).unwrap_or(i64::MAX))),
+        authorisation: Ok(Authorisation {
+            quantity: m.quantity,
+            dispensings: i64::from(m.dispensings),
+            interval_days: i64::from(m.interval_days),
+            valid_until: m.valid_until,
+        }),
+        quantity,
+        earlier,
+    };
+    rules::judge(&facts).first().cloned()
 }
 
 /// `dispense`.
@@ -494,14 +494,12 @@ pub fn dispense(args: &DispenseArgs, home: Option<&Path>) -> anyhow::Result<Outc
         Ok(Outcome::Failed(Class::Refused))
     };
     let Some((m, local, remote)) = medicines.iter().find(|(m, ..)| m.id == wanted) else {
-        return refuse(
-            "medicine_not_authorised",
-            format!("authorisation #{wanted} is not on this card"),
-        );
+        let refusal = Refusal::MedicineNotAuthorised(NotAuthorised::NotOnCard(wanted));
+        return refuse(refusal.code(), refusal.to_string());
     };
     let quantity = args.quantity.unwrap_or(m.quantity);
-    if let Some((code, message)) = offline_refusal(m, quantity, local, *remote, now) {
-        return refuse(code, message);
+    if let Some(refusal) = offline_refusal(m, quantity, card.expires_at, local, *remote, now) {
+        return refuse(refusal.code(), refusal.to_string());
     }
     let record = Local {
         idempotency_key: new_key(),

@@ -210,9 +210,8 @@ pub fn card_from_registry(source: &SourceArgs, serial: &str) -> anyhow::Result<V
         .read_to_vec()
         .map_err(|e| Class::Registry.err(format!("while downloading the card: {e}")))?;
     if status != 200 {
-        let detail = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v["detail"].as_str().map(str::to_string))
+        let detail = serde_json::from_slice::<registry_api::problem::Problem>(&body)
+            .map(|p| p.detail)
             .unwrap_or_default();
         return Err(Class::Registry.err(format!(
             "the registry answered {status} for card {serial}: {detail}"

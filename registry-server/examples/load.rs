@@ -18,7 +18,7 @@
 //!    without keeping them in memory.
 //! 2. **Serve.** The real server runs as a child process (`target/release/registry-server`,
 //!    the fixture test keys, the seeded database) so that its memory is its own; with
-//!    `--server in-process` it runs inside this process instead (`registry_server::http::serve`).
+//!    `--server in-process` it runs inside this process instead (`registry_server::server::serve`).
 //! 3. **Load.** An HTTP/1.1 client (hyper-util, keep-alive) over loopback, with a bounded
 //!    number of requests in flight and a bounded count and time per phase:
 //!    - setup: registrar and clinician users, then P patients registered through the API,
@@ -52,7 +52,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use registry_server::db::{self, Db, DbOptions};
-use registry_server::http::{Clock, Settings};
+use registry_server::domain::{Clock, Settings};
 use registry_server::names;
 use registry_server::names::common::{FAMILY, FEMALE, MALE};
 use registry_server::signing::{KeyFiles, Signing};
@@ -1103,8 +1103,8 @@ async fn start_server(args: &Args) -> anyhow::Result<(Server, String, String)> {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let base = format!("http://{}", listener.local_addr()?);
             let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-            let app = registry_server::http::router(state);
-            tokio::spawn(registry_server::http::serve(listener, app, async move {
+            let app = registry_server::server::app(state);
+            tokio::spawn(registry_server::server::serve(listener, app, async move {
                 let _ = rx.await;
             }));
             (Server::InProcess(tx), base)

@@ -9,7 +9,8 @@ use anyhow::{bail, Context};
 use crate::auth;
 use crate::config::{LogFormat, ServeArgs};
 use crate::db::{self, Db, DbOptions};
-use crate::http::{self, AppState, Clock, Settings};
+use crate::domain::{Clock, Registry, Settings};
+use crate::server;
 use crate::signing::{KeyFiles, Signing};
 
 /// Runs the server as configured.
@@ -38,7 +39,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => Signing::load(&files)?,
     };
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(http::tls::load_config(cert, key)?),
+        (Some(cert), Some(key)) => Some(server::tls::load_config(cert, key)?),
         (None, None) => None,
         _ => bail!("--tls-cert and --tls-key go together"),
     };
@@ -78,10 +79,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.log_format == LogFormat::Text {
         eprintln!("registry-server listening on {scheme}://{address}");
     }
-    let app = http::router(state);
+    let app = server::app(state);
     match tls {
-        Some(tls) => http::tls::serve(listener, app, tls, shutdown_signal()).await,
-        None => http::serve(listener, app, shutdown_signal()).await,
+        Some(tls) => server::tls::serve(listener, app, tls, shutdown_signal()).await,
+        None => server::serve(listener, app, shutdown_signal()).await,
     }
     .context("while serving")
 }
@@ -126,15 +127,11 @@ pub async fn prepare(
     signing: Signing,
     settings: Settings,
     clock: Clock,
-) -> anyhow::Result<AppState> {
+) -> anyhow::Result<Registry> {
     let now = clock.now();
     let info = &signing.issuer_info;
     let mut tx = db.pool.begin().await?;
-    let known = sqlx::query_as::<_, (String,)>("SELECT code FROM facilities WHERE code = $1")
-        .bind(&info.issuer_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if known.is_none() {
+    if !db::users::facility_exists(&mut tx, &info.issuer_id).await? {
         db::users::insert_facility(
             &mut *tx,
             &db::users::Facility {
@@ -155,13 +152,13 @@ pub async fn prepare(
     )
     .await?;
     tx.commit().await?;
-    Ok(AppState {
+    Ok(Registry {
         db,
         signing: Arc::new(signing),
         settings: Arc::new(settings),
         clock,
         bundle: Arc::new(tokio::sync::Mutex::new(None)),
-        metrics: Arc::new(http::metrics::Metrics::new()?),
+        metrics: Arc::new(crate::metrics::Metrics::new()?),
     })
 }
 
@@ -170,7 +167,7 @@ pub async fn prepare(
 ///
 /// # Errors
 /// Database errors.
-pub async fn first_admin(state: &AppState) -> anyhow::Result<Option<String>> {
+pub async fn first_admin(state: &Registry) -> anyhow::Result<Option<String>> {
     if db::users::any_user(&state.db).await? {
         return Ok(None);
     }
@@ -178,11 +175,7 @@ pub async fn first_admin(state: &AppState) -> anyhow::Result<Option<String>> {
     let token = auth::new_token();
     let user_id = auth::new_id();
     let mut tx = state.db.pool.begin().await?;
-    let ministry: Option<(String,)> =
-        sqlx::query_as("SELECT code FROM facilities WHERE code = 'LY-MOH'")
-            .fetch_optional(&mut *tx)
-            .await?;
-    if ministry.is_none() {
+    if !db::users::facility_exists(&mut tx, "LY-MOH").await? {
         db::users::insert_facility(
             &mut *tx,
             &db::users::Facility {
@@ -245,7 +238,7 @@ pub async fn set_password(args: crate::config::SetPasswordArgs) -> anyhow::Resul
         role: "system",
         facility_code: "LY-MOH",
     };
-    crate::desk::session::set_password(&db, Clock::system().now(), &actor, &user_id, password)
+    crate::domain::access::set_password(&db, Clock::system().now(), &actor, &user_id, password)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     eprintln!("password set for {}", args.username);

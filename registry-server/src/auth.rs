@@ -1,16 +1,14 @@
-//! Roles, API tokens and the authenticated caller.
+//! Roles, API tokens and the authenticated caller (the API reads it from a bearer token in
+//! [`crate::http::auth`], the desk from its session in [`crate::desk::session`]).
 //!
 //! A token is `lyr_` and 52 Base32 characters (256 random bits). The registry stores only its
 //! SHA-256: with that much entropy a slow password hash adds nothing, and a lookup stays one
 //! indexed read. The token is shown once, when it is created.
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
-use crate::db;
-use crate::http::{ApiError, AppState};
+use crate::domain::Error;
 
 /// What a user may do; one per user.
 #[derive(
@@ -78,40 +76,15 @@ impl Caller {
     /// Refuses unless the caller has one of `roles`.
     ///
     /// # Errors
-    /// [`ApiError::Forbidden`].
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+    /// [`Error::Forbidden`].
+    pub fn require(&self, roles: &[Role]) -> Result<(), Error> {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden {
+            Err(Error::Forbidden {
                 role: self.role.as_str(),
             })
         }
-    }
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized)?;
-        let owner = db::users::token_owner(&state.db, &hash_token(token.trim()))
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
-        let role = Role::from_name(&owner.role).ok_or_else(|| {
-            ApiError::Internal(format!("unknown role in database: {}", owner.role))
-        })?;
-        Ok(Caller {
-            user_id: owner.user_id,
-            username: owner.username,
-            role,
-            facility_code: owner.facility_code,
-        })
     }
 }
 

@@ -1,11 +1,11 @@
 //! The web desk: server-rendered pages under `/desk/` for registration desks, clinicians,
 //! pharmacists and auditors, in Arabic (the default, right to left) and English.
 //!
-//! The pages call the same domain functions as the JSON API (`register_patient`,
-//! `create_tumour`, `issuance::issue`, `dispensing::dispense`...) with the signed-in user as
-//! the [`Caller`](crate::auth::Caller), so validation, rules and audit entries are the API's own: a page that
-//! shows patient data writes the same audit action as the API call that returns it. The
-//! pages never call the API over HTTP.
+//! The desk is the registry's second door, beside the JSON API: its pages parse forms into
+//! the domain's types and call the same operations ([`crate::domain`]) with the signed-in
+//! user as the [`Caller`](crate::auth::Caller), so validation, rules and audit entries are
+//! the API's own: a page that shows patient data writes the same audit action as the API
+//! call that returns it. The desk never calls the API, in process or over HTTP.
 //!
 //! - [`session`]: passwords (argon2id), database-backed sessions, CSRF tokens, the sign-in
 //!   rate limit; [`login`]: the sign-in and sign-out pages;
@@ -43,7 +43,7 @@ pub use i18n::Lang;
 pub use session::DeskUser;
 
 use crate::auth::Role;
-use crate::http::{ApiError, AppState};
+use crate::domain::{Error, Registry};
 
 /// The Content-Security-Policy of every desk response. `connect-src` admits the desk's own
 /// card-agent on the loopback interface (any port: the port is configurable in the page).
@@ -56,7 +56,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const LANG_COOKIE: &str = "lang";
 
 /// Routes: `/` redirects to `/desk/`; the pages under `/desk/`, with the security headers.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     let pages = Router::new()
         .route("/lang", get(switch_language))
         .merge(login::router())
@@ -250,7 +250,7 @@ pub enum DeskError {
         /// Page language.
         lang: Lang,
         /// The error, for the log only.
-        error: ApiError,
+        error: Error,
     },
 }
 
@@ -282,6 +282,15 @@ impl DeskError {
         }
     }
 
+    /// A 413 page: the upload is too large; nothing was changed.
+    pub fn too_large(lang: Lang) -> DeskError {
+        DeskError::Page {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            message: "error.too_large",
+            lang,
+        }
+    }
+
     /// A 400 page: the request is malformed; nothing was changed.
     pub fn bad_request(lang: Lang) -> DeskError {
         DeskError::Page {
@@ -291,26 +300,18 @@ impl DeskError {
         }
     }
 
-    /// The page for an API error that a form does not show beside a field.
-    pub fn from_api(lang: Lang, e: ApiError) -> DeskError {
+    /// The page for a domain error that a form does not show beside a field.
+    pub fn from_domain(lang: Lang, e: Error) -> DeskError {
         match e {
-            ApiError::NotFound { .. } => DeskError::not_found(lang),
-            ApiError::Forbidden { .. } => DeskError::forbidden(lang),
-            ApiError::Unauthorized => DeskError::SignIn { notice: None },
-            ApiError::BadRequest(_) | ApiError::Validation { .. } => DeskError::bad_request(lang),
-            ApiError::PayloadTooLarge => DeskError::Page {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                message: "error.too_large",
-                lang,
-            },
-            ApiError::Conflict { code, .. } => DeskError::Page {
+            Error::NotFound { .. } => DeskError::not_found(lang),
+            Error::Forbidden { .. } => DeskError::forbidden(lang),
+            Error::Validation { .. } => DeskError::bad_request(lang),
+            Error::Conflict { code, .. } => DeskError::Page {
                 status: StatusCode::CONFLICT,
                 message: conflict_key(code),
                 lang,
             },
-            error @ (ApiError::Db(_) | ApiError::Internal(_)) => {
-                DeskError::Internal { lang, error }
-            }
+            error @ (Error::Db(_) | Error::Internal(_)) => DeskError::Internal { lang, error },
         }
     }
 }
@@ -378,7 +379,7 @@ pub fn render<T: Template>(
         .map(|html| (status, Html(html)).into_response())
         .map_err(|e| DeskError::Internal {
             lang,
-            error: ApiError::Internal(format!("template: {e}")),
+            error: Error::Internal(format!("template: {e}")),
         })
 }
 

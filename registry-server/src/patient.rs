@@ -10,7 +10,7 @@
 use card_format::model::{BloodGroup, Date, IdType, Insurance, Patient, PatientId, Sex};
 use serde::{Deserialize, Serialize};
 
-use crate::http::ApiError;
+use crate::domain::Error;
 use crate::names;
 
 /// What a registrar sends to register or correct a patient.
@@ -83,15 +83,15 @@ impl PatientInput {
     /// Normalises and validates; returns the data and any warnings for the registrar.
     ///
     /// # Errors
-    /// [`ApiError::Validation`] naming the first invalid field.
-    pub fn validate(self, today: Date) -> Result<(PatientData, Vec<String>), ApiError> {
+    /// [`Error::Validation`] naming the first invalid field.
+    pub fn validate(self, today: Date) -> Result<(PatientData, Vec<String>), Error> {
         let id_value = match self.id_type {
             IdType::National => ascii_digits(self.id_value.trim()).replace([' ', '-'], ""),
             _ => ascii_digits(self.id_value.trim()).to_uppercase(),
         };
         let birth_date = Date::parse("birth_date", &ascii_digits(self.birth_date.trim()))?;
         if birth_date > today {
-            return Err(ApiError::invalid("birth_date", "in the future"));
+            return Err(Error::invalid("birth_date", "in the future"));
         }
         let name_ar: Vec<String> = self.name_ar.iter().map(|p| p.trim().to_string()).collect();
         let name_latin = match self.name_latin {
@@ -140,9 +140,9 @@ impl PatientData {
 }
 
 /// card-format names fields `patient.x`; the API's body has them at the top level.
-fn rename_field(e: ApiError) -> ApiError {
+fn rename_field(e: Error) -> Error {
     match e {
-        ApiError::Validation { field, message } => ApiError::Validation {
+        Error::Validation { field, message } => Error::Validation {
             field: field
                 .strip_prefix("patient.")
                 .map(|f| f.replace("id.value", "id_value"))
@@ -153,11 +153,7 @@ fn rename_field(e: ApiError) -> ApiError {
     }
 }
 
-fn clean_optional(
-    field: &str,
-    value: Option<String>,
-    max: usize,
-) -> Result<Option<String>, ApiError> {
+fn clean_optional(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, Error> {
     let Some(value) = value
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
@@ -165,7 +161,7 @@ fn clean_optional(
         return Ok(None);
     };
     if value.chars().count() > max || value.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             field,
             format!("at most {max} characters, no control characters"),
         ));
@@ -173,7 +169,7 @@ fn clean_optional(
     Ok(Some(value))
 }
 
-fn clean_phone(value: Option<String>) -> Result<Option<String>, ApiError> {
+fn clean_phone(value: Option<String>) -> Result<Option<String>, Error> {
     let Some(value) = value
         .map(|v| ascii_digits(v.trim()))
         .filter(|v| !v.is_empty())
@@ -192,7 +188,7 @@ fn clean_phone(value: Option<String>) -> Result<Option<String>, ApiError> {
         && digits.matches('+').count() <= 1
         && (!digits.contains('+') || digits.starts_with('+'));
     if !ok {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "phone",
             "7 to 16 digits, optionally starting with +",
         ));
@@ -281,7 +277,7 @@ mod tests {
     #[test]
     fn national_number_of_wrong_length_names_the_field() {
         match input("12345", Sex::Male, "1973-04-12").validate(today()) {
-            Err(ApiError::Validation { field, .. }) => assert_eq!(field, "id_value"),
+            Err(Error::Validation { field, .. }) => assert_eq!(field, "id_value"),
             other => panic!("{other:?}"),
         }
     }

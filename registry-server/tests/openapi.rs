@@ -386,12 +386,12 @@ async fn https_get(
 async fn https_with_a_certificate_and_no_plain_http_on_its_port() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key, ca) = self_signed(dir.path());
-    let tls = registry_server::http::tls::load_config(&cert, &key).unwrap();
+    let tls = registry_server::server::tls::load_config(&cert, &key).unwrap();
     let app = TestApp::new(Backend::Sqlite).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(registry_server::http::tls::serve(
+    let server = tokio::spawn(registry_server::server::tls::serve(
         listener,
         app.router.clone(),
         tls,
@@ -428,8 +428,10 @@ async fn https_with_a_certificate_and_no_plain_http_on_its_port() {
         other.signing_key.serialize_pem(),
     )
     .unwrap();
-    assert!(registry_server::http::tls::load_config(&cert, &dir.path().join("other.key")).is_err());
-    assert!(registry_server::http::tls::load_config(&key, &key).is_err());
+    assert!(
+        registry_server::server::tls::load_config(&cert, &dir.path().join("other.key")).is_err()
+    );
+    assert!(registry_server::server::tls::load_config(&key, &key).is_err());
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), server)

@@ -54,6 +54,22 @@ pub async fn supersede_active(
     Ok(done.rows_affected())
 }
 
+/// The serial of the patient's active card, inside a transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn active_serial_in(
+    conn: &mut AnyConnection,
+    patient_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT serial FROM cards WHERE patient_id = $1 AND status = 'active'")
+            .bind(patient_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(s,)| s))
+}
+
 /// Inserts a new active card. The partial unique index `cards_one_active` refuses a second
 /// active card for a patient, so two registrars issuing at once cannot both succeed.
 ///

@@ -7,6 +7,8 @@ use sqlx::{AnyConnection, FromRow};
 
 use super::patients::{enum_from, enum_name, insert_history};
 use super::Db;
+use crate::auth::Caller;
+use crate::domain::clinical::Draft;
 
 /// Which kind of clinical record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,7 +259,7 @@ const MEDICINE_COLUMNS: &str = "id, patient_id, atc, name, strength, form, quant
 ///
 /// # Errors
 /// Database errors.
-pub async fn put_tumour(
+async fn put_tumour(
     conn: &mut AnyConnection,
     id: &str,
     patient_id: &str,
@@ -307,7 +309,7 @@ pub async fn put_tumour(
 ///
 /// # Errors
 /// Database errors.
-pub async fn put_treatment(
+async fn put_treatment(
     conn: &mut AnyConnection,
     id: &str,
     patient_id: &str,
@@ -346,7 +348,7 @@ pub async fn put_treatment(
 ///
 /// # Errors
 /// Database errors.
-pub async fn put_allergy(
+async fn put_allergy(
     conn: &mut AnyConnection,
     id: &str,
     patient_id: &str,
@@ -384,7 +386,7 @@ pub async fn put_allergy(
 ///
 /// # Errors
 /// Database errors.
-pub async fn put_medicine(
+async fn put_medicine(
     conn: &mut AnyConnection,
     patient_id: &str,
     m: &MedicineAuthorisation,
@@ -528,6 +530,110 @@ pub async fn medicine(db: &Db, id: i64) -> Result<Option<MedicineRow>, sqlx::Err
     .bind(id)
     .fetch_optional(db.reader())
     .await
+}
+
+/// One medicine authorisation, inside a transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn medicine_in(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<MedicineRow>, sqlx::Error> {
+    sqlx::query_as::<_, MedicineRow>(&format!(
+        "SELECT {MEDICINE_COLUMNS} FROM medicine_authorisations WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Writes a clinical record: a new row at version 1 when `version` is None, else a
+/// correction of that version. A medicine authorisation's `id` is its number, and the
+/// caller is recorded as its prescriber. Returns false when the expected version is not the
+/// current one.
+///
+/// # Errors
+/// Database errors; a medicine id that is not a number.
+pub async fn put(
+    conn: &mut AnyConnection,
+    id: &str,
+    patient_id: &str,
+    draft: &Draft,
+    caller: &Caller,
+    version: Option<i64>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let at = (now, caller.user_id.as_str());
+    match draft {
+        Draft::Tumour(t) => put_tumour(conn, id, patient_id, t, version, at).await,
+        Draft::Treatment(t) => put_treatment(conn, id, patient_id, t, version, at).await,
+        Draft::Allergy(a) => put_allergy(conn, id, patient_id, a, version, at).await,
+        Draft::Medicine(m) => {
+            let number: u64 = id.parse().map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            let prescriber = (caller.user_id.as_str(), caller.facility_code.as_str());
+            put_medicine(
+                conn,
+                patient_id,
+                &m.with_id(number),
+                prescriber,
+                version,
+                at,
+            )
+            .await
+        }
+    }
+}
+
+/// The current data of a record as JSON, for the history; None when the patient has no
+/// such record. Read before a correction's transaction: the update's version check makes it
+/// consistent (a concurrent change fails the update).
+///
+/// # Errors
+/// Database errors, a stored value that does not parse.
+pub async fn current_json(
+    db: &Db,
+    kind: Kind,
+    patient_id: &str,
+    id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let json =
+        |v: Result<String, serde_json::Error>| v.map_err(|e| sqlx::Error::Decode(Box::new(e)));
+    Ok(match kind {
+        Kind::Tumour => match tumours(db, patient_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+        {
+            Some(r) => Some(json(serde_json::to_string(&r.tumour()?))?),
+            None => None,
+        },
+        Kind::Treatment => {
+            match treatments(db, patient_id)
+                .await?
+                .into_iter()
+                .find(|r| r.id == id)
+            {
+                Some(r) => Some(json(serde_json::to_string(&r.treatment()?))?),
+                None => None,
+            }
+        }
+        Kind::Allergy => match allergies(db, patient_id)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+        {
+            Some(r) => Some(json(serde_json::to_string(&r.allergy()?))?),
+            None => None,
+        },
+        Kind::Medicine => {
+            let rows = medicines(db, patient_id).await?;
+            match rows.into_iter().find(|r| r.id.to_string() == id) {
+                Some(r) => Some(json(serde_json::to_string(&r.medicine()?))?),
+                None => None,
+            }
+        }
+    })
 }
 
 /// The patient a record belongs to, if the record exists.

@@ -19,14 +19,13 @@ use sqlx::{AnyConnection, FromRow, Row};
 use super::Db;
 
 /// A dispensing row.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct DispensingRow {
     /// Id.
     pub id: String,
     /// The client's idempotency key.
     pub idempotency_key: String,
     /// SHA-256 of the request, to tell a retry from a different request reusing a key.
-    #[serde(skip)]
     pub request_hash: Vec<u8>,
     /// The authorisation dispensed against.
     pub authorisation_id: i64,
@@ -48,8 +47,26 @@ pub struct DispensingRow {
     /// For an offline dispensing recorded although it broke a rule, the first rule broken
     /// (`card_revoked`, `card_superseded`, `card_expired`, `authorisation_expired`,
     /// `over_quantity`, `over_count`, `too_soon`): flagged for review. Null otherwise.
-    #[schema(required = true)]
     pub conflict: Option<String>,
+}
+
+impl DispensingRow {
+    /// The dispensing as the API shows it (without the request hash).
+    pub fn into_api(self) -> registry_api::dispensing::Dispensing {
+        registry_api::dispensing::Dispensing {
+            id: self.id,
+            idempotency_key: self.idempotency_key,
+            authorisation_id: self.authorisation_id,
+            card_serial: self.card_serial,
+            facility_code: self.facility_code,
+            user_id: self.user_id,
+            quantity: self.quantity,
+            dispensed_at: self.dispensed_at,
+            offline: self.offline,
+            received_at: self.received_at,
+            conflict: self.conflict,
+        }
+    }
 }
 
 // By hand: `offline` is stored as an integer flag (0 or 1), portable between the backends,
@@ -156,29 +173,30 @@ pub async fn take_offline(
     .await
 }
 
-/// Whether a dispensing of the authorisation is recorded less than `interval_days` before or
-/// after `at`: the interval rule for an offline dispensing, which may arrive after later
-/// ones. Never true for an interval of 0 days.
+/// The dispensing of the authorisation nearest to `at` among those recorded less than
+/// `interval_days` before or after it: the interval rule for an offline dispensing, which
+/// may arrive after later ones. Never one for an interval of 0 days.
 ///
 /// # Errors
 /// Database errors.
-pub async fn within_interval(
+pub async fn nearest_within(
     conn: &mut AnyConnection,
     authorisation_id: i64,
     at: i64,
     interval_days: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<i64>, sqlx::Error> {
     let interval = interval_days.saturating_mul(86_400);
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM dispensings WHERE authorisation_id = $1 \
-         AND dispensed_at > $2 AND dispensed_at < $3",
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT dispensed_at FROM dispensings WHERE authorisation_id = $1 \
+         AND dispensed_at > $2 AND dispensed_at < $3 ORDER BY ABS(dispensed_at - $4), id LIMIT 1",
     )
     .bind(authorisation_id)
     .bind(at.saturating_sub(interval))
     .bind(at.saturating_add(interval))
-    .fetch_one(conn)
+    .bind(at)
+    .fetch_optional(conn)
     .await?;
-    Ok(n > 0)
+    Ok(row.map(|(t,)| t))
 }
 
 /// The current `(dispensed_count, last_dispensed_at, status)` of an authorisation.

@@ -112,6 +112,21 @@ pub async fn facility(db: &Db, code: &str) -> Result<Option<Facility>, sqlx::Err
     .await
 }
 
+/// Whether a facility has this code, inside a transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn facility_exists(
+    conn: &mut sqlx::AnyConnection,
+    code: &str,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT code FROM facilities WHERE code = $1")
+        .bind(code)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Inserts a user.
 ///
 /// # Errors

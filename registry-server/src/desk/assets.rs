@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::http::AppState;
+use crate::domain::Registry;
 
 /// The files: name, media type, bytes.
 const FILES: &[(&str, &str, &[u8])] = &[
@@ -40,7 +40,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
 ];
 
 /// Routes under `/desk`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new().route("/assets/{name}", get(asset))
 }
 

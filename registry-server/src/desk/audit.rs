@@ -13,15 +13,14 @@ use axum::Router;
 
 use super::{parse_date, percent_encode, render, time_of, Chrome, DeskError, DeskUser, FormState};
 use crate::auth::Role;
-use crate::db::{self, audit::ChainReport, audit::Filter};
-use crate::http::admin::actor;
-use crate::http::AppState;
+use crate::db::audit::{ChainReport, Filter};
+use crate::domain::{audit, Registry};
 
 /// Entries per page.
 const PAGE: i64 = 50;
 
 /// Routes under `/desk`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new().route("/audit", get(page))
 }
 
@@ -51,7 +50,7 @@ struct AuditPage {
 
 /// `GET /desk/audit?user_id=&action=&entity_type=&entity_id=&from=&until=&after=&verify=1`
 async fn page(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, DeskError> {
@@ -80,28 +79,14 @@ async fn page(
         after: super::parse_number(f.v("after")),
         limit: Some(PAGE),
     };
-    let entries = if f.has_errors() {
-        Vec::new()
-    } else {
-        db::audit::query(&state.db, &filter)
-            .await
-            .map_err(|e| user.fail(e.into()))?
-    };
-    db::audit::append_alone(
-        &state.db,
-        state.clock.now(),
-        &actor(&user.caller),
-        "audit.read",
-        "audit",
-        "log",
-    )
-    .await
-    .map_err(|e| user.fail(e.into()))?;
+    let entries = audit::read(&state, &user.caller, (!f.has_errors()).then_some(&filter))
+        .await
+        .map_err(|e| user.fail(e))?;
     let chain = if f.v("verify") == "1" {
         Some(
-            db::audit::verify_chain(&state.db)
+            audit::verify(&state, &user.caller)
                 .await
-                .map_err(|e| user.fail(e.into()))?,
+                .map_err(|e| user.fail(e))?,
         )
     } else {
         None

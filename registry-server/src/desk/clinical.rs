@@ -1,9 +1,11 @@
-//! The clinical forms: clinicians add tumours, treatments, medicine
-//! authorisations and allergies, and correct them (with the version they correct and a
-//! reason, seeing the earlier versions).
+//! The clinical forms: clinicians add tumours, treatments, medicine authorisations and
+//! allergies, and correct them (with the version they correct and a reason, seeing the
+//! earlier versions).
 //!
-//! A form becomes the API's own body (the same JSON the API accepts, deserialised by the same
-//! code), then goes through the API's domain functions: the pages add no rule of their own.
+//! A form is parsed straight into the domain's [`Draft`] (digits in any script, dates, the
+//! names of enumerations), each field that does not parse marked on the form; the draft then
+//! goes through the same operations as the API's ([`crate::domain::clinical`]): the pages
+//! add no rule of their own.
 
 use std::collections::HashMap;
 
@@ -14,19 +16,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use serde_json::{json, Map, Value};
+use card_format::model::{Allergy, Date, Stage, Treatment, Tumour};
 
 use super::record::{show_record, Options, RecordForms};
-use super::{parse_number, render, Chrome, DeskError, DeskUser, FormState, Lang};
-use crate::auth::Role;
-use crate::db::clinical::Kind;
-use crate::http::clinical as api;
-use crate::http::error::parse_json;
-use crate::http::patients::Correction;
-use crate::http::{ApiError, AppState};
+use super::{parse_date, render, Chrome, DeskError, DeskUser, FormState, Lang};
+use crate::domain::clinical::{self, Draft, Kind, MedicineInput};
+use crate::domain::patients::Correction;
+use crate::domain::{Error, Registry};
 
 /// Routes under `/desk`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new()
         .route("/patients/{id}/{kind}", axum::routing::post(add))
         .route("/records/{kind}/{id}", get(correction_page).post(correct))
@@ -34,85 +33,227 @@ pub fn router() -> Router<AppState> {
 
 /// The record kinds of the desk's paths.
 fn kind_of(path: &str) -> Option<Kind> {
-    api::kind_from_path(path).ok()
+    clinical::kind_from_path(path).ok()
 }
 
-/// The form's JSON body for `kind`, as the API takes it; number fields that do not parse are
-/// marked on the form.
-fn body_of(kind: Kind, lang: Lang, f: &mut FormState) -> Option<Value> {
-    let mut o = Map::new();
-    let text = |o: &mut Map<String, Value>, f: &FormState, name: &str, key: &str| {
-        if let Some(v) = f.opt(name) {
-            o.insert(key.to_string(), Value::String(v));
-        }
-    };
-    let mut bad = Vec::new();
-    let mut number = |o: &mut Map<String, Value>, f: &FormState, name: &str, key: &str| {
-        if let Some(v) = f.opt(name) {
-            match parse_number::<u64>(&v) {
-                Some(n) => {
-                    o.insert(key.to_string(), json!(n));
-                }
-                None => bad.push(name.to_string()),
+/// Reads a form's fields into typed values, marking each field that does not parse.
+struct Fields<'a> {
+    f: &'a mut FormState,
+    lang: Lang,
+}
+
+impl Fields<'_> {
+    /// A required text field.
+    fn text(&mut self, name: &str) -> String {
+        match self.f.opt(name) {
+            Some(v) => v,
+            None => {
+                let message = super::patients::invalid_message(self.lang, name);
+                self.f.fail(name, message);
+                String::new()
             }
         }
-    };
-    // Dates in any digit script become ASCII; the API's own parser judges them.
-    let date = |o: &mut Map<String, Value>, f: &FormState, name: &str| {
-        if let Some(v) = f.opt(name) {
-            o.insert(
-                name.to_string(),
-                Value::String(crate::patient::ascii_digits(&v)),
-            );
+    }
+
+    /// A whole number in any digit script, `None` when left empty; out of `T`'s range is
+    /// the field's own message.
+    fn number<T: TryFrom<u64>>(&mut self, name: &str) -> Option<T> {
+        let text = self.f.opt(name)?;
+        let Some(n) = super::parse_number::<u64>(&text) else {
+            self.f.fail(name, self.lang.t("invalid.number"));
+            return None;
+        };
+        let value = T::try_from(n).ok();
+        if value.is_none() {
+            let message = self
+                .lang
+                .try_t(&format!("invalid.{name}"))
+                .unwrap_or(self.lang.t("invalid.number"));
+            self.f.fail(name, message);
         }
-    };
-    match kind {
+        value
+    }
+
+    /// A required whole number.
+    fn required_number<T: TryFrom<u64> + Default>(&mut self, name: &str) -> T {
+        if self.f.opt(name).is_none() {
+            let message = self.lang.t("invalid.number");
+            self.f.fail(name, message);
+        }
+        self.number(name).unwrap_or_default()
+    }
+
+    /// A date `YYYY-MM-DD` in any digit script, `None` when left empty.
+    fn date(&mut self, name: &str) -> Option<Date> {
+        let text = self.f.opt(name)?;
+        let date = parse_date(&text);
+        if date.is_none() {
+            self.f.fail(name, self.date_message(name));
+        }
+        date
+    }
+
+    /// A required date.
+    fn required_date(&mut self, name: &str) -> Date {
+        if self.f.opt(name).is_none() {
+            self.f.fail(name, self.date_message(name));
+        }
+        self.date(name).unwrap_or(Date(0))
+    }
+
+    /// The field's own message for a bad date (`invalid.valid_until`), else the general one.
+    fn date_message(&self, name: &str) -> &'static str {
+        self.lang
+            .try_t(&format!("invalid.{name}"))
+            .unwrap_or(self.lang.t("invalid.date"))
+    }
+
+    /// The name of one of an enumeration's values (its API name), `None` when left empty.
+    fn choice<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Option<T> {
+        let text = self.f.opt(name)?;
+        let value = serde_json::from_value(serde_json::Value::String(text)).ok();
+        if value.is_none() {
+            let message = super::patients::invalid_message(self.lang, name);
+            self.f.fail(name, message);
+        }
+        value
+    }
+
+    /// A required choice.
+    fn required_choice<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Option<T> {
+        if self.f.opt(name).is_none() {
+            let message = super::patients::invalid_message(self.lang, name);
+            self.f.fail(name, message);
+        }
+        self.choice(name)
+    }
+}
+
+/// The draft a form of `kind` holds, or `None` with every field that does not parse marked.
+fn draft_of(kind: Kind, lang: Lang, f: &mut FormState) -> Option<Draft> {
+    let mut x = Fields { f, lang };
+    let draft = match kind {
         Kind::Tumour => {
-            text(&mut o, f, "icd10", "icd10");
-            text(&mut o, f, "topography", "topography");
-            number(&mut o, f, "morphology", "morphology");
-            number(&mut o, f, "behaviour", "behaviour");
-            number(&mut o, f, "grade", "grade");
-            number(&mut o, f, "basis", "basis");
-            date(&mut o, f, "incidence");
-            text(&mut o, f, "iccc", "iccc");
-            if f.opt("stage_scheme").is_some() {
-                let mut s = Map::new();
-                text(&mut s, f, "stage_scheme", "scheme");
-                text(&mut s, f, "stage_t", "t");
-                text(&mut s, f, "stage_n", "n");
-                text(&mut s, f, "stage_m", "m");
-                text(&mut s, f, "stage_group", "group");
-                o.insert("stage".into(), Value::Object(s));
-            }
+            let stage = match x.f.opt("stage_scheme") {
+                None => None,
+                Some(_) => x.choice("stage_scheme").map(|scheme| Stage {
+                    scheme,
+                    t: x.f.opt("stage_t"),
+                    n: x.f.opt("stage_n"),
+                    m: x.f.opt("stage_m"),
+                    group: x.text("stage_group"),
+                }),
+            };
+            Draft::Tumour(Tumour {
+                icd10: x.text("icd10"),
+                topography: x.text("topography"),
+                morphology: x.required_number("morphology"),
+                behaviour: x.required_number("behaviour"),
+                grade: x.number("grade"),
+                basis: x.required_number("basis"),
+                incidence: x.required_date("incidence"),
+                stage,
+                iccc: x.f.opt("iccc"),
+            })
         }
         Kind::Treatment => {
-            text(&mut o, f, "kind", "kind");
-            text(&mut o, f, "regimen", "regimen");
-            number(&mut o, f, "cycles", "cycles");
-            date(&mut o, f, "start");
-            date(&mut o, f, "end");
+            let kind = x.required_choice("kind");
+            Draft::Treatment(Treatment {
+                regimen: x.f.opt("regimen"),
+                cycles: x.number("cycles"),
+                start: x.required_date("start"),
+                end: x.date("end"),
+                kind: kind?,
+            })
         }
         Kind::Allergy => {
-            text(&mut o, f, "substance", "substance");
-            text(&mut o, f, "severity", "severity");
-            text(&mut o, f, "kind", "kind");
+            let severity = x.required_choice("severity");
+            Draft::Allergy(Allergy {
+                substance: x.text("substance"),
+                kind: x.choice("kind"),
+                severity: severity?,
+            })
         }
         Kind::Medicine => {
-            text(&mut o, f, "atc", "atc");
-            text(&mut o, f, "name", "name");
-            text(&mut o, f, "strength", "strength");
-            text(&mut o, f, "form", "form");
-            number(&mut o, f, "quantity", "quantity");
-            number(&mut o, f, "dispensings", "dispensings");
-            number(&mut o, f, "interval_days", "interval_days");
-            date(&mut o, f, "valid_until");
+            let form = x.required_choice("form");
+            Draft::Medicine(MedicineInput {
+                atc: x.text("atc"),
+                name: x.text("name"),
+                strength: x.text("strength"),
+                quantity: x.required_number("quantity"),
+                dispensings: x.required_number("dispensings"),
+                interval_days: x.required_number("interval_days"),
+                valid_until: x.required_date("valid_until"),
+                form: form?,
+            })
         }
+    };
+    (!f.has_errors()).then_some(draft)
+}
+
+fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
     }
-    for name in bad {
-        f.fail(&name, lang.t("invalid.number"));
+}
+
+/// The form values of a record's current data (what the correction form starts from).
+fn values_of(draft: &Draft) -> HashMap<String, String> {
+    let mut out: Vec<(&str, String)> = Vec::new();
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    match draft {
+        Draft::Tumour(t) => {
+            out.extend([
+                ("icd10", t.icd10.clone()),
+                ("topography", t.topography.clone()),
+                ("morphology", t.morphology.to_string()),
+                ("behaviour", t.behaviour.to_string()),
+                ("grade", t.grade.map(|g| g.to_string()).unwrap_or_default()),
+                ("basis", t.basis.to_string()),
+                ("incidence", t.incidence.to_string()),
+                ("iccc", opt(&t.iccc)),
+            ]);
+            if let Some(s) = &t.stage {
+                out.extend([
+                    ("stage_scheme", name_of(&s.scheme)),
+                    ("stage_t", opt(&s.t)),
+                    ("stage_n", opt(&s.n)),
+                    ("stage_m", opt(&s.m)),
+                    ("stage_group", s.group.clone()),
+                ]);
+            }
+        }
+        Draft::Treatment(t) => out.extend([
+            ("kind", name_of(&t.kind)),
+            ("regimen", opt(&t.regimen)),
+            (
+                "cycles",
+                t.cycles.map(|c| c.to_string()).unwrap_or_default(),
+            ),
+            ("start", t.start.to_string()),
+            ("end", t.end.map(|d| d.to_string()).unwrap_or_default()),
+        ]),
+        Draft::Allergy(a) => out.extend([
+            ("substance", a.substance.clone()),
+            ("severity", name_of(&a.severity)),
+            ("kind", a.kind.as_ref().map(name_of).unwrap_or_default()),
+        ]),
+        Draft::Medicine(m) => out.extend([
+            ("atc", m.atc.clone()),
+            ("name", m.name.clone()),
+            ("strength", m.strength.clone()),
+            ("form", name_of(&m.form)),
+            ("quantity", m.quantity.to_string()),
+            ("dispensings", m.dispensings.to_string()),
+            ("interval_days", m.interval_days.to_string()),
+            ("valid_until", m.valid_until.to_string()),
+        ]),
     }
-    (!f.has_errors()).then_some(Value::Object(o))
+    out.into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
 
 /// The fields of each form, in order (the first is where an unplaceable error goes).
@@ -148,9 +289,9 @@ fn fields(kind: Kind) -> &'static [&'static str] {
     }
 }
 
-/// Places an API validation error on the form field it names.
-fn place_error(kind: Kind, lang: Lang, f: &mut FormState, api_field: &str) {
-    let mut path = api_field;
+/// Places a domain validation error on the form field it names.
+fn place_error(kind: Kind, lang: Lang, f: &mut FormState, field: &str) {
+    let mut path = field;
     for prefix in ["data.", "tumour.", "treatment.", "allergy.", "medicine."] {
         path = path.strip_prefix(prefix).unwrap_or(path);
     }
@@ -174,37 +315,16 @@ fn place_error(kind: Kind, lang: Lang, f: &mut FormState, api_field: &str) {
     f.fail(field, message);
 }
 
-/// The API's body type for `kind`, run through the API's domain function.
-async fn create(
-    state: &AppState,
-    user: &DeskUser,
-    kind: Kind,
-    patient_id: &str,
-    body: &Value,
-) -> Result<(), ApiError> {
-    let bytes = body.to_string().into_bytes();
-    let id = patient_id.to_string();
-    match kind {
-        Kind::Tumour => api::create_tumour(state, &user.caller, id, parse_json(&bytes)?).await,
-        Kind::Treatment => {
-            api::create_treatment(state, &user.caller, id, parse_json(&bytes)?).await
-        }
-        Kind::Allergy => api::create_allergy(state, &user.caller, id, parse_json(&bytes)?).await,
-        Kind::Medicine => api::create_medicine(state, &user.caller, id, parse_json(&bytes)?).await,
-    }
-    .map(|_| ())
-}
-
 /// `POST /desk/patients/{id}/{tumours|treatments|medicines|allergies}` (clinicians).
 async fn add(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     Path((patient_id, kind)): Path<(String, String)>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Response, DeskError> {
     let Form(mut values) = form.map_err(|e| user.bad_form(e))?;
     user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
-    user.require(&[Role::Clinician])?;
+    user.require(clinical::WRITERS)?;
     let path_kind = kind.clone();
     let kind = kind_of(&kind).ok_or_else(|| DeskError::not_found(user.lang))?;
     values.remove("csrf");
@@ -216,16 +336,18 @@ async fn add(
         Kind::Medicine => &mut forms.medicines,
     };
     slot.values = values;
-    let result = match body_of(kind, user.lang, slot) {
-        Some(body) => create(&state, &user, kind, &patient_id, &body).await,
-        None => Err(ApiError::invalid("form", "")),
+    let result = match draft_of(kind, user.lang, slot) {
+        Some(draft) => clinical::create(&state, &user.caller, &patient_id, draft)
+            .await
+            .map(|_| ()),
+        None => Err(Error::invalid("form", "")),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!(
             "/desk/patients/{patient_id}?done=saved#{path_kind}"
         ))
         .into_response()),
-        Err(ApiError::Validation { field, .. }) => {
+        Err(Error::Validation { field, .. }) => {
             if field != "form" {
                 place_error(kind, user.lang, slot, &field);
             }
@@ -298,81 +420,24 @@ impl CorrectPage {
     }
 }
 
-/// The form values of a record's current data.
-fn values_of(kind: Kind, data: &Value) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    let Some(obj) = data.as_object() else {
-        return out;
-    };
-    for (k, v) in obj {
-        match (k.as_str(), v) {
-            ("stage", Value::Object(s)) => {
-                for (sk, sv) in s {
-                    let name = if sk == "scheme" {
-                        "stage_scheme".to_string()
-                    } else {
-                        format!("stage_{sk}")
-                    };
-                    out.insert(name, plain(sv));
-                }
-            }
-            (k, v) if fields(kind).contains(&k) => {
-                out.insert(k.to_string(), plain(v));
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-fn plain(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// The record's patient, version and current data as JSON, from the whole record (an
-/// audited `patient.read`) and its history (an audited `record.history`).
+/// The record's patient, version and current data, from the whole record (an audited
+/// `patient.read`) and its history (an audited `record.history`).
 async fn current(
-    state: &AppState,
+    state: &Registry,
     user: &DeskUser,
     kind: Kind,
     id: &str,
-) -> Result<(String, i64, Value, Vec<Earlier>), DeskError> {
-    let owner = crate::db::clinical::owner(&state.db, kind, id)
-        .await
-        .map_err(|e| user.fail(e.into()))?
-        .ok_or_else(|| DeskError::not_found(user.lang))?;
-    let record = api::record_of(state, &user.caller, &owner.0)
+) -> Result<(String, i64, Draft, Vec<Earlier>), DeskError> {
+    let patient_id = clinical::patient_of(state, kind, id)
         .await
         .map_err(|e| user.fail(e))?;
-    let found = match kind {
-        Kind::Tumour => record
-            .tumours
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| (t.version, serde_json::to_value(&t.record))),
-        Kind::Treatment => record
-            .treatments
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| (t.version, serde_json::to_value(&t.record))),
-        Kind::Allergy => record
-            .allergies
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| (t.version, serde_json::to_value(&t.record))),
-        Kind::Medicine => record
-            .medicines
-            .iter()
-            .find(|m| m.medicine.id.to_string() == id)
-            .map(|m| (m.version, serde_json::to_value(&m.medicine))),
-    };
-    let (version, data) = found.ok_or_else(|| DeskError::not_found(user.lang))?;
-    let data = data.map_err(|e| user.fail(ApiError::Internal(e.to_string())))?;
-    let history = api::history_of(state, &user.caller, kind, id)
+    let record = clinical::record(state, &user.caller, &patient_id)
+        .await
+        .map_err(|e| user.fail(e))?;
+    let (version, draft) = record
+        .draft(kind, id)
+        .ok_or_else(|| DeskError::not_found(user.lang))?;
+    let history = clinical::history(state, &user.caller, kind, id)
         .await
         .map_err(|e| user.fail(e))?
         .into_iter()
@@ -383,20 +448,20 @@ async fn current(
             changed_at: super::time_of(h.changed_at),
         })
         .collect();
-    Ok((owner.0, version, data, history))
+    Ok((patient_id, version, draft, history))
 }
 
 /// `GET /desk/records/{kind}/{id}`: the correction form with the earlier versions
 /// (clinicians).
 async fn correction_page(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     Path((kind_path, id)): Path<(String, String)>,
 ) -> Result<Response, DeskError> {
-    user.require(&[Role::Clinician])?;
+    user.require(clinical::WRITERS)?;
     let kind = kind_of(&kind_path).ok_or_else(|| DeskError::not_found(user.lang))?;
-    let (patient_id, version, data, history) = current(&state, &user, kind, &id).await?;
-    let mut f = FormState::with_values("co", values_of(kind, &data));
+    let (patient_id, version, draft, history) = current(&state, &user, kind, &id).await?;
+    let mut f = FormState::with_values("co", values_of(&draft));
     f.values.insert("version".into(), version.to_string());
     let page = CorrectPage::new(&user, kind_path, id, patient_id, version, f, history, None);
     render(user.lang, StatusCode::OK, &page)
@@ -404,39 +469,44 @@ async fn correction_page(
 
 /// `POST /desk/records/{kind}/{id}`: applies a correction (clinicians).
 async fn correct(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     Path((kind_path, id)): Path<(String, String)>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Response, DeskError> {
     let Form(mut values) = form.map_err(|e| user.bad_form(e))?;
     user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
-    user.require(&[Role::Clinician])?;
+    user.require(clinical::WRITERS)?;
     let kind = kind_of(&kind_path).ok_or_else(|| DeskError::not_found(user.lang))?;
     values.remove("csrf");
     let mut f = FormState::with_values("co", values);
-    let version: Option<i64> = parse_number(f.v("version"));
+    let version: Option<i64> = super::parse_number(f.v("version"));
     let reason = f.v("reason").trim().to_string();
-    let body = body_of(kind, user.lang, &mut f);
-    let result = match (body, version) {
+    let draft = draft_of(kind, user.lang, &mut f);
+    let result = match (draft, version) {
         (Some(data), Some(version)) => {
-            let correction = json!({"version": version, "reason": reason, "data": data});
-            apply(&state, &user, kind, &id, &correction).await
+            let correction = Correction {
+                version,
+                reason,
+                data,
+            };
+            clinical::correct(&state, &user.caller, &id, correction)
+                .await
+                .map(|_| ())
         }
-        (_, None) => Err(ApiError::invalid("version", "")),
-        (None, _) => Err(ApiError::invalid("form", "")),
+        (_, None) => Err(Error::invalid("version", "")),
+        (None, _) => Err(Error::invalid("form", "")),
     };
     let conflict = match result {
         Ok(()) => {
-            let (patient_id, _) = crate::db::clinical::owner(&state.db, kind, &id)
+            let patient_id = clinical::patient_of(&state, kind, &id)
                 .await
-                .map_err(|e| user.fail(e.into()))?
-                .ok_or_else(|| DeskError::not_found(user.lang))?;
+                .map_err(|e| user.fail(e))?;
             return Ok(
                 Redirect::to(&format!("/desk/patients/{patient_id}?done=saved")).into_response(),
             );
         }
-        Err(ApiError::Validation { field, .. }) => {
+        Err(Error::Validation { field, .. }) => {
             match field.as_str() {
                 "form" => {}
                 "reason" => f.fail("reason", user.lang.t("invalid.reason")),
@@ -445,7 +515,7 @@ async fn correct(
             }
             None
         }
-        Err(ApiError::Conflict { code, .. }) => Some(super::conflict_key(code)),
+        Err(Error::Conflict { code, .. }) => Some(super::conflict_key(code)),
         Err(e) => return Err(user.fail(e)),
     };
     let (patient_id, current_version, _, history) = current(&state, &user, kind, &id).await?;
@@ -467,74 +537,77 @@ async fn correct(
     render(user.lang, status, &page)
 }
 
-async fn apply(
-    state: &AppState,
-    user: &DeskUser,
-    kind: Kind,
-    id: &str,
-    correction: &Value,
-) -> Result<(), ApiError> {
-    let bytes = correction.to_string().into_bytes();
-    let id = id.to_string();
-    let c = &user.caller;
-    match kind {
-        Kind::Tumour => {
-            let body: Correction<card_format::model::Tumour> = parse_json(&bytes)?;
-            api::correct_tumour_as(state, c, id, body).await
-        }
-        Kind::Treatment => {
-            let body: Correction<card_format::model::Treatment> = parse_json(&bytes)?;
-            api::correct_treatment_as(state, c, id, body).await
-        }
-        Kind::Allergy => {
-            let body: Correction<card_format::model::Allergy> = parse_json(&bytes)?;
-            api::correct_allergy_as(state, c, id, body).await
-        }
-        Kind::Medicine => {
-            let body: Correction<api::MedicineInput> = parse_json(&bytes)?;
-            api::correct_medicine_as(state, c, id, body).await
-        }
-    }
-    .map(|_| ())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_tumour_form_becomes_the_api_body_with_ascii_digits() {
-        let mut f = FormState::new("tu");
-        for (k, v) in [
-            ("icd10", "C50.4"),
-            ("topography", "C50.4"),
-            ("morphology", "٨٥٠٠"),
-            ("behaviour", "3"),
-            ("basis", "7"),
-            ("incidence", "٢٠٢٥-٠٩-٠٣"),
-            ("stage_scheme", "tnm8"),
-            ("stage_group", "IIB"),
-        ] {
-            f.values.insert(k.into(), v.into());
+    fn form(prefix: &'static str, pairs: &[(&str, &str)]) -> FormState {
+        let mut f = FormState::new(prefix);
+        for (k, v) in pairs {
+            f.values.insert((*k).into(), (*v).into());
         }
-        let body = body_of(Kind::Tumour, Lang::En, &mut f).unwrap();
-        assert_eq!(body["morphology"], 8500);
-        assert_eq!(body["incidence"], "2025-09-03");
-        assert_eq!(body["stage"]["group"], "IIB");
-        let tumour: card_format::model::Tumour = parse_json(body.to_string().as_bytes()).unwrap();
-        assert_eq!(tumour.morphology, 8500);
+        f
+    }
+
+    #[test]
+    fn a_tumour_form_becomes_a_draft_with_ascii_digits() {
+        let mut f = form(
+            "tu",
+            &[
+                ("icd10", "C50.4"),
+                ("topography", "C50.4"),
+                ("morphology", "٨٥٠٠"),
+                ("behaviour", "3"),
+                ("basis", "7"),
+                ("incidence", "٢٠٢٥-٠٩-٠٣"),
+                ("stage_scheme", "tnm8"),
+                ("stage_group", "IIB"),
+            ],
+        );
+        let Some(Draft::Tumour(t)) = draft_of(Kind::Tumour, Lang::En, &mut f) else {
+            panic!("{:?}", f.errors);
+        };
+        assert_eq!(t.morphology, 8500);
+        assert_eq!(t.incidence.to_string(), "2025-09-03");
+        assert_eq!(t.stage.map(|s| s.group), Some("IIB".to_string()));
     }
 
     #[test]
     fn a_number_that_is_not_one_is_marked() {
-        let mut f = FormState::new("me");
-        f.values.insert("quantity".into(), "thirty".into());
-        assert!(body_of(Kind::Medicine, Lang::Ar, &mut f).is_none());
+        let mut f = form("me", &[("quantity", "thirty")]);
+        assert!(draft_of(Kind::Medicine, Lang::Ar, &mut f).is_none());
         assert_eq!(f.err("quantity"), Some(Lang::Ar.t("invalid.number")));
     }
 
     #[test]
-    fn api_errors_land_on_their_fields() {
+    fn unknown_names_and_bad_dates_are_marked_on_their_fields() {
+        let mut f = form(
+            "tr",
+            &[("kind", "magic"), ("start", "2025-13-01"), ("cycles", "2")],
+        );
+        assert!(draft_of(Kind::Treatment, Lang::En, &mut f).is_none());
+        assert!(f.has_err("kind"));
+        assert_eq!(f.err("start"), Some(Lang::En.t("invalid.date")));
+        assert!(!f.has_err("cycles"));
+    }
+
+    #[test]
+    fn a_record_shown_for_correction_parses_back_to_itself() {
+        let mut f = form(
+            "al",
+            &[
+                ("substance", "penicillin"),
+                ("severity", "severe"),
+                ("kind", "allergy"),
+            ],
+        );
+        let draft = draft_of(Kind::Allergy, Lang::En, &mut f).unwrap();
+        let mut again = FormState::with_values("co", values_of(&draft));
+        assert_eq!(draft_of(Kind::Allergy, Lang::En, &mut again), Some(draft));
+    }
+
+    #[test]
+    fn domain_errors_land_on_their_fields() {
         let mut f = FormState::new("tu");
         place_error(Kind::Tumour, Lang::En, &mut f, "tumour.stage.group");
         assert!(f.has_err("stage_group"));

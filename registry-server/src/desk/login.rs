@@ -1,8 +1,12 @@
 //! The sign-in and sign-out pages. The checks themselves (passwords, the rate limit,
-//! sessions) are in [`super::session`].
+//! sessions) are the domain's, in [`crate::domain::access`].
 
 use std::net::SocketAddr;
 
+use super::session::{same_secret, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use super::{cookie, lang_of, render, Chrome, DeskError, DeskUser, Lang};
+use crate::domain::access::{self, random_secret, SignInRefused};
+use crate::domain::Registry;
 use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, Query, State};
@@ -10,17 +14,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use sha2::{Digest, Sha256};
-
-use super::session::{
-    random_secret, same_secret, sign_in, SignInRefused, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
-};
-use super::{cookie, lang_of, render, Chrome, DeskError, DeskUser, Lang};
-use crate::db;
-use crate::http::AppState;
 
 /// Routes under `/desk`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
@@ -28,7 +24,7 @@ pub fn router() -> Router<AppState> {
 
 /// The client address the rate limit counts: the connection's peer, or the first address of
 /// the header named by `--desk-client-address-header` when a proxy sets it.
-fn client_address(state: &AppState, parts_headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+fn client_address(state: &Registry, parts_headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
     if let Some(name) = &state.settings.client_address_header {
         if let Some(v) = parts_headers
             .get(name.as_str())
@@ -132,7 +128,7 @@ pub struct LoginForm {
 
 /// `POST /desk/login`
 async fn login(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     headers: HeaderMap,
     connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     form: Result<Form<LoginForm>, FormRejection>,
@@ -154,17 +150,13 @@ async fn login(
     }
     let peer = connect.map(|axum::Extension(ConnectInfo(a))| a);
     let address = client_address(&state, &headers, peer);
-    match sign_in(&state, &form.username, &form.password, &address).await {
+    match access::sign_in(&state, &form.username, &form.password, &address).await {
         Ok(id) => {
             // A session this browser held before signing in again ends now.
             if let Some(old) = cookie(&headers, SESSION_COOKIE) {
-                let hash = Sha256::digest(old.as_bytes()).to_vec();
-                db::web::delete_session(&state.db, &hash)
+                access::sign_out(&state, old)
                     .await
-                    .map_err(|e| DeskError::Internal {
-                        lang,
-                        error: e.into(),
-                    })?;
+                    .map_err(|error| DeskError::Internal { lang, error })?;
             }
             let mut resp = Redirect::to("/desk/").into_response();
             let cookies = [
@@ -208,7 +200,7 @@ pub struct CsrfForm {
 
 /// `POST /desk/logout`: deletes the session row and the cookie.
 async fn logout(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     headers: HeaderMap,
     user: DeskUser,
     form: Result<Form<CsrfForm>, FormRejection>,
@@ -216,10 +208,9 @@ async fn logout(
     let Form(form) = form.map_err(|e| user.bad_form(e))?;
     user.check_csrf(&form.csrf)?;
     if let Some(id) = cookie(&headers, SESSION_COOKIE) {
-        let hash = Sha256::digest(id.as_bytes()).to_vec();
-        db::web::delete_session(&state.db, &hash)
+        access::sign_out(&state, id)
             .await
-            .map_err(|e| user.fail(e.into()))?;
+            .map_err(|e| user.fail(e))?;
     }
     let mut resp = Redirect::to("/desk/login?notice=login.signed_out").into_response();
     if let Ok(v) = host_cookie(SESSION_COOKIE, "", Some(0)).parse() {

@@ -16,13 +16,13 @@ use card_format::model::{IdType, Insurance, Sex};
 use super::record::{self as desk_record, RecordForms};
 use super::{percent_encode, render, Chrome, DeskError, DeskUser, FormState, Lang};
 use crate::auth::Role;
-use crate::http::patients::{find, register_patient, PatientView, SearchQuery, READERS};
-use crate::http::{cards, ApiError, AppState};
+use crate::domain::patients::{self, PatientView, SearchQuery, READERS};
+use crate::domain::{cards, Error, Registry};
 use crate::names;
 use crate::patient::PatientInput;
 
 /// Routes under `/desk`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new()
         .route("/patients", get(search).post(register))
         .route("/patients/new", get(new_form).post(propose))
@@ -65,7 +65,7 @@ fn id_types(lang: Lang) -> Vec<(String, String)> {
 
 /// `GET /desk/patients?identifier=&id_type=&name=&after=`
 async fn search(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, DeskError> {
@@ -91,7 +91,7 @@ async fn search(
             after: page.f.opt("after"),
             limit: Some(20),
         };
-        match find(&state, &user.caller, &query).await {
+        match patients::find(&state, &user.caller, &query).await {
             Ok(found) => {
                 page.searched = true;
                 page.next = found.next.map(|after| {
@@ -105,7 +105,7 @@ async fn search(
                 });
                 page.results = found.patients.iter().map(found_row).collect();
             }
-            Err(ApiError::Validation { .. }) => page.error = Some("search.give_one"),
+            Err(Error::Validation { .. }) => page.error = Some("search.give_one"),
             Err(e) => return Err(user.fail(e)),
         }
     }
@@ -293,7 +293,7 @@ fn patient_input(lang: Lang, f: &mut FormState) -> Option<PatientInput> {
 /// `POST /desk/patients`: registers, then shows the record; a validation error shows the form
 /// again with everything typed and the message beside the field.
 async fn register(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Response, DeskError> {
@@ -306,7 +306,7 @@ async fn register(
         let page = register_page(&user, f, None);
         return render(user.lang, StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    match register_patient(&state, &user.caller, input).await {
+    match patients::register(&state, &user.caller, input).await {
         Ok(registered) => {
             let warned = if registered.warnings.is_empty() {
                 ""
@@ -319,13 +319,13 @@ async fn register(
             ))
             .into_response())
         }
-        Err(ApiError::Validation { field, .. }) => {
+        Err(Error::Validation { field, .. }) => {
             let name = form_field(&field);
             f.fail(name, invalid_message(user.lang, name));
             let page = register_page(&user, f, None);
             render(user.lang, StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
-        Err(ApiError::Conflict { code, .. }) => {
+        Err(Error::Conflict { code, .. }) => {
             let page = register_page(&user, f, Some(super::conflict_key(code)));
             render(user.lang, StatusCode::CONFLICT, &page)
         }
@@ -335,7 +335,7 @@ async fn register(
 
 /// `GET /desk/patients/{id}`: the whole record (an audited `patient.read`, as the API's).
 async fn record(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -347,7 +347,7 @@ async fn record(
 
 /// `POST /desk/patients/{id}/cards`: issues a card (registrars).
 async fn issue(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     Path(id): Path<String>,
     form: Result<Form<super::login::CsrfForm>, FormRejection>,
@@ -355,10 +355,9 @@ async fn issue(
     let Form(form) = form.map_err(|e| user.bad_form(e))?;
     user.check_csrf(&form.csrf)?;
     user.require(&[Role::Registrar])?;
-    crate::issuance::issue(&state, &user.caller, &id)
+    cards::issue(&state, &user.caller, &id)
         .await
         .map_err(|e| user.fail(e))?;
-    state.metrics.cards_issued.inc();
     Ok(Redirect::to(&format!("/desk/patients/{id}?done=issue")).into_response())
 }
 
@@ -375,7 +374,7 @@ struct RevokeForm {
 
 /// `POST /desk/cards/{serial}/revoke`: revokes a card with a reason (registrars).
 async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     Path(serial): Path<String>,
     form: Result<Form<RevokeForm>, FormRejection>,
@@ -400,7 +399,7 @@ async fn revoke(
 /// certificate, for the smart-card script to hand to the card-agent (registrars; an audited
 /// `card.read`, as the API's `/cards/{serial}/cose`).
 async fn card_bytes(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     Path(serial): Path<String>,
 ) -> Result<Response, DeskError> {
@@ -420,7 +419,7 @@ async fn card_bytes(
 /// renderer `card-agent print` uses (registrars; an audited `card.read`). The card is
 /// verified first, as an offline verifier would; a revoked or superseded card is not printed.
 async fn card_pdf(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     Path(serial): Path<String>,
 ) -> Result<Response, DeskError> {
@@ -456,8 +455,8 @@ async fn card_pdf(
         card_print::render(&[card], card_print::Layout::Card, &mut |_| {})
     })
     .await
-    .map_err(|e| user.fail(ApiError::Internal(format!("print task failed: {e}"))))?
-    .map_err(|e| user.fail(ApiError::Internal(format!("printing failed: {e}"))))?;
+    .map_err(|e| user.fail(Error::Internal(format!("print task failed: {e}"))))?
+    .map_err(|e| user.fail(Error::Internal(format!("printing failed: {e}"))))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),

@@ -21,8 +21,8 @@ use card_format::{qr, Policy, Verified};
 
 use super::{date_of, parse_number, render, time_of, Chrome, DeskError, DeskUser, Lang};
 use crate::auth::Role;
-use crate::dispensing::DispenseRequest;
-use crate::http::{cards, dispensings, trust, ApiError, AppState};
+use crate::domain::dispensing::DispenseRequest;
+use crate::domain::{cards, dispensing, trust, Error, Registry};
 
 /// Largest photo upload, bytes.
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
@@ -30,7 +30,7 @@ pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 const MAX_PHOTO_SIDE: u32 = 8_000;
 
 /// Routes under `/desk`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new()
         .route("/pharmacy", get(page))
         .route("/pharmacy/scan", post(scan))
@@ -122,7 +122,7 @@ async fn page(user: DeskUser) -> Result<Response, DeskError> {
 }
 
 /// Verifies QR text against the registry's current trust bundle.
-async fn verify(state: &AppState, text: &str) -> Result<Verified<CardPayload>, VerifyFailed> {
+async fn verify(state: &Registry, text: &str) -> Result<Verified<CardPayload>, VerifyFailed> {
     let cose = qr::decode(text.trim()).map_err(VerifyFailed::Card)?;
     verify_cose(state, &cose, &Policy::default()).await
 }
@@ -134,7 +134,7 @@ async fn verify(state: &AppState, text: &str) -> Result<Verified<CardPayload>, V
 /// [`VerifyFailed::Card`] for a refused card, [`VerifyFailed::Registry`] when the bundle
 /// cannot be made or read.
 pub async fn verify_cose(
-    state: &AppState,
+    state: &Registry,
     cose: &[u8],
     policy: &Policy,
 ) -> Result<Verified<CardPayload>, VerifyFailed> {
@@ -154,7 +154,7 @@ pub enum VerifyFailed {
     /// The card is refused (the verifier's error).
     Card(card_format::Error),
     /// The registry could not provide its trust bundle.
-    Registry(ApiError),
+    Registry(Error),
 }
 
 /// A refused card's explanation in `lang`, with the verifier's code.
@@ -174,7 +174,7 @@ fn serde_name<T: serde::Serialize>(value: &T) -> String {
 
 /// The page for a verified card: its status and each medicine's dispensings (audited reads).
 async fn card_view(
-    state: &AppState,
+    state: &Registry,
     user: &DeskUser,
     v: &Verified<CardPayload>,
 ) -> Result<Card, DeskError> {
@@ -183,15 +183,14 @@ async fn card_view(
     let serial = payload.serial.to_string();
     let status = match cards::status_of(state, &user.caller, &serial).await {
         Ok(s) => s.status.to_string(),
-        Err(ApiError::NotFound { .. }) => "unknown".to_string(),
+        Err(Error::NotFound { .. }) => "unknown".to_string(),
         Err(e) => return Err(user.fail(e)),
     };
     let mut medicines = Vec::new();
     for m in &payload.summary.medicines {
-        let id = i64::try_from(m.id).unwrap_or(i64::MAX);
-        let past = match dispensings::dispensings_of(state, &user.caller, id).await {
+        let past = match dispensing::dispensings_of(state, &user.caller, &m.id.to_string()).await {
             Ok(rows) => rows,
-            Err(ApiError::NotFound { .. }) => Vec::new(),
+            Err(Error::NotFound { .. }) => Vec::new(),
             Err(e) => return Err(user.fail(e)),
         };
         medicines.push(Medicine {
@@ -205,7 +204,7 @@ async fn card_view(
             count: format!("{} / {}", past.len(), m.dispensings),
             interval_days: m.interval_days,
             valid_until: m.valid_until.to_string(),
-            key: super::session::random_secret(),
+            key: crate::domain::access::random_secret(),
             past: past
                 .iter()
                 .map(|d| Past {
@@ -247,7 +246,7 @@ async fn card_view(
 
 /// Verifies `text` and renders the page for it (the card, or why it is refused).
 async fn show(
-    state: &AppState,
+    state: &Registry,
     user: &DeskUser,
     text: &str,
     mut page: PharmacyPage,
@@ -278,7 +277,7 @@ struct ScanForm {
 
 /// `POST /desk/pharmacy/scan`: what the scanner typed.
 async fn scan(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     form: Result<Form<ScanForm>, FormRejection>,
 ) -> Result<Response, DeskError> {
@@ -335,14 +334,14 @@ async fn qr_texts(bytes: Vec<u8>) -> Result<Vec<String>, &'static str> {
 
 /// `POST /desk/pharmacy/photo` (multipart: `csrf`, `photo`), at most 5 MB.
 async fn photo(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, DeskError> {
     let mut multipart = multipart.map_err(|_| DeskError::bad_request(user.lang))?;
     let too_large = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            user.fail(ApiError::PayloadTooLarge)
+            DeskError::too_large(user.lang)
         } else {
             DeskError::bad_request(user.lang)
         }
@@ -388,7 +387,7 @@ struct DispenseForm {
 /// `POST /desk/pharmacy/dispense`: re-verifies the card, records the dispensing through the
 /// API's rules, and shows the card again with the outcome.
 async fn dispense(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     user: DeskUser,
     form: Result<Form<DispenseForm>, FormRejection>,
 ) -> Result<Response, DeskError> {
@@ -426,7 +425,7 @@ async fn dispense(
         quantity,
         offline_at: None,
     };
-    let status = match dispensings::record_counted(&state, &user.caller, &request).await {
+    let status = match dispensing::dispense(&state, &user.caller, &request).await {
         Ok(d) if d.replayed => {
             page.done = Some("pharmacy.replayed");
             StatusCode::OK
@@ -435,14 +434,14 @@ async fn dispense(
             page.done = Some("pharmacy.dispensed_ok");
             StatusCode::OK
         }
-        Err(ApiError::Conflict { code, .. }) => {
+        Err(Error::Conflict { code, .. }) => {
             let reason = lang
                 .try_t(&format!("refusal.{code}"))
                 .unwrap_or(lang.t("error.bad_request"));
             page.error = Some(format!("{} {reason} [{code}]", lang.t("pharmacy.refused")));
             StatusCode::CONFLICT
         }
-        Err(ApiError::Validation { field, .. }) => {
+        Err(Error::Validation { field, .. }) => {
             let message = match field.as_str() {
                 "quantity" => lang.t("invalid.number"),
                 _ => lang.t("error.bad_request"),

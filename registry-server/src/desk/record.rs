@@ -10,8 +10,8 @@ use axum::response::Response;
 
 use super::{date_of, render, Chrome, DeskError, DeskUser, FormState, Lang};
 use crate::auth::Role;
-use crate::http::clinical::{self as api, Record};
-use crate::http::AppState;
+use crate::domain::clinical::{self, Record};
+use crate::domain::Registry;
 
 /// The four clinical forms of the record page, with what was typed and the errors.
 #[derive(Debug, Clone)]
@@ -201,14 +201,14 @@ fn serde_name<T: serde::Serialize>(value: &T) -> String {
 /// # Errors
 /// [`DeskError`] pages: not found, database errors.
 pub async fn show_record(
-    state: &AppState,
+    state: &Registry,
     user: &DeskUser,
     id: &str,
     forms: RecordForms,
     done: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, DeskError> {
-    let record = api::record_of(state, &user.caller, id)
+    let record = clinical::record(state, &user.caller, id)
         .await
         .map_err(|e| user.fail(e))?;
     let page = record_page(user, record, forms, done);

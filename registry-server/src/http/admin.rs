@@ -1,36 +1,23 @@
-//! Facilities and users (admin only).
+//! Facilities, users, tokens and desk passwords (admins; [`crate::domain::access`]).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{ApiError, AppJson, AppState};
-use crate::auth::{self, Caller, Role};
-use crate::db::{self, audit::Actor, users::Facility, users::User};
+use super::{ApiError, AppJson, Registry};
+use crate::auth::Caller;
+use crate::db::users::{Facility, User};
+use crate::domain::access::{self, NewFacility, NewToken, NewUser, UserWithToken};
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new()
         .route("/facilities", get(list_facilities).post(create_facility))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}/tokens", post(create_token))
         .route("/users/{id}/password", axum::routing::put(set_password))
-}
-
-/// A new facility.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewFacility {
-    /// Code: uppercase letters, digits and hyphens, e.g. `LY-BEN-PED`.
-    pub code: String,
-    /// Name.
-    pub name: String,
-    /// Region.
-    pub region: String,
-    /// `oncology_centre`, `pharmacy`, `insurer` or `ministry`.
-    pub kind: String,
 }
 
 /// `POST /api/v1/facilities`
@@ -48,61 +35,11 @@ pub struct NewFacility {
     )
 )]
 async fn create_facility(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
     AppJson(body): AppJson<NewFacility>,
 ) -> Result<(StatusCode, AppJson<Facility>), ApiError> {
-    caller.require(&[Role::Admin])?;
-    let code_ok = (2..=32).contains(&body.code.len())
-        && body
-            .code
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
-    if !code_ok {
-        return Err(ApiError::invalid(
-            "code",
-            "2 to 32 uppercase letters, digits or hyphens",
-        ));
-    }
-    if !["oncology_centre", "pharmacy", "insurer", "ministry"].contains(&body.kind.as_str()) {
-        return Err(ApiError::invalid(
-            "kind",
-            "oncology_centre, pharmacy, insurer or ministry",
-        ));
-    }
-    for (field, value) in [("name", &body.name), ("region", &body.region)] {
-        if value.trim().is_empty() || value.chars().count() > 80 {
-            return Err(ApiError::invalid(field, "1 to 80 characters"));
-        }
-    }
-    let now = state.clock.now();
-    let facility = Facility {
-        code: body.code,
-        name: body.name.trim().to_string(),
-        region: body.region.trim().to_string(),
-        kind: body.kind,
-        created_at: now,
-    };
-    let mut tx = state.db.pool.begin().await?;
-    db::users::insert_facility(&mut *tx, &facility)
-        .await
-        .map_err(|e| {
-            if db::is_unique_violation(&e) {
-                ApiError::conflict("duplicate_facility", "a facility with this code exists")
-            } else {
-                e.into()
-            }
-        })?;
-    db::audit::append(
-        &mut tx,
-        now,
-        &actor(&caller),
-        "facility.create",
-        "facility",
-        &facility.code,
-    )
-    .await?;
-    tx.commit().await?;
+    let facility = access::create_facility(&state, &caller, body).await?;
     Ok((StatusCode::CREATED, AppJson(facility)))
 }
 
@@ -116,33 +53,10 @@ async fn create_facility(
     responses((status = 200, description = "Every facility", body = Vec<Facility>))
 )]
 async fn list_facilities(
-    State(state): State<AppState>,
-    _caller: Caller,
+    State(state): State<Registry>,
+    caller: Caller,
 ) -> Result<AppJson<Vec<Facility>>, ApiError> {
-    Ok(AppJson(db::users::list_facilities(&state.db).await?))
-}
-
-/// A new user.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    /// Login name: lowercase letters, digits, `.`, `-`, `_`.
-    pub username: String,
-    /// Name shown on screens.
-    pub display_name: String,
-    /// Role.
-    pub role: Role,
-    /// Facility code.
-    pub facility_code: String,
-}
-
-/// A user with a token shown once.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserWithToken {
-    /// The user.
-    pub user: User,
-    /// The API token. Shown only in this response; the registry keeps only its hash.
-    pub token: String,
+    Ok(AppJson(access::facilities(&state, &caller).await?))
 }
 
 /// `POST /api/v1/users`
@@ -160,62 +74,12 @@ pub struct UserWithToken {
     )
 )]
 async fn create_user(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
     AppJson(body): AppJson<NewUser>,
 ) -> Result<(StatusCode, AppJson<UserWithToken>), ApiError> {
-    caller.require(&[Role::Admin])?;
-    let name_ok = (2..=40).contains(&body.username.len())
-        && body
-            .username
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
-    if !name_ok {
-        return Err(ApiError::invalid(
-            "username",
-            "2 to 40 of a-z, 0-9, '.', '-', '_'",
-        ));
-    }
-    if body.display_name.trim().is_empty() || body.display_name.chars().count() > 80 {
-        return Err(ApiError::invalid("display_name", "1 to 80 characters"));
-    }
-    if db::users::facility(&state.db, &body.facility_code)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::invalid("facility_code", "no such facility"));
-    }
-    let now = state.clock.now();
-    let user = User {
-        id: auth::new_id(),
-        username: body.username,
-        display_name: body.display_name.trim().to_string(),
-        role: body.role.as_str().to_string(),
-        facility_code: body.facility_code,
-        active: 1,
-        created_at: now,
-    };
-    let token = auth::new_token();
-    let mut tx = state.db.pool.begin().await?;
-    db::users::insert_user(&mut *tx, &user).await.map_err(|e| {
-        if db::is_unique_violation(&e) {
-            ApiError::conflict("duplicate_username", "this username is taken")
-        } else {
-            e.into()
-        }
-    })?;
-    db::users::insert_token(&mut *tx, &auth::hash_token(&token), &user.id, now).await?;
-    db::audit::append(
-        &mut tx,
-        now,
-        &actor(&caller),
-        "user.create",
-        "user",
-        &user.id,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, AppJson(UserWithToken { user, token })))
+    let created = access::create_user(&state, &caller, body).await?;
+    Ok((StatusCode::CREATED, AppJson(created)))
 }
 
 /// `GET /api/v1/users`
@@ -228,18 +92,10 @@ async fn create_user(
     responses((status = 200, description = "Every user", body = Vec<User>))
 )]
 async fn list_users(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
 ) -> Result<AppJson<Vec<User>>, ApiError> {
-    caller.require(&[Role::Admin])?;
-    Ok(AppJson(db::users::list_users(&state.db).await?))
-}
-
-/// A new token for an existing user.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct NewToken {
-    /// The API token, shown once.
-    pub token: String,
+    Ok(AppJson(access::users(&state, &caller).await?))
 }
 
 /// `POST /api/v1/users/{id}/tokens`
@@ -257,21 +113,12 @@ pub struct NewToken {
     )
 )]
 async fn create_token(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, AppJson<NewToken>), ApiError> {
-    caller.require(&[Role::Admin])?;
-    if !db::users::user_exists(&state.db, &id).await? {
-        return Err(ApiError::NotFound { what: "user" });
-    }
-    let now = state.clock.now();
-    let token = auth::new_token();
-    let mut tx = state.db.pool.begin().await?;
-    db::users::insert_token(&mut *tx, &auth::hash_token(&token), &id, now).await?;
-    db::audit::append(&mut tx, now, &actor(&caller), "token.create", "user", &id).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, AppJson(NewToken { token })))
+    let token = access::create_token(&state, &caller, &id).await?;
+    Ok((StatusCode::CREATED, AppJson(token)))
 }
 
 /// A new desk password.
@@ -301,28 +148,11 @@ pub struct NewPassword {
     )
 )]
 async fn set_password(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
     Path(id): Path<String>,
     AppJson(body): AppJson<NewPassword>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(&[Role::Admin])?;
-    crate::desk::session::set_password(
-        &state.db,
-        state.clock.now(),
-        &actor(&caller),
-        &id,
-        body.password,
-    )
-    .await?;
+    access::set_password_as(&state, &caller, &id, body.password).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The audit log's view of a caller.
-pub fn actor(caller: &Caller) -> Actor<'_> {
-    Actor {
-        user_id: &caller.user_id,
-        role: caller.role.as_str(),
-        facility_code: &caller.facility_code,
-    }
 }

@@ -1,16 +1,16 @@
-//! The audit log, for auditors: filtered reads and a chain check.
+//! The audit log, for auditors: filtered reads and a chain check ([`crate::domain::audit`]).
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 
-use super::admin::actor;
-use super::{ApiError, AppJson, AppQuery, AppState};
-use crate::auth::{Caller, Role};
-use crate::db::{self, audit::ChainReport, audit::Entry, audit::Filter};
+use super::{ApiError, AppJson, AppQuery, Registry};
+use crate::auth::Caller;
+use crate::db::audit::{ChainReport, Entry, Filter};
+use crate::domain::audit;
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new()
         .route("/audit", get(query))
         .route("/audit/verify", get(verify))
@@ -27,22 +27,11 @@ pub fn router() -> Router<AppState> {
     responses((status = 200, description = "Matching entries in chain order (the read is itself audited)", body = Vec<Entry>))
 )]
 async fn query(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
     AppQuery(filter): AppQuery<Filter>,
 ) -> Result<AppJson<Vec<Entry>>, ApiError> {
-    caller.require(&[Role::Auditor])?;
-    let entries = db::audit::query(&state.db, &filter).await?;
-    db::audit::append_alone(
-        &state.db,
-        state.clock.now(),
-        &actor(&caller),
-        "audit.read",
-        "audit",
-        "log",
-    )
-    .await?;
-    Ok(AppJson(entries))
+    Ok(AppJson(audit::read(&state, &caller, Some(&filter)).await?))
 }
 
 /// `GET /api/v1/audit/verify`: recomputes the whole chain.
@@ -55,9 +44,8 @@ async fn query(
     responses((status = 200, description = "The result of recomputing the whole chain", body = ChainReport))
 )]
 async fn verify(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
 ) -> Result<AppJson<ChainReport>, ApiError> {
-    caller.require(&[Role::Auditor])?;
-    Ok(AppJson(db::audit::verify_chain(&state.db).await?))
+    Ok(AppJson(audit::verify(&state, &caller).await?))
 }

@@ -6,19 +6,13 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::admin::actor;
-use super::{ApiError, AppJson, AppQuery, AppState};
-use crate::auth::{Caller, Role};
-use crate::db::{self, dispensings::ConflictRow, dispensings::DispensingRow};
-use crate::dispensing::{self, DispenseRequest, Dispensed};
-
-/// Who reviews flagged dispensings: auditors (the ministry's reviewers, who already read the
-/// audit log) and clinicians (the prescribing side, who already read an authorisation's
-/// dispensings). Not admins: they manage facilities and users and see no patient data.
-pub const CONFLICT_REVIEWERS: &[Role] = &[Role::Clinician, Role::Auditor];
+use super::{ApiError, AppJson, AppQuery, Registry};
+use crate::auth::Caller;
+use crate::db::dispensings::ConflictRow;
+use crate::domain::dispensing::{self, DispenseRequest, Dispensed, Dispensing};
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new()
         .route("/dispensings", post(record))
         .route("/dispensings/conflicts", get(conflicts))
@@ -47,56 +41,17 @@ pub fn router() -> Router<AppState> {
     )
 )]
 async fn record(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
     AppJson(request): AppJson<DispenseRequest>,
 ) -> Result<(StatusCode, AppJson<Dispensed>), ApiError> {
-    caller.require(&[Role::Pharmacist])?;
-    let result = record_counted(&state, &caller, &request).await?;
+    let result = dispensing::dispense(&state, &caller, &request).await?;
     let status = if result.replayed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
     Ok((status, AppJson(result)))
-}
-
-/// [`dispensing::dispense`], counted in the metrics (recorded, replayed, flagged, refused by
-/// code). The caller's role is checked by the caller.
-///
-/// # Errors
-/// As [`dispensing::dispense`].
-pub async fn record_counted(
-    state: &AppState,
-    caller: &Caller,
-    request: &DispenseRequest,
-) -> Result<Dispensed, ApiError> {
-    let result = match dispensing::dispense(state, caller, request).await {
-        Ok(result) => result,
-        Err(e) => {
-            if let ApiError::Conflict { code, .. } = &e {
-                state
-                    .metrics
-                    .dispensings_refused
-                    .with_label_values(&[*code])
-                    .inc();
-            }
-            return Err(e);
-        }
-    };
-    if result.replayed {
-        state.metrics.dispensings_replayed.inc();
-    } else {
-        state.metrics.dispensings_recorded.inc();
-        if let Some(code) = &result.conflict {
-            state
-                .metrics
-                .dispensings_flagged
-                .with_label_values(&[code.as_str()])
-                .inc();
-        }
-    }
-    Ok(result)
 }
 
 /// `GET /api/v1/authorisations/{id}/dispensings` (pharmacist, clinician).
@@ -108,49 +63,20 @@ pub async fn record_counted(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Authorisation id (as printed on the card)")),
     responses(
-        (status = 200, description = "Dispensings against the authorisation, in the order they were handed out, each with `offline`, `received_at` and `conflict`", body = Vec<DispensingRow>),
+        (status = 200, description = "Dispensings against the authorisation, in the order they were handed out, each with `offline`, `received_at` and `conflict`", body = Vec<Dispensing>),
         (status = 404, description = "No such authorisation (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn list(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<AppJson<Vec<DispensingRow>>, ApiError> {
-    caller.require(&[Role::Pharmacist, Role::Clinician])?;
-    // Parsed here, not by the extractor, so a non-numeric id is a problem+json 404 too.
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound {
-        what: "authorisation",
-    })?;
-    Ok(AppJson(dispensings_of(&state, &caller, id).await?))
-}
-
-/// An authorisation's dispensings, in the order they were handed out; the read is audited
-/// (`dispensing.read`). The caller's role is checked by the caller.
-///
-/// # Errors
-/// [`ApiError::NotFound`], database errors.
-pub async fn dispensings_of(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-) -> Result<Vec<DispensingRow>, ApiError> {
-    if db::clinical::medicine(&state.db, id).await?.is_none() {
-        return Err(ApiError::NotFound {
-            what: "authorisation",
-        });
-    }
-    let rows = db::dispensings::for_authorisation(&state.db, id).await?;
-    db::audit::append_alone(
-        &state.db,
-        state.clock.now(),
-        &actor(caller),
-        "dispensing.read",
-        "authorisation",
-        &id.to_string(),
-    )
-    .await?;
-    Ok(rows)
+) -> Result<AppJson<Vec<Dispensing>>, ApiError> {
+    // The id is parsed by the domain, not the extractor, so a non-numeric id is a
+    // problem+json 404 too (after the role check).
+    Ok(AppJson(
+        dispensing::dispensings_of(&state, &caller, &id).await?,
+    ))
 }
 
 /// Paging of the review list.
@@ -182,41 +108,11 @@ pub struct ConflictsQuery {
     )
 )]
 async fn conflicts(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
     AppQuery(q): AppQuery<ConflictsQuery>,
 ) -> Result<AppJson<Vec<ConflictRow>>, ApiError> {
-    caller.require(CONFLICT_REVIEWERS)?;
     let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::invalid("limit", "1 to 1000"));
-    }
-    let before = match &q.before {
-        None => None,
-        Some(id) => Some(
-            db::dispensings::conflict_position(&state.db, id)
-                .await?
-                .ok_or_else(|| ApiError::invalid("before", "not a flagged dispensing's id"))?,
-        ),
-    };
-    let rows = db::dispensings::conflicts(&state.db, before, limit).await?;
-    // One audited read per authorisation shown (its card serial and dispensings are
-    // patient-related), as a search audits each patient it returns.
-    let mut shown: Vec<String> = rows
-        .iter()
-        .map(|r| r.authorisation_id.to_string())
-        .collect();
-    shown.sort_unstable();
-    shown.dedup();
-    let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
-    db::audit::append_reads(
-        &state.db,
-        state.clock.now(),
-        &actor(&caller),
-        "dispensing.conflicts.read",
-        "authorisation",
-        &shown,
-    )
-    .await?;
+    let rows = dispensing::conflicts(&state, &caller, q.before.as_deref(), limit).await?;
     Ok(AppJson(rows))
 }

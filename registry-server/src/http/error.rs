@@ -1,8 +1,8 @@
 //! API errors as RFC 9457 problem details, and the JSON extractor that uses them.
 //!
-//! Every handler returns `Result<_, ApiError>`. A client gets
-//! `application/problem+json` with `type`, `title`, `status`, `detail`, a stable `code`
-//! and, for validation errors, the `field` at fault. Database and internal errors become an
+//! Every handler returns `Result<_, ApiError>`; a [`crate::domain::Error`] converts into one.
+//! A client gets `application/problem+json` with `type`, `title`, `status`, `detail`, a
+//! stable `code` and, for validation errors, the `field` at fault. Database and internal errors become an
 //! opaque 500 and are logged once, here, without request bodies (they hold patient data).
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -106,49 +106,27 @@ impl ApiError {
     }
 }
 
-impl From<card_format::Error> for ApiError {
-    fn from(e: card_format::Error) -> Self {
+impl From<crate::domain::Error> for ApiError {
+    fn from(e: crate::domain::Error) -> Self {
+        use crate::domain::Error;
         match e {
-            card_format::Error::InvalidField { field, reason } => ApiError::Validation {
-                field,
-                message: reason,
-            },
-            other => ApiError::Validation {
-                field: "card".into(),
-                message: other.to_string(),
-            },
+            Error::Forbidden { role } => ApiError::Forbidden { role },
+            Error::NotFound { what } => ApiError::NotFound { what },
+            Error::Validation { field, message } => ApiError::Validation { field, message },
+            Error::Conflict { code, message } => ApiError::Conflict { code, message },
+            Error::Db(e) => ApiError::Db(e),
+            Error::Internal(e) => ApiError::Internal(e),
         }
     }
 }
 
-/// An error, as an RFC 9457 problem (`application/problem+json`).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({
-    "type": "/problems/validation", "title": "Unprocessable Entity", "status": 422,
-    "detail": "invalid birth_date: expected a date as YYYY-MM-DD", "code": "validation",
-    "field": "birth_date"
-}))]
-pub struct Problem<'a> {
-    /// `/problems/{code}`.
-    #[serde(rename = "type")]
-    kind: String,
-    /// The status's reason phrase.
-    title: &'a str,
-    /// The HTTP status.
-    status: u16,
-    /// What went wrong, without patient data.
-    detail: String,
-    /// Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`, `bad_request`,
-    /// `validation`, `payload_too_large`, `internal`, or a conflict's own code
-    /// (`stale_version`, `too_soon`, ...).
-    code: &'a str,
-    /// For `validation`: the path of the field at fault (`tumour.stage.group`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+impl From<card_format::Error> for ApiError {
+    fn from(e: card_format::Error) -> Self {
+        crate::domain::Error::from(e).into()
+    }
 }
 
-/// The media type of [`Problem`] bodies.
-pub const PROBLEM_JSON: &str = "application/problem+json";
+pub use registry_api::problem::{Problem, PROBLEM_JSON};
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -170,11 +148,11 @@ impl IntoResponse for ApiError {
         };
         let problem = Problem {
             kind: format!("/problems/{}", self.code()),
-            title: status.canonical_reason().unwrap_or("Error"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             detail,
-            code: self.code(),
-            field,
+            code: self.code().to_string(),
+            field: field.map(str::to_string),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()

@@ -5,10 +5,10 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 
-use super::AppState;
+use super::Registry;
 
 /// The health routes, outside `/api/v1` and without authentication.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -40,7 +40,7 @@ async fn healthz() -> &'static str {
             content_type = "text/plain", example = "database unavailable"),
     )
 )]
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+async fn readyz(State(state): State<Registry>) -> (StatusCode, &'static str) {
     match state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {

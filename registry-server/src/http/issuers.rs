@@ -1,65 +1,19 @@
 //! Issuer keys published in the trust bundle (admin): register another site's root-signed
-//! certificate, list them, revoke a compromised key.
-//!
-//! The server registers its own issuing certificate at every start, so after a key rotation
-//! the old certificate stays published and cards signed with the old key keep verifying
-//! (until their own expiry). Revoking a key makes every card it signed fail with
-//! `issuer_revoked` once verifiers sync the bundle: the answer to a stolen key.
+//! certificate, list them, revoke a compromised key ([`crate::domain::issuers`]).
 
+use super::{ApiError, AppJson, Registry};
+use crate::auth::Caller;
+use crate::domain::issuers::{self, IssuerView, NewIssuer};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
-use card_format::Certificate;
-use serde::{Deserialize, Serialize};
-
-use super::admin::actor;
-use super::{ApiError, AppJson, AppState};
-use crate::auth::{Caller, Role};
-use crate::db;
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new()
         .route("/issuers", get(list).post(register))
         .route("/issuers/{kid}/revoke", post(revoke))
-}
-
-/// A certificate to publish, as hex.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewIssuer {
-    /// The root-signed certificate (`registry-server keys certify` output), hex.
-    pub certificate_hex: String,
-}
-
-/// A published issuer key.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct IssuerView {
-    /// Key id, hex.
-    pub kid: String,
-    /// The site's issuer id (a card's `iss`).
-    pub issuer_id: String,
-    /// Region.
-    pub region: String,
-    /// Start of the signing period, Unix seconds.
-    pub not_before: u64,
-    /// End of the signing period, Unix seconds.
-    pub not_after: u64,
-    /// Whether the ministry revoked it.
-    pub revoked: bool,
-}
-
-fn view(cert: &Certificate, revoked: &[String]) -> IssuerView {
-    let kid = cert.kid().to_hex();
-    IssuerView {
-        revoked: revoked.contains(&kid),
-        kid,
-        issuer_id: cert.issuer_id.clone(),
-        region: cert.region.clone(),
-        not_before: cert.not_before,
-        not_after: cert.not_after,
-    }
 }
 
 /// `POST /api/v1/issuers`: publish a certificate that chains to the ministry root.
@@ -77,42 +31,12 @@ fn view(cert: &Certificate, revoked: &[String]) -> IssuerView {
     )
 )]
 pub(super) async fn register(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
     AppJson(body): AppJson<NewIssuer>,
 ) -> Result<(StatusCode, AppJson<IssuerView>), ApiError> {
-    caller.require(&[Role::Admin])?;
-    let bytes = data_encoding::HEXLOWER_PERMISSIVE
-        .decode(body.certificate_hex.trim().as_bytes())
-        .map_err(|_| ApiError::invalid("certificate_hex", "not hex"))?;
-    let cert = Certificate::verify(&bytes, &state.signing.root)
-        .map_err(|e| ApiError::invalid("certificate_hex", e.to_string()))?;
-    if !cert.usage.permits(card_format::Usage::CARDS) {
-        return Err(ApiError::invalid(
-            "certificate_hex",
-            "the certificate does not permit cards",
-        ));
-    }
-    let now = state.clock.now();
-    let kid = cert.kid().to_hex();
-    let mut tx = state.db.pool.begin().await?;
-    if !db::trust::add_issuer_certificate(&mut tx, &kid, &bytes, now).await? {
-        return Err(ApiError::conflict(
-            "duplicate_issuer",
-            "this key is already published",
-        ));
-    }
-    db::audit::append(
-        &mut tx,
-        now,
-        &actor(&caller),
-        "issuer.register",
-        "issuer",
-        &kid,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, AppJson(view(&cert, &[]))))
+    let view = issuers::register(&state, &caller, &body).await?;
+    Ok((StatusCode::CREATED, AppJson(view)))
 }
 
 /// `GET /api/v1/issuers`
@@ -125,20 +49,10 @@ pub(super) async fn register(
     responses((status = 200, description = "Every published issuer key", body = Vec<IssuerView>))
 )]
 pub(super) async fn list(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
 ) -> Result<AppJson<Vec<IssuerView>>, ApiError> {
-    caller.require(&[Role::Admin, Role::Auditor])?;
-    let revoked = db::trust::revoked_issuers(&state.db).await?;
-    let views = db::trust::issuer_certificates(&state.db)
-        .await?
-        .iter()
-        .map(|bytes| {
-            Certificate::verify(bytes, &state.signing.root)
-                .map(|c| view(&c, &revoked))
-                .map_err(|e| ApiError::Internal(format!("stored certificate does not verify: {e}")))
-        })
-        .collect::<Result<_, _>>()?;
+    let views = issuers::list(&state, &caller).await?;
     Ok(AppJson(views))
 }
 
@@ -161,43 +75,10 @@ pub(super) async fn list(
     )
 )]
 pub(super) async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<Registry>,
     caller: Caller,
     Path(kid): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(&[Role::Admin])?;
-    let kid = kid.to_lowercase();
-    let published = db::trust::issuer_certificates(&state.db)
-        .await?
-        .iter()
-        .filter_map(|bytes| Certificate::verify(bytes, &state.signing.root).ok())
-        .any(|c| c.kid().to_hex() == kid);
-    if !published {
-        return Err(ApiError::NotFound { what: "issuer" });
-    }
-    if kid == state.signing.issuer_info.kid().to_hex() {
-        return Err(ApiError::conflict(
-            "revoking_own_key",
-            "this server signs with that key: rotate it first (registry-server keys rotate)",
-        ));
-    }
-    let now = state.clock.now();
-    let mut tx = state.db.pool.begin().await?;
-    if !db::trust::revoke_issuer(&mut tx, &kid, now).await? {
-        return Err(ApiError::conflict(
-            "already_revoked",
-            "this key is already revoked",
-        ));
-    }
-    db::audit::append(
-        &mut tx,
-        now,
-        &actor(&caller),
-        "issuer.revoke",
-        "issuer",
-        &kid,
-    )
-    .await?;
-    tx.commit().await?;
+    issuers::revoke(&state, &caller, &kid).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -24,7 +24,7 @@ use super::error::{Problem, PROBLEM_JSON};
 use super::{
     admin, audit, cards, clinical, dispensings, health, issuers, metrics, patients, trust,
 };
-use super::{ApiError, AppState};
+use super::{ApiError, Registry};
 
 /// The name of the bearer-token security scheme in the document.
 pub const BEARER: &str = "bearer";
@@ -101,7 +101,7 @@ pub const BEARER: &str = "bearer";
 pub struct ApiDoc;
 
 /// `GET /api/v1/openapi.json`, without authentication.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<Registry> {
     Router::new().route("/openapi.json", get(document))
 }
 

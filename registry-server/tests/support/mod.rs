@@ -12,7 +12,7 @@ use axum::Router;
 use card_format::SoftwareKey;
 use http_body_util::BodyExt;
 use registry_server::db::{self, Backend, DbOptions};
-use registry_server::http::{self, AppState, Clock, Settings};
+use registry_server::domain::{Clock, Registry, Settings};
 use registry_server::signing::Signing;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -85,7 +85,7 @@ pub struct TestApp {
     /// The router.
     pub router: Router,
     /// Its state (clock, database).
-    pub state: AppState,
+    pub state: Registry,
     /// The first admin's token.
     pub admin: String,
     /// How to connect a second instance to the same database.
@@ -114,7 +114,7 @@ impl TestApp {
             String::new()
         };
         TestApp {
-            router: http::router(state.clone()),
+            router: registry_server::server::app(state.clone()),
             state,
             admin,
             db_options: options,

@@ -1,0 +1,56 @@
+//! The audit log: who the caller is to it, and reading and verifying the hash-chained log
+//! (auditors). The entries themselves are written by each operation, in the transaction of
+//! what they record ([`crate::db::audit`]).
+
+use super::{Registry, Result};
+use crate::auth::{Caller, Role};
+use crate::db::{self, audit::Actor, audit::ChainReport, audit::Entry, audit::Filter};
+
+/// Who reads and verifies the audit log.
+pub const AUDITORS: &[Role] = &[Role::Auditor];
+
+/// The audit log's view of a caller.
+pub fn actor(caller: &Caller) -> Actor<'_> {
+    Actor {
+        user_id: &caller.user_id,
+        role: caller.role.as_str(),
+        facility_code: &caller.facility_code,
+    }
+}
+
+/// The entries matching `filter`, in chain order; the read is itself audited
+/// (`audit.read`), also when there is no filter to run (`None`: a form with errors).
+/// Auditors.
+///
+/// # Errors
+/// [`super::Error::Forbidden`], database errors.
+pub async fn read(
+    registry: &Registry,
+    caller: &Caller,
+    filter: Option<&Filter>,
+) -> Result<Vec<Entry>> {
+    caller.require(AUDITORS)?;
+    let entries = match filter {
+        Some(f) => db::audit::query(&registry.db, f).await?,
+        None => Vec::new(),
+    };
+    db::audit::append_alone(
+        &registry.db,
+        registry.clock.now(),
+        &actor(caller),
+        "audit.read",
+        "audit",
+        "log",
+    )
+    .await?;
+    Ok(entries)
+}
+
+/// Recomputes the whole chain. Auditors.
+///
+/// # Errors
+/// [`super::Error::Forbidden`], database errors.
+pub async fn verify(registry: &Registry, caller: &Caller) -> Result<ChainReport> {
+    caller.require(AUDITORS)?;
+    Ok(db::audit::verify_chain(&registry.db).await?)
+}

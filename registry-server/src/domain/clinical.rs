@@ -1,0 +1,578 @@
+//! A patient's clinical record: tumours, treatments, allergies and medicine authorisations
+//! (clinicians write them), and the whole record with its cards (registrars and clinicians
+//! read it).
+//!
+//! The four kinds share one path: [`create`], [`correct`] (with the version it corrects and
+//! a reason; the previous version is kept in the history), [`withdraw`] (marked withdrawn,
+//! never deleted) and [`history`]. What differs between kinds is the [`Draft`] they carry:
+//! its validation here, its columns in [`crate::db::clinical`].
+
+use card_format::model::{Allergy, Date, DoseForm, MedicineAuthorisation, Treatment, Tumour};
+use rand_core::{OsRng, RngCore};
+use serde::{Deserialize, Serialize};
+
+use super::audit::actor;
+use super::patients::{self, check_reason, Correction, PatientView, HISTORY_READERS, READERS};
+use super::{Error, Registry, Result};
+use crate::auth::{self, Caller, Role};
+use crate::db::{self, patients::HistoryRow};
+
+pub use crate::db::clinical::Kind;
+
+/// Who writes clinical records.
+pub const WRITERS: &[Role] = &[Role::Clinician];
+
+/// What a clinician sends to authorise a medicine; the registry assigns the id and records
+/// the clinician as prescriber.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MedicineInput {
+    /// WHO ATC code (level 5).
+    pub atc: String,
+    /// Medicine name (INN).
+    pub name: String,
+    /// Strength.
+    pub strength: String,
+    /// Dose form.
+    pub form: DoseForm,
+    /// Quantity per dispensing.
+    pub quantity: u32,
+    /// Number of dispensings.
+    pub dispensings: u16,
+    /// Minimum days between dispensings.
+    pub interval_days: u16,
+    /// Last valid day.
+    pub valid_until: Date,
+}
+
+impl MedicineInput {
+    /// The authorisation with its id.
+    pub fn with_id(&self, id: u64) -> MedicineAuthorisation {
+        MedicineAuthorisation {
+            id,
+            atc: self.atc.clone(),
+            name: self.name.clone(),
+            strength: self.strength.clone(),
+            form: self.form,
+            quantity: self.quantity,
+            dispensings: self.dispensings,
+            interval_days: self.interval_days,
+            valid_until: self.valid_until,
+        }
+    }
+}
+
+impl From<&MedicineAuthorisation> for MedicineInput {
+    fn from(m: &MedicineAuthorisation) -> Self {
+        MedicineInput {
+            atc: m.atc.clone(),
+            name: m.name.clone(),
+            strength: m.strength.clone(),
+            form: m.form,
+            quantity: m.quantity,
+            dispensings: m.dispensings,
+            interval_days: m.interval_days,
+            valid_until: m.valid_until,
+        }
+    }
+}
+
+/// One clinical record's data as a clinician writes it: what [`create`] and [`correct`]
+/// take, whichever door it came through.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Draft {
+    /// A tumour.
+    Tumour(Tumour),
+    /// A treatment.
+    Treatment(Treatment),
+    /// An allergy.
+    Allergy(Allergy),
+    /// A medicine authorisation.
+    Medicine(MedicineInput),
+}
+
+impl Draft {
+    /// Its kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Draft::Tumour(_) => Kind::Tumour,
+            Draft::Treatment(_) => Kind::Treatment,
+            Draft::Allergy(_) => Kind::Allergy,
+            Draft::Medicine(_) => Kind::Medicine,
+        }
+    }
+
+    /// Checks the data; errors name fields under `at`. A tumour is checked against the
+    /// patient's birth date, which only it needs (so only it looks the patient up first).
+    fn validate(&self, at: &str, birth_date: Option<Date>, id: &str) -> Result<()> {
+        match self {
+            Draft::Tumour(t) => t.validate(at, birth_date.unwrap_or(Date(i32::MIN)))?,
+            Draft::Treatment(t) => t.validate(at)?,
+            Draft::Allergy(a) => a.validate(at)?,
+            Draft::Medicine(m) => m.with_id(medicine_id(id)?).validate(at)?,
+        }
+        Ok(())
+    }
+}
+
+/// The audit log's entity name of a record kind.
+pub fn entity_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tumour => "tumour",
+        Kind::Treatment => "treatment",
+        Kind::Allergy => "allergy",
+        Kind::Medicine => "authorisation",
+    }
+}
+
+/// The audit action of a new record (medicines say `medicine.create`, as they always have).
+fn create_action(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tumour => "tumour.create",
+        Kind::Treatment => "treatment.create",
+        Kind::Allergy => "allergy.create",
+        Kind::Medicine => "medicine.create",
+    }
+}
+
+/// The record kind named in a path (`tumours`, `treatments`, `allergies`, `medicines`).
+///
+/// # Errors
+/// [`Error::NotFound`] for another name.
+pub fn kind_from_path(kind: &str) -> Result<Kind> {
+    match kind {
+        "tumours" => Ok(Kind::Tumour),
+        "treatments" => Ok(Kind::Treatment),
+        "allergies" => Ok(Kind::Allergy),
+        "medicines" => Ok(Kind::Medicine),
+        _ => Err(Error::NotFound {
+            what: "record kind",
+        }),
+    }
+}
+
+/// The numeric id of a medicine authorisation (the number on the card).
+fn medicine_id(id: &str) -> Result<u64> {
+    id.parse().map_err(|_| Error::NotFound { what: "record" })
+}
+
+/// A new authorisation id: random, positive, below 2^53 so JSON clients keep it exact.
+fn new_medicine_id() -> u64 {
+    (OsRng.next_u64() >> 11).max(1)
+}
+
+/// The id and version of a record just written.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Written {
+    /// Record id.
+    pub id: String,
+    /// Its version now.
+    pub version: i64,
+}
+
+/// A record id with its version and status, beside the record's own fields.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Versioned<T> {
+    /// Id.
+    pub id: String,
+    /// Version.
+    pub version: i64,
+    /// `active` or `withdrawn`.
+    pub status: String,
+    /// The record.
+    #[serde(flatten)]
+    pub record: T,
+}
+
+/// An authorisation with its dispensing counters.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MedicineView {
+    /// Version.
+    pub version: i64,
+    /// `active` or `withdrawn`.
+    pub status: String,
+    /// The authorisation.
+    #[serde(flatten)]
+    pub medicine: MedicineAuthorisation,
+    /// Prescriber's user id.
+    pub prescriber: Option<String>,
+    /// Prescribing facility.
+    pub facility_code: Option<String>,
+    /// Dispensings recorded.
+    pub dispensed_count: i64,
+    /// Unix seconds of the last dispensing.
+    pub last_dispensed_at: Option<i64>,
+}
+
+/// A card as listed in a record (without its bytes).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CardSummaryView {
+    /// Serial.
+    pub serial: String,
+    /// `active`, `superseded` or `revoked`.
+    pub status: String,
+    /// Unix seconds.
+    pub issued_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Why it was revoked.
+    pub revoked_reason: Option<String>,
+}
+
+/// The whole record.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Record {
+    /// Identity.
+    pub patient: PatientView,
+    /// Tumours.
+    pub tumours: Vec<Versioned<Tumour>>,
+    /// Treatments.
+    pub treatments: Vec<Versioned<Treatment>>,
+    /// Allergies.
+    pub allergies: Vec<Versioned<Allergy>>,
+    /// Medicine authorisations.
+    pub medicines: Vec<MedicineView>,
+    /// Cards, newest first.
+    pub cards: Vec<CardSummaryView>,
+}
+
+impl Record {
+    /// The version and current data of one of its records, as a draft (what a correction
+    /// starts from).
+    pub fn draft(&self, kind: Kind, id: &str) -> Option<(i64, Draft)> {
+        match kind {
+            Kind::Tumour => self
+                .tumours
+                .iter()
+                .find(|t| t.id == id)
+                .map(|t| (t.version, Draft::Tumour(t.record.clone()))),
+            Kind::Treatment => self
+                .treatments
+                .iter()
+                .find(|t| t.id == id)
+                .map(|t| (t.version, Draft::Treatment(t.record.clone()))),
+            Kind::Allergy => self
+                .allergies
+                .iter()
+                .find(|a| a.id == id)
+                .map(|a| (a.version, Draft::Allergy(a.record.clone()))),
+            Kind::Medicine => self
+                .medicines
+                .iter()
+                .find(|m| m.medicine.id.to_string() == id)
+                .map(|m| (m.version, Draft::Medicine(MedicineInput::from(&m.medicine)))),
+        }
+    }
+}
+
+fn versioned<R, T>(
+    rows: Vec<R>,
+    parts: impl Fn(&R) -> (&str, i64, &str),
+    data: impl Fn(&R) -> std::result::Result<T, sqlx::Error>,
+) -> Result<Vec<Versioned<T>>> {
+    rows.iter()
+        .map(|r| {
+            let (id, version, status) = parts(r);
+            Ok(Versioned {
+                id: id.to_string(),
+                version,
+                status: status.to_string(),
+                record: data(r)?,
+            })
+        })
+        .collect()
+}
+
+/// A patient's whole record with its cards; the read is audited (`patient.read`). Only
+/// indexed reads by patient id. Registrars and clinicians.
+///
+/// # Errors
+/// [`Error::Forbidden`], [`Error::NotFound`], database errors.
+pub async fn record(registry: &Registry, caller: &Caller, id: &str) -> Result<Record> {
+    caller.require(READERS)?;
+    let row = patients::row(registry, id).await?;
+    let db = &registry.db;
+    let record = Record {
+        patient: PatientView::from_row(&row)?,
+        tumours: versioned(
+            db::clinical::tumours(db, id).await?,
+            |t| (&t.id, t.version, &t.status),
+            db::clinical::TumourRow::tumour,
+        )?,
+        treatments: versioned(
+            db::clinical::treatments(db, id).await?,
+            |t| (&t.id, t.version, &t.status),
+            db::clinical::TreatmentRow::treatment,
+        )?,
+        allergies: versioned(
+            db::clinical::allergies(db, id).await?,
+            |a| (&a.id, a.version, &a.status),
+            db::clinical::AllergyRow::allergy,
+        )?,
+        medicines: db::clinical::medicines(db, id)
+            .await?
+            .iter()
+            .map(|m| {
+                Ok(MedicineView {
+                    version: m.version,
+                    status: m.status.clone(),
+                    medicine: m.medicine()?,
+                    prescriber: m.prescriber.clone(),
+                    facility_code: m.facility_code.clone(),
+                    dispensed_count: m.dispensed_count,
+                    last_dispensed_at: m.last_dispensed_at,
+                })
+            })
+            .collect::<Result<_>>()?,
+        cards: db::cards::for_patient(db, id)
+            .await?
+            .into_iter()
+            .map(|c| CardSummaryView {
+                serial: card_format::CardSerial::parse(&c.serial)
+                    .map_or(c.serial.clone(), |s| s.to_string()),
+                status: c.status,
+                issued_at: c.issued_at,
+                expires_at: c.expires_at,
+                revoked_reason: c.revoked_reason,
+            })
+            .collect(),
+    };
+    db::audit::append_alone(
+        &registry.db,
+        registry.clock.now(),
+        &actor(caller),
+        "patient.read",
+        "patient",
+        id,
+    )
+    .await?;
+    Ok(record)
+}
+
+/// The patient a clinical record belongs to (a record id is no patient data: not audited).
+///
+/// # Errors
+/// [`Error::NotFound`], database errors.
+pub async fn patient_of(registry: &Registry, kind: Kind, id: &str) -> Result<String> {
+    let (patient_id, _) = db::clinical::owner(&registry.db, kind, id)
+        .await?
+        .ok_or(Error::NotFound { what: "record" })?;
+    Ok(patient_id)
+}
+
+/// The patient's birth date, or [`Error::NotFound`].
+async fn birth_date(registry: &Registry, patient_id: &str) -> Result<Date> {
+    Ok(patients::row(registry, patient_id)
+        .await?
+        .data()?
+        .birth_date)
+}
+
+fn stale() -> Error {
+    Error::conflict(
+        "stale_version",
+        "the record changed since it was read, or is withdrawn; read it again",
+    )
+}
+
+/// Validates and records a new clinical record at version 1 (`tumour.create`,
+/// `treatment.create`, `allergy.create`, `medicine.create`). A medicine authorisation gets a
+/// new number and the caller as prescriber at the caller's facility. Clinicians.
+///
+/// # Errors
+/// [`Error::Forbidden`], [`Error::Validation`] (fields under `tumour.`, `treatment.`,
+/// `allergy.`, `medicine.`), [`Error::NotFound`], database errors.
+pub async fn create(
+    registry: &Registry,
+    caller: &Caller,
+    patient_id: &str,
+    draft: Draft,
+) -> Result<Written> {
+    caller.require(WRITERS)?;
+    let kind = draft.kind();
+    let id = match kind {
+        Kind::Medicine => new_medicine_id().to_string(),
+        _ => auth::new_id(),
+    };
+    let (at, birth) = match &draft {
+        Draft::Tumour(_) => ("tumour", Some(birth_date(registry, patient_id).await?)),
+        Draft::Treatment(_) => ("treatment", None),
+        Draft::Allergy(_) => ("allergy", None),
+        Draft::Medicine(_) => ("medicine", None),
+    };
+    draft.validate(at, birth, &id)?;
+    if let Draft::Medicine(m) = &draft {
+        if m.valid_until < registry.clock.today() {
+            return Err(Error::invalid("valid_until", "already past"));
+        }
+    }
+    if birth.is_none() {
+        birth_date(registry, patient_id).await?;
+    }
+    let now = registry.clock.now();
+    let mut tx = registry.db.pool.begin().await?;
+    let written = db::clinical::put(&mut tx, &id, patient_id, &draft, caller, None, now).await?;
+    if !written {
+        return Err(stale());
+    }
+    let entity = entity_name(kind);
+    db::audit::append(
+        &mut tx,
+        now,
+        &actor(caller),
+        create_action(kind),
+        entity,
+        &id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Written { id, version: 1 })
+}
+
+/// Applies a correction of record `id`, keeping the previous version in the history
+/// (`tumour.correct`, `treatment.correct`, `allergy.correct`, `authorisation.correct`).
+/// Clinicians.
+///
+/// # Errors
+/// [`Error::Forbidden`], [`Error::Validation`] (fields under `data.`), [`Error::NotFound`],
+/// [`Error::Conflict`] (`stale_version`), database errors.
+pub async fn correct(
+    registry: &Registry,
+    caller: &Caller,
+    id: &str,
+    body: Correction<Draft>,
+) -> Result<Written> {
+    caller.require(WRITERS)?;
+    let kind = body.data.kind();
+    let birth = match &body.data {
+        Draft::Tumour(_) => {
+            let (patient_id, _) = db::clinical::owner(&registry.db, kind, id)
+                .await?
+                .ok_or(Error::NotFound { what: "record" })?;
+            Some(birth_date(registry, &patient_id).await?)
+        }
+        _ => None,
+    };
+    body.data.validate("data", birth, id)?;
+    check_reason(&body.reason)?;
+    let (patient_id, current) = db::clinical::owner(&registry.db, kind, id)
+        .await?
+        .ok_or(Error::NotFound { what: "record" })?;
+    if current != body.version {
+        return Err(stale());
+    }
+    let previous = db::clinical::current_json(&registry.db, kind, &patient_id, id)
+        .await?
+        .ok_or(Error::NotFound { what: "record" })?;
+    let now = registry.clock.now();
+    let mut tx = registry.db.pool.begin().await?;
+    db::patients::insert_history(
+        &mut tx,
+        kind.table(),
+        id,
+        body.version,
+        &previous,
+        &body.reason,
+        now,
+        &caller.user_id,
+    )
+    .await
+    .map_err(|e| {
+        if db::is_unique_violation(&e) {
+            stale()
+        } else {
+            e.into()
+        }
+    })?;
+    let done = db::clinical::put(
+        &mut tx,
+        id,
+        &patient_id,
+        &body.data,
+        caller,
+        Some(body.version),
+        now,
+    )
+    .await?;
+    if !done {
+        return Err(stale());
+    }
+    let action = format!("{}.correct", entity_name(kind));
+    db::audit::append(&mut tx, now, &actor(caller), &action, entity_name(kind), id).await?;
+    tx.commit().await?;
+    Ok(Written {
+        id: id.to_string(),
+        version: body.version + 1,
+    })
+}
+
+/// A withdrawal.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawal {
+    /// The version being withdrawn.
+    pub version: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// Withdraws record `id` of `kind`: kept, marked withdrawn (`tumour.withdraw`, ...).
+/// Clinicians.
+///
+/// # Errors
+/// [`Error::Forbidden`], [`Error::Validation`] (`reason`), [`Error::NotFound`],
+/// [`Error::Conflict`] (`stale_version`), database errors.
+pub async fn withdraw(
+    registry: &Registry,
+    caller: &Caller,
+    kind: Kind,
+    id: &str,
+    body: &Withdrawal,
+) -> Result<Written> {
+    caller.require(WRITERS)?;
+    check_reason(&body.reason)?;
+    db::clinical::owner(&registry.db, kind, id)
+        .await?
+        .ok_or(Error::NotFound { what: "record" })?;
+    let now = registry.clock.now();
+    let mut tx = registry.db.pool.begin().await?;
+    let at = (now, caller.user_id.as_str());
+    if !db::clinical::withdraw(&mut tx, kind, id, body.version, &body.reason, at).await? {
+        return Err(stale());
+    }
+    let action = format!("{}.withdraw", entity_name(kind));
+    db::audit::append(&mut tx, now, &actor(caller), &action, entity_name(kind), id).await?;
+    tx.commit().await?;
+    Ok(Written {
+        id: id.to_string(),
+        version: body.version + 1,
+    })
+}
+
+/// The earlier versions of a clinical record; the read is audited (`record.history`).
+/// Registrars, clinicians and auditors.
+///
+/// # Errors
+/// [`Error::Forbidden`], [`Error::NotFound`], database errors.
+pub async fn history(
+    registry: &Registry,
+    caller: &Caller,
+    kind: Kind,
+    id: &str,
+) -> Result<Vec<HistoryRow>> {
+    caller.require(HISTORY_READERS)?;
+    db::clinical::owner(&registry.db, kind, id)
+        .await?
+        .ok_or(Error::NotFound { what: "record" })?;
+    let rows = db::patients::history(&registry.db, kind.table(), id).await?;
+    db::audit::append_alone(
+        &registry.db,
+        registry.clock.now(),
+        &actor(caller),
+        "record.history",
+        entity_name(kind),
+        id,
+    )
+    .await?;
+    Ok(rows)
+}

@@ -1,0 +1,530 @@
+//! Recording a dispensing: the rules that stop unjustified disbursement.
+//!
+//! The rules themselves are the shared rulebook, [`registry_api::dispensing::rules`]: the
+//! same pure function judges a dispensing here, online and offline, and in the card-agent at
+//! the pharmacy. This module gathers the facts it judges from the database, and records.
+//!
+//! Refusals, each with its own code: `card_unknown`, `card_revoked`, `card_superseded`,
+//! `card_expired`, `medicine_not_authorised` (not this patient's, or withdrawn),
+//! `authorisation_expired`, `over_quantity`, `over_count` (every authorised dispensing done),
+//! `too_soon` (the interval has not passed), `idempotency_key_reused` (same key, different
+//! request). A retry with the same key and request returns the first result, even if that
+//! first request was recorded by another server instance.
+//!
+//! **Offline dispensings.** A pharmacy without connectivity verifies the signed card offline,
+//! hands out the medicine and queues the dispensing; the request then carries `offline_at`,
+//! when it happened. The same rules are judged at `offline_at`, but the medicine has already
+//! left the pharmacy: refusing would only lose the record. So a breach of
+//! [`RECORDED_CONFLICTS`] is recorded, counted, and flagged with the first rule broken
+//! (`conflict`) for a person to review. What cannot be recorded against an authorisation
+//! still refuses: `card_unknown`, `medicine_not_authorised`, `idempotency_key_reused`, and
+//! invalid input.
+
+use registry_api::dispensing::rules::{self, Authorisation, Card, Earlier, Facts, Revoked, Since};
+use registry_api::dispensing::{NotAuthorised, Refusal};
+use sha2::{Digest, Sha256};
+
+pub use registry_api::dispensing::{
+    DispenseRequest, Dispensed, Dispensing, OFFLINE_MAX_AGE, OFFLINE_MAX_AHEAD, RECORDED_CONFLICTS,
+};
+
+use super::audit::actor;
+use super::{Error, Registry, Result};
+use crate::auth::{self, Caller, Role};
+use crate::db::dispensings::DispensingRow;
+use crate::db::{self, cards::CardRow, clinical::MedicineRow, dispensings::ConflictRow};
+
+/// Who records dispensings.
+pub const DISPENSERS: &[Role] = &[Role::Pharmacist];
+
+/// Who reads an authorisation's dispensings.
+pub const READERS: &[Role] = &[Role::Pharmacist, Role::Clinician];
+
+/// Who reviews flagged dispensings: auditors (the ministry's reviewers, who already read the
+/// audit log) and clinicians (the prescribing side, who already read an authorisation's
+/// dispensings). Not admins: they manage facilities and users and see no patient data.
+pub const CONFLICT_REVIEWERS: &[Role] = &[Role::Clinician, Role::Auditor];
+
+fn refused(refusal: Refusal) -> Error {
+    refusal.into()
+}
+
+/// SHA-256 of what identifies the request. Without `offline_at` exactly as before offline
+/// dispensings existed, so retries of requests recorded then still match.
+fn request_hash(r: &DispenseRequest, serial: &str) -> Vec<u8> {
+    let text = match r.offline_at {
+        None => format!("{serial}|{}|{}", r.authorisation_id, r.quantity),
+        Some(at) => format!(
+            "{serial}|{}|{}|offline_at={at}",
+            r.authorisation_id, r.quantity
+        ),
+    };
+    Sha256::digest(text.as_bytes()).to_vec()
+}
+
+/// What a validated request asks for, and who asks.
+struct Attempt<'a> {
+    registry: &'a Registry,
+    caller: &'a Caller,
+    key: &'a str,
+    serial: String,
+    auth_id: i64,
+    quantity: u32,
+    hash: Vec<u8>,
+    now: i64,
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Checks and records a dispensing, counted in the metrics (recorded, replayed, flagged,
+/// refused by code). Pharmacists.
+///
+/// # Errors
+/// [`Error::Forbidden`]; a refusal ([`Error::Conflict`] with the codes above),
+/// [`Error::Validation`] for a malformed request, database errors.
+pub async fn dispense(
+    registry: &Registry,
+    caller: &Caller,
+    request: &DispenseRequest,
+) -> Result<Dispensed> {
+    caller.require(DISPENSERS)?;
+    let m = &registry.metrics;
+    let result = match judge_and_record(registry, caller, request).await {
+        Ok(result) => result,
+        Err(e) => {
+            if let Error::Conflict { code, .. } = &e {
+                m.dispensings_refused.with_label_values(&[*code]).inc();
+            }
+            return Err(e);
+        }
+    };
+    if result.replayed {
+        m.dispensings_replayed.inc();
+    } else {
+        m.dispensings_recorded.inc();
+        if let Some(code) = &result.conflict {
+            m.dispensings_flagged
+                .with_label_values(&[code.as_str()])
+                .inc();
+        }
+    }
+    Ok(result)
+}
+
+/// Checks and records a dispensing (the rules, the claim, the row, the audit entry).
+async fn judge_and_record(
+    registry: &Registry,
+    caller: &Caller,
+    r: &DispenseRequest,
+) -> Result<Dispensed> {
+    let key_ok = (8..=64).contains(&r.idempotency_key.len())
+        && r.idempotency_key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !key_ok {
+        return Err(Error::invalid(
+            "idempotency_key",
+            "8 to 64 of A-Z, a-z, 0-9, '-', '_'",
+        ));
+    }
+    let serial = card_format::CardSerial::parse(&r.card_serial)
+        .map_err(|_| Error::invalid("card_serial", "expected 16 Base32 characters"))?
+        .to_compact();
+    if r.quantity == 0 {
+        return Err(Error::invalid("quantity", "at least 1"));
+    }
+    let offline_at = r
+        .offline_at
+        .map(i64::try_from)
+        .transpose()
+        .map_err(|_| Error::invalid("offline_at", "not a plausible time"))?;
+    let auth_id = i64::try_from(r.authorisation_id)
+        .map_err(|_| refused(Refusal::MedicineNotAuthorised(NotAuthorised::NoSuch)))?;
+    let attempt = Attempt {
+        registry,
+        caller,
+        key: &r.idempotency_key,
+        hash: request_hash(r, &serial),
+        serial,
+        auth_id,
+        quantity: r.quantity,
+        now: registry.clock.now(),
+    };
+
+    let mut tx = registry.db.pool.begin().await?;
+    if let Some(first) = db::dispensings::by_key(&mut tx, attempt.key).await? {
+        tx.rollback().await?;
+        return replay(registry, first, &attempt.hash).await;
+    }
+    match offline_at {
+        None => online(attempt, tx).await,
+        // The time window is checked after the key: a retry of an offline dispensing that was
+        // recorded gets its result even once the dispensing is older than the window.
+        Some(at) => {
+            if at > attempt.now + OFFLINE_MAX_AHEAD {
+                return Err(Error::invalid(
+                    "offline_at",
+                    "more than 5 minutes ahead of the registry's clock",
+                ));
+            }
+            if at < attempt.now - OFFLINE_MAX_AGE {
+                return Err(Error::invalid(
+                    "offline_at",
+                    "more than 90 days ago: this dispensing needs a person",
+                ));
+            }
+            offline(attempt, tx, at).await
+        }
+    }
+}
+
+/// The rulebook's view of a card row. `superseded_since` is when its successor was issued
+/// (None: judged as superseded at any time).
+fn card_facts(card: &CardRow, superseded_since: Option<i64>) -> Card {
+    let revoked = (card.status == "revoked").then(|| Revoked {
+        since: card.revoked_at.map_or(Since::Unrecorded, Since::At),
+        reason: card.revoked_reason.clone(),
+    });
+    let superseded = (card.status == "superseded" || card.superseded_by.is_some())
+        .then(|| superseded_since.map_or(Since::Unrecorded, Since::At));
+    Card {
+        expires_at: card.expires_at,
+        revoked,
+        superseded,
+    }
+}
+
+/// The rulebook's view of an authorisation row, if it is this patient's and active.
+///
+/// # Errors
+/// A stored value out of range.
+fn authorisation_facts(
+    auth: Option<&MedicineRow>,
+    patient_id: &str,
+) -> Result<std::result::Result<Authorisation, NotAuthorised>> {
+    let Some(a) = auth else {
+        return Ok(Err(NotAuthorised::NotThisPatients));
+    };
+    if a.patient_id != patient_id || a.status != "active" {
+        return Ok(Err(NotAuthorised::NotThisPatients));
+    }
+    let m = a.medicine()?;
+    Ok(Ok(Authorisation {
+        quantity: m.quantity,
+        dispensings: a.dispensings,
+        interval_days: a.interval_days,
+        valid_until: m.valid_until,
+    }))
+}
+
+/// A dispensing now: every rule broken is a refusal.
+async fn online(a: Attempt<'_>, mut tx: Tx) -> Result<Dispensed> {
+    let now = a.now;
+    let Some(card) = db::cards::get_in(&mut tx, &a.serial).await? else {
+        return Err(refused(Refusal::CardUnknown));
+    };
+    let auth = db::clinical::medicine_in(&mut tx, a.auth_id).await?;
+    let mut facts = Facts {
+        at: now,
+        card: Some(card_facts(&card, None)),
+        authorisation: authorisation_facts(auth.as_ref(), &card.patient_id)?,
+        quantity: a.quantity,
+        earlier: Earlier {
+            count: auth.as_ref().map_or(0, |m| m.dispensed_count),
+            nearest: auth.as_ref().and_then(|m| m.last_dispensed_at),
+        },
+    };
+    if let Some(refusal) = rules::judge(&facts).first() {
+        // A count or interval refusal may be this very request's retry, committed by a
+        // concurrent copy since (the counters above were read without a lock).
+        if matches!(refusal, Refusal::OverCount { .. } | Refusal::TooSoon { .. }) {
+            if let Some(first) = db::dispensings::by_key(&mut tx, a.key).await? {
+                tx.rollback().await?;
+                return replay(a.registry, first, &a.hash).await;
+            }
+        }
+        return Err(refused(refusal.clone()));
+    }
+    // The count and interval are claimed in one conditional statement, so two instances
+    // cannot both take the last dispensing.
+    if !db::dispensings::claim(&mut tx, a.auth_id, now).await? {
+        // The claim may have waited for a concurrent request with this very key (a retry
+        // racing its original): if that one is now committed, answer with its result.
+        if let Some(first) = db::dispensings::by_key(&mut tx, a.key).await? {
+            tx.rollback().await?;
+            return replay(a.registry, first, &a.hash).await;
+        }
+        // Nothing was changed; judge again what the row holds now (a concurrent dispensing
+        // may have moved it since it was read above).
+        let (count, last, status) = db::dispensings::counters(&mut tx, a.auth_id).await?;
+        if status != "active" {
+            return Err(refused(Refusal::MedicineNotAuthorised(
+                NotAuthorised::Withdrawn,
+            )));
+        }
+        facts.earlier = Earlier {
+            count,
+            nearest: last,
+        };
+        let refusal = rules::judge(&facts).first().cloned().unwrap_or_else(|| {
+            // The claim refused what the rules allow: a last dispensing stamped ahead of this
+            // instance's clock (an offline one, up to 5 minutes ahead) is too recent.
+            Refusal::TooSoon {
+                next: rules::next_day(
+                    last.unwrap_or(now),
+                    facts.authorisation.map_or(0, |x| x.interval_days),
+                ),
+            }
+        });
+        return Err(refused(refusal));
+    }
+    let dispensings = facts.authorisation.map_or(0, |x| x.dispensings);
+    let counts = (facts.earlier.count + 1, dispensings);
+    record(a, tx, now, None, counts).await
+}
+
+/// A dispensing made offline at `at`, sent now: the rules are judged at `at`, and a breach
+/// of one of [`RECORDED_CONFLICTS`] is recorded and flagged instead of refused.
+async fn offline(a: Attempt<'_>, mut tx: Tx, at: i64) -> Result<Dispensed> {
+    let Some(card) = db::cards::get_in(&mut tx, &a.serial).await? else {
+        return Err(refused(Refusal::CardUnknown));
+    };
+    let since = match &card.superseded_by {
+        // Superseded when its successor was issued (same transaction).
+        Some(successor) => db::cards::issued_at_in(&mut tx, successor).await?,
+        None => None,
+    };
+    let auth = db::clinical::medicine_in(&mut tx, a.auth_id).await?;
+    let authorisation = authorisation_facts(auth.as_ref(), &card.patient_id)?;
+    let mut facts = Facts {
+        at,
+        card: Some(card_facts(&card, since)),
+        authorisation,
+        quantity: a.quantity,
+        earlier: Earlier::default(),
+    };
+    // What refuses whatever the counters say refuses before anything is counted.
+    rules::judge(&facts).offline().map_err(refused)?;
+    // Counted whatever the count says; this locks the authorisation's row until commit, so
+    // concurrent offline dispensings of it (on any instance) are judged one after another.
+    let taken = db::dispensings::take_offline(&mut tx, a.auth_id, at)
+        .await?
+        .ok_or_else(|| refused(Refusal::MedicineNotAuthorised(NotAuthorised::Withdrawn)))?;
+    // A copy of this very request may have been recorded while we waited for that lock.
+    if let Some(first) = db::dispensings::by_key(&mut tx, a.key).await? {
+        tx.rollback().await?;
+        return replay(a.registry, first, &a.hash).await;
+    }
+    facts.earlier = Earlier {
+        count: taken.dispensed_count - 1,
+        nearest: db::dispensings::nearest_within(&mut tx, a.auth_id, at, taken.interval_days)
+            .await?,
+    };
+    if let Ok(terms) = &mut facts.authorisation {
+        terms.dispensings = taken.dispensings;
+        terms.interval_days = taken.interval_days;
+    }
+    let conflict = rules::judge(&facts).offline().map_err(refused)?;
+    let counts = (taken.dispensed_count, taken.dispensings);
+    record(a, tx, at, Some(conflict.map(|r| r.code())), counts).await
+}
+
+/// Writes the dispensing handed out at `dispensed_at` and its audit entry, and commits.
+/// `offline` is `None` for an online dispensing, otherwise the conflict (if any).
+/// `counts` are the authorisation's dispensings recorded (with this one) and authorised.
+async fn record(
+    a: Attempt<'_>,
+    mut tx: Tx,
+    dispensed_at: i64,
+    offline: Option<Option<&'static str>>,
+    counts: (i64, i64),
+) -> Result<Dispensed> {
+    let conflict = offline.flatten();
+    let row = DispensingRow {
+        id: auth::new_id(),
+        idempotency_key: a.key.to_string(),
+        request_hash: a.hash.clone(),
+        authorisation_id: a.auth_id,
+        card_serial: a.serial.clone(),
+        facility_code: a.caller.facility_code.clone(),
+        user_id: a.caller.user_id.clone(),
+        quantity: i64::from(a.quantity),
+        dispensed_at,
+        offline: offline.is_some(),
+        received_at: a.now,
+        conflict: conflict.map(String::from),
+    };
+    if let Err(e) = db::dispensings::insert(&mut tx, &row).await {
+        if db::is_unique_violation(&e) {
+            // The same key was recorded concurrently (another instance): undo our claim and
+            // answer with the first result.
+            tx.rollback().await?;
+            let mut conn = a.registry.db.pool.acquire().await?;
+            let first = db::dispensings::by_key(&mut conn, a.key)
+                .await?
+                .ok_or_else(|| Error::Internal("idempotency key vanished".into()))?;
+            drop(conn);
+            return replay(a.registry, first, &a.hash).await;
+        }
+        return Err(e.into());
+    }
+    // The audit log has no free-text detail: the conflict code is part of the action
+    // (`dispensing.record.offline.over_count`). Codes and ids only, no patient data.
+    let action = match (offline, conflict) {
+        (None, _) => "dispensing.record".to_string(),
+        (Some(_), None) => "dispensing.record.offline".to_string(),
+        (Some(_), Some(code)) => format!("dispensing.record.offline.{code}"),
+    };
+    db::audit::append(
+        &mut tx,
+        a.now,
+        &actor(a.caller),
+        &action,
+        "authorisation",
+        &a.auth_id.to_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Dispensed {
+        offline: row.offline,
+        conflict: row.conflict.clone(),
+        dispensing: row.into_api(),
+        dispensed_count: counts.0,
+        dispensings_authorised: counts.1,
+        replayed: false,
+    })
+}
+
+async fn replay(registry: &Registry, first: DispensingRow, hash: &[u8]) -> Result<Dispensed> {
+    if first.request_hash != hash {
+        return Err(refused(Refusal::IdempotencyKeyReused));
+    }
+    let auth = db::clinical::medicine(&registry.db, first.authorisation_id)
+        .await?
+        .ok_or_else(|| Error::Internal("authorisation of a dispensing vanished".into()))?;
+    Ok(Dispensed {
+        offline: first.offline,
+        conflict: first.conflict.clone(),
+        dispensing: first.into_api(),
+        dispensed_count: auth.dispensed_count,
+        dispensings_authorised: auth.dispensings,
+        replayed: true,
+    })
+}
+
+/// An authorisation's dispensings, in the order they were handed out; the read is audited
+/// (`dispensing.read`). Pharmacists and clinicians.
+///
+/// # Errors
+/// [`Error::Forbidden`], [`Error::NotFound`], database errors.
+pub async fn dispensings_of(
+    registry: &Registry,
+    caller: &Caller,
+    id: &str,
+) -> Result<Vec<Dispensing>> {
+    caller.require(READERS)?;
+    let id: i64 = id.parse().map_err(|_| Error::NotFound {
+        what: "authorisation",
+    })?;
+    if db::clinical::medicine(&registry.db, id).await?.is_none() {
+        return Err(Error::NotFound {
+            what: "authorisation",
+        });
+    }
+    let rows = db::dispensings::for_authorisation(&registry.db, id).await?;
+    db::audit::append_alone(
+        &registry.db,
+        registry.clock.now(),
+        &actor(caller),
+        "dispensing.read",
+        "authorisation",
+        &id.to_string(),
+    )
+    .await?;
+    Ok(rows.into_iter().map(DispensingRow::into_api).collect())
+}
+
+/// Offline dispensings recorded although they broke a rule, newest recorded first, a page
+/// of `limit` (1 to 1000) after the flagged dispensing `before`. Each authorisation shown is
+/// an audited read (`dispensing.conflicts.read`). Clinicians and auditors.
+///
+/// # Errors
+/// [`Error::Forbidden`], [`Error::Validation`] (`limit`, `before`), database errors.
+pub async fn conflicts(
+    registry: &Registry,
+    caller: &Caller,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ConflictRow>> {
+    caller.require(CONFLICT_REVIEWERS)?;
+    if !(1..=1000).contains(&limit) {
+        return Err(Error::invalid("limit", "1 to 1000"));
+    }
+    let before = match before {
+        None => None,
+        Some(id) => Some(
+            db::dispensings::conflict_position(&registry.db, id)
+                .await?
+                .ok_or_else(|| Error::invalid("before", "not a flagged dispensing's id"))?,
+        ),
+    };
+    let rows = db::dispensings::conflicts(&registry.db, before, limit).await?;
+    // One audited read per authorisation shown (its card serial and dispensings are
+    // patient-related), as a search audits each patient it returns.
+    let mut shown: Vec<String> = rows
+        .iter()
+        .map(|r| r.authorisation_id.to_string())
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
+    let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
+    db::audit::append_reads(
+        &registry.db,
+        registry.clock.now(),
+        &actor(caller),
+        "dispensing.conflicts.read",
+        "authorisation",
+        &shown,
+    )
+    .await?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(offline_at: Option<u64>) -> DispenseRequest {
+        DispenseRequest {
+            idempotency_key: "key-00000001".into(),
+            card_serial: "ABCD-EFGH-JKMN-PQRS".into(),
+            authorisation_id: 7,
+            quantity: 30,
+            offline_at,
+        }
+    }
+
+    #[test]
+    fn online_request_hash_is_unchanged_and_offline_time_is_part_of_it() {
+        let serial = "ABCDEFGHJKMNPQRS";
+        let before = Sha256::digest(format!("{serial}|7|30").as_bytes()).to_vec();
+        assert_eq!(request_hash(&request(None), serial), before);
+        let offline = request_hash(&request(Some(1_780_000_000)), serial);
+        assert_ne!(offline, before);
+        assert_ne!(offline, request_hash(&request(Some(1_780_000_001)), serial));
+    }
+
+    #[test]
+    fn both_migrations_allow_exactly_the_recorded_conflicts() {
+        for migration in [
+            include_str!("../../migrations/sqlite/0002_offline_dispensings.sql"),
+            include_str!("../../migrations/postgres/0002_offline_dispensings.sql"),
+        ] {
+            let quoted = migration.matches("'").count() / 2;
+            assert_eq!(quoted, RECORDED_CONFLICTS.len(), "{migration}");
+            for code in RECORDED_CONFLICTS {
+                assert!(migration.contains(&format!("'{code}'")), "{code}");
+            }
+        }
+    }
+}
