@@ -14,7 +14,7 @@
 #   Either is built with `cargo build -p ...` when it is missing.
 #   KEEP_WALKTHROUGH_DIR=1 keeps the temporary directory (responses, server log).
 #
-# Run by registry-server/tests/api_walkthrough.rs, so `cargo test` runs it too.
+# Run by registry-server/tests/registry/api_walkthrough.rs, so `cargo test` runs it too.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo=$PWD

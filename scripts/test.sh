@@ -87,5 +87,6 @@ if [ ! -d tests/browser/node_modules/playwright-core ]; then
 fi
 
 step "cargo test --workspace"
-# The web desk's browser journeys must run here, not be skipped.
-REQUIRE_BROWSER_TESTS=1 cargo test --workspace --locked
+# Every real part (PostgreSQL, pcscd, SoftHSM2, Chromium...) must be there: a test that
+# lacks one fails instead of skipping (testkit::require; CI=true does the same).
+REQUIRE_REAL_STACK=1 cargo test --workspace --locked

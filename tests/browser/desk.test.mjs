@@ -1,5 +1,5 @@
 // Browser journeys through the web desk in headless Chromium (the system's /usr/bin/chromium,
-// driven by playwright-core; no browser is downloaded). Run by registry-server/tests/browser.rs,
+// driven by playwright-core; no browser is downloaded). Run by registry-server/tests/registry/browser.rs,
 // which starts the registry and passes the URL and the users in the environment:
 // DESK_URL, DESK_PASSWORD, REGISTRAR_USER, REGISTRAR_TOKEN, CLINICIAN_USER, PHARMACIST_USER,
 // SCREENSHOT_DIR, PROFILE_DIR, CHROMIUM.
@@ -15,7 +15,7 @@ import { chromium } from "playwright-core";
 
 const env = (name) => {
   const value = process.env[name];
-  assert.ok(value, `${name} must be set (run through registry-server/tests/browser.rs)`);
+  assert.ok(value, `${name} must be set (run through registry-server/tests/registry/browser.rs)`);
   return value;
 };
 const URL = env("DESK_URL");

@@ -1,6 +1,6 @@
 // The smart-card journey of the web desk: the record page pairs with the desk's own
 // `card-agent serve` and writes the registry's card to the smart card, then reads it back.
-// Run by card-agent/tests/desk_browser.rs, which starts the registry, the virtual card behind
+// Run by card-agent/tests/agent/desk_browser.rs, which starts the registry, the virtual card behind
 // the real pcscd and the agent, and passes: DESK_URL, DESK_USER, DESK_PASSWORD, PATIENT_ID,
 // CARD_SERIAL, AGENT_PORT, PAIRING_CODE, SCREENSHOT_DIR, PROFILE_DIR, CHROMIUM.
 // (Not a *.test.mjs file: `node --test tests/browser/` must not pick it up without them.)
@@ -13,7 +13,7 @@ import { chromium } from "playwright-core";
 
 const env = (name) => {
   const value = process.env[name];
-  assert.ok(value, `${name} must be set (run through card-agent/tests/desk_browser.rs)`);
+  assert.ok(value, `${name} must be set (run through card-agent/tests/agent/desk_browser.rs)`);
   return value;
 };
 const URL = env("DESK_URL");

@@ -8,7 +8,7 @@
 //! let slot = support::Slot::lock();                  // this reader is ours until dropped
 //! let _card = slot.start_card(&["--profile", "iso"]); // the card is in the reader now
 //! let card = slot.connect();
-//! assert_eq!(support::transmit(&card, &[0, 0xA4, 0, 0x0C, 2, 0x3F, 0]).unwrap(), [0x90, 0]);
+//! assert_eq!(crate::support::transmit(&card, &[0, 0xA4, 0, 0x0C, 2, 0x3F, 0]).unwrap(), [0x90, 0]);
 //! ```
 //!
 //! - [`ensure_pcscd`] starts pcscd when none runs (there is one per machine; it is left
@@ -27,8 +27,6 @@
 //! missing: a panic here is a failed test.
 
 // Each test binary uses a part of this module.
-#![allow(dead_code)]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::ffi::{CStr, CString};
 use std::io::{BufRead, BufReader, Read};

@@ -2,15 +2,11 @@
 //! reader driver and `card-agent virtual-card`, with real signed cards (fixtures/vectors).
 //! The slot is `CARD_AGENT_TEST_VPCD_PORT` (default 35964, "Virtual PCD 00 01").
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use support::{temp_dir, transmit, Slot};
+use crate::support::{temp_dir, transmit, Slot};
 
 fn vectors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/vectors")

@@ -2,30 +2,25 @@
 //! desk's own `card-agent serve`: real headless Chromium (Debian's /usr/bin/chromium, driven
 //! by playwright-core from tests/browser/smartcard.mjs), the real registry-server binary on
 //! SQLite, the real card-agent binary, the real pcscd and the virtual card in the slot of
-//! `CARD_AGENT_TEST_VPCD_PORT` (tests/support).
+//! `CARD_AGENT_TEST_VPCD_PORT` (tests/agent/support.rs).
 //!
 //! The page is only a messenger: afterwards `card-agent read` (not the page) must find the
 //! registry's card on the smart card, verified with the root key.
 //!
 //! Needs node, npm and /usr/bin/chromium (scripts/test.sh installs them); without them the
-//! test says what is missing and is skipped, unless `REQUIRE_BROWSER_TESTS=1` (as
-//! scripts/test.sh sets), which makes that a failure, as registry-server/tests/browser.rs
-//! does. `npm ci` runs in tests/browser when its node_modules is missing. Screenshots go to
+//! test says what is missing and is skipped on a plain `cargo test`, and fails under
+//! `CI=true` or `REQUIRE_REAL_STACK=1` (as scripts/test.sh sets), as the registry's browser
+//! test does. `npm ci` runs in tests/browser when its node_modules is missing. Screenshots go to
 //! target/browser-screenshots/smartcard-*.png.
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod registry;
-mod support;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use registry::{call, repo, Registry};
+use crate::registry::{call, repo, Registry};
+use crate::support::{temp_dir, Slot};
 use serde_json::{json, Value};
-use support::{temp_dir, Slot};
 
 /// The browser tests' folder (package.json, package-lock.json, the journeys).
 fn browser_dir() -> PathBuf {
@@ -113,7 +108,7 @@ impl Drop for Serve {
 
 fn serve(home: &Path, origin: &str, port: u16, reader: &str, log: &Path) -> Serve {
     let log = std::fs::File::create(log).unwrap();
-    let child = registry::agent(home)
+    let child = crate::registry::agent(home)
         .args(["serve", "--origin", origin, "--port", &port.to_string()])
         .args(["--reader", reader])
         .stdin(Stdio::null())
@@ -136,7 +131,7 @@ fn serve(home: &Path, origin: &str, port: u16, reader: &str, log: &Path) -> Serv
 
 /// Runs the agent with its home in `home`; returns (exit code, stdout, stderr).
 fn run_agent(home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = registry::agent(home)
+    let out = crate::registry::agent(home)
         .args(args)
         .stdin(Stdio::null())
         .output()
@@ -151,10 +146,11 @@ fn run_agent(home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
 #[test]
 fn the_page_writes_the_card_to_a_smart_card_and_reads_it_back_through_card_agent_serve() {
     let missing = missing_tools();
-    if !missing.is_empty() {
-        let required = std::env::var("REQUIRE_BROWSER_TESTS").is_ok_and(|v| v == "1");
-        assert!(!required, "browser tests required but missing: {missing:?}");
-        eprintln!("smart-card browser journey SKIPPED: missing {missing:?} (bash scripts/test.sh installs them)");
+    if !testkit::require(
+        &format!("the smart-card browser journey's {missing:?}"),
+        missing.is_empty(),
+        "bash scripts/test.sh installs them",
+    ) {
         return;
     }
     npm_ci();

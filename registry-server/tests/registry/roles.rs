@@ -6,15 +6,10 @@
 //! `forbidden`, and such a refusal writes nothing, not even an audit entry; a listed role gets
 //! through (and, with the real ids and valid bodies used here, succeeds).
 
-// Helpers outside #[test] functions unwrap too: a panic there is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::{backends, medicine_body, patient_body, tumour_body, Staff, TestApp};
 use axum::http::{Method, StatusCode};
 use registry_server::auth::Role;
 use serde_json::{json, Value};
-use support::{backends, medicine_body, patient_body, tumour_body, Staff, TestApp};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy)]

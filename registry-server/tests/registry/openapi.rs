@@ -2,11 +2,6 @@
 //! and leaks no patient data, HTTPS works with a certificate, and the real binary logs JSON
 //! lines without paths, query strings or tokens.
 
-// Helpers outside #[test] functions unwrap too: a panic there is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -14,11 +9,11 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::{backends, patient_body, Staff, TestApp};
 use axum::http::{Method, StatusCode};
 use registry_server::db::Backend;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{json, Value};
-use support::{backends, patient_body, Staff, TestApp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

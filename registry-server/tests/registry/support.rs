@@ -2,8 +2,6 @@
 //! fresh schema when `TEST_POSTGRES_URL` is set. Requests go through the real router with
 //! `oneshot`.
 
-#![allow(dead_code)]
-
 use std::path::PathBuf;
 
 use axum::body::Body;
@@ -42,13 +40,12 @@ pub fn signing() -> Signing {
     .unwrap()
 }
 
-/// The backends to run on: SQLite always, PostgreSQL when `TEST_POSTGRES_URL` is set.
+/// The backends to run on: SQLite always, PostgreSQL when `TEST_POSTGRES_URL` is set (and a
+/// failure naming PostgreSQL when it is not but the real stack is required).
 pub fn backends() -> Vec<Backend> {
     let mut all = vec![Backend::Sqlite];
-    if std::env::var("TEST_POSTGRES_URL").is_ok() {
+    if testkit::postgres_url().is_some() {
         all.push(Backend::Postgres);
-    } else {
-        eprintln!("TEST_POSTGRES_URL not set: PostgreSQL half SKIPPED (scripts/test.sh sets it)");
     }
     all
 }
@@ -73,7 +70,7 @@ pub fn fresh_db(backend: Backend) -> DbOptions {
             }
         }
         Backend::Postgres => DbOptions {
-            url: std::env::var("TEST_POSTGRES_URL").unwrap(),
+            url: testkit::postgres_url().expect("TEST_POSTGRES_URL"),
             max_connections: 8,
             pg_schema: Some(unique("t")),
         },
@@ -100,7 +97,17 @@ impl TestApp {
 
     /// A registry on the database `options` (a second instance when `first` is false).
     pub async fn on(options: DbOptions, first: bool) -> TestApp {
-        let db = db::connect(&options).await.unwrap();
+        let db = db::connect(&options).await.unwrap_or_else(|e| {
+            let which = if options.url.starts_with("postgres") {
+                "PostgreSQL at TEST_POSTGRES_URL"
+            } else {
+                "SQLite"
+            };
+            panic!(
+                "{which} is not usable ({e}); scripts/test.sh starts PostgreSQL \
+                 (pg_ctlcluster --skip-systemctl-redirect VERSION main start)"
+            )
+        });
         let state =
             registry_server::app::prepare(db, signing(), Settings::default(), Clock::fixed(START))
                 .await

@@ -5,18 +5,13 @@
 //! for one patient.
 //! PostgreSQL only: SQLite has a single writer, so there is no race to test there.
 
-// Helpers outside #[test] functions unwrap too: a panic there is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::support::{medicine_body, patient_body, tumour_body, Staff, TestApp};
 use axum::http::{Method, StatusCode};
 use registry_server::db::Backend;
 use serde_json::{json, Value};
-use support::{medicine_body, patient_body, tumour_body, Staff, TestApp};
 use tokio::sync::Barrier;
 
 /// Two instances on one fresh database, staff, and a second pharmacist and registrar.
@@ -28,12 +23,11 @@ struct Cluster {
 }
 
 impl Cluster {
-    /// None (with a note on stderr) when `TEST_POSTGRES_URL` is unset.
+    /// None when PostgreSQL is not configured (see [`testkit::postgres_url`]: a failure
+    /// when the real stack is required).
     async fn start(test: &str) -> Option<Cluster> {
-        if std::env::var("TEST_POSTGRES_URL").is_err() {
-            eprintln!("TEST_POSTGRES_URL not set: {test} SKIPPED (it needs PostgreSQL)");
-            return None;
-        }
+        testkit::postgres_url()?;
+        let _ = test;
         let first = TestApp::new(Backend::Postgres).await;
         let second = TestApp::on(first.db_options.clone(), false).await;
         let staff = Staff::hire(&first).await;

@@ -2,16 +2,12 @@
 //! the `pcsc` crate, as the agent uses a physical reader. The slot is
 //! `CARD_AGENT_TEST_VPCD_PORT` (default 35964, "Virtual PCD 00 01"); see `support`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::{expect_sw, temp_dir, transmit, Slot};
 use card_agent::vcard::{ATR_ISO, ATR_NON_ISO, FOREIGN_AID, FOREIGN_DATA};
-use support::{expect_sw, temp_dir, transmit, Slot};
 
 const OK: u16 = 0x9000;
 /// An application identifier the foreign card does not hold (proprietary, unregistered).

@@ -1,13 +1,9 @@
 //! `trust sync` and `trust show` against a real registry-server, and verification with the
 //! synced bundle.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod registry;
-
 use std::process::Output;
 
-use registry::{agent, repo, Registry};
+use crate::registry::{agent, repo, Registry};
 
 fn text(out: &Output) -> String {
     format!(

@@ -1,7 +1,6 @@
 //! `card-agent verify` as a user runs it: the real binary, the committed test vectors.
 
 // Helpers outside #[test] functions unwrap too: a panic there is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

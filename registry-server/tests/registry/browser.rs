@@ -1,23 +1,20 @@
 //! The web desk in a real browser: starts the real `registry-server` binary on a fresh SQLite
-//! file and a free port with the fixture keys, creates a registrar, a clinician and a
+//! file with the fixture keys, on a port it chooses itself, creates a registrar, a clinician and a
 //! pharmacist with passwords through the admin API, then runs the Node journeys of
 //! `tests/browser/` (headless Chromium from `/usr/bin/chromium` through playwright-core) and
 //! asserts they pass, printing Node's output when they do not.
 //!
-//! Without `node`, `npm` or `/usr/bin/chromium` the test says what is missing and is skipped,
-//! unless `REQUIRE_BROWSER_TESTS=1` (as `scripts/test.sh` sets), which makes that a failure.
+//! Without `node`, `npm` or `/usr/bin/chromium` the test says what is missing and is skipped
+//! on a plain `cargo test`; under `CI=true` or `REQUIRE_REAL_STACK=1` (as `scripts/test.sh`
+//! sets) that is a failure.
 //! Screenshots of every page visited go to `<target dir>/browser-screenshots/`.
 //!
 //! Beside it, without a browser: `registry-server set-password` on the same real server.
 
-// Helpers outside #[test] functions unwrap too: a panic there is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
@@ -40,80 +37,32 @@ fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The server, killed on drop.
+/// The server (killed on drop) and its data directory.
 struct Server {
-    child: Child,
+    child: testkit::Child,
     port: u16,
     dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Server {
     fn start() -> Server {
-        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let keys = dir.path().join("keys");
-        std::fs::create_dir_all(&keys).unwrap();
-        for name in ["issuer-benghazi.key.pem", "list-signer.key.pem"] {
-            let to = keys.join(name);
-            std::fs::copy(repo().join("fixtures/keys").join(name), &to).unwrap();
-            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
-        }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_registry-server"))
-            .current_dir(repo())
-            .arg("--database-url")
-            .arg(format!(
-                "sqlite:{}?mode=rwc",
-                dir.path().join("registry.sqlite").display()
-            ))
-            .arg("--issuer-key")
-            .arg(keys.join("issuer-benghazi.key.pem"))
-            .arg("--issuer-cert")
-            .arg(repo().join("fixtures/trust/issuer-benghazi.cert.hex"))
-            .arg("--list-key")
-            .arg(keys.join("list-signer.key.pem"))
-            .arg("--list-cert")
-            .arg(repo().join("fixtures/trust/list-signer.cert.hex"))
-            .arg("--root-public-key")
-            .arg(repo().join("fixtures/keys/root.pub.pem"))
-            .arg("--first-admin-token-file")
-            .arg(dir.path().join("first-admin-token"))
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
+        let url = format!(
+            "sqlite:{}?mode=rwc",
+            dir.path().join("registry.sqlite").display()
+        );
+        let child = testkit::Child::start(testkit::registry_command(dir.path(), &url));
+        let port = child
+            .url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
             .unwrap();
-        let mut server = Server { child, port, dir };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("the server exited ({status}): {}", server.log());
-            }
-            if server.call("GET", "/readyz", "", None).0 == 200 {
-                break;
-            }
-            assert!(Instant::now() < deadline, "not ready: {}", server.log());
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        server
+        Server { child, port, dir }
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+        self.child.stderr()
     }
 
     fn url(&self) -> String {
@@ -207,18 +156,11 @@ fn missing_tools() -> Vec<&'static str> {
 #[test]
 fn browser_journeys_pass_in_headless_chromium() {
     let missing = missing_tools();
-    if !missing.is_empty() {
-        let required = std::env::var("REQUIRE_BROWSER_TESTS").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "browser tests required but missing: {}",
-            missing.join(", ")
-        );
-        eprintln!(
-            "browser journeys SKIPPED: missing {} (apt-get install chromium nodejs npm; \
-             scripts/test.sh installs them and requires this test)",
-            missing.join(", ")
-        );
+    if !testkit::require(
+        &format!("the browser journeys' {}", missing.join(", ")),
+        missing.is_empty(),
+        "apt-get install chromium nodejs npm poppler-utils (scripts/test.sh installs them)",
+    ) {
         return;
     }
     let browser_dir = repo().join("tests/browser");

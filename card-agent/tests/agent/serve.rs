@@ -1,11 +1,7 @@
 //! `card-agent serve` as a desk runs it: the real binary on a loopback port, driven over
 //! HTTP with `ureq` as the registry's page would drive it with `fetch`, writing and reading
-//! the virtual card through the real pcscd (tests/support). The slot is
+//! the virtual card through the real pcscd (tests/agent/support.rs). The slot is
 //! `CARD_AGENT_TEST_VPCD_PORT` (default 35964, "Virtual PCD 00 01").
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
@@ -16,10 +12,10 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::{temp_dir, Slot};
 use card_format::error::Object;
 use data_encoding::BASE64;
 use serde_json::Value;
-use support::{temp_dir, Slot};
 
 /// The registry origin the tests configure.
 const ORIGIN: &str = "https://registry.test";
@@ -518,7 +514,7 @@ fn refused_requests_leave_the_card_as_it_was() {
 
 #[test]
 fn a_preflight_from_the_registry_gets_cors_and_private_network_access() {
-    support::ensure_pcscd();
+    crate::support::ensure_pcscd();
     let home = temp_dir("serve-preflight");
     let serve = Serve::start(&home, "Virtual PCD 00 01", &[]);
     let preflight = |origin: &str, private: bool| {
@@ -581,7 +577,7 @@ fn no_card_then_a_card_pulled_mid_write_then_incomplete_then_rewritten() {
     assert_eq!(hello["card_present"], false, "{hello}");
     {
         // The 11th command on a blank card is the second chunk of the body (see
-        // tests/smartcard.rs); the card is pulled out then.
+        // tests/agent/smartcard.rs); the card is pulled out then.
         let mut card = slot.start_card(&["--image", image, "--remove-at", "11"]);
         serve
             .page("POST", "/v1/card/write", Some(body.clone()))
@@ -635,7 +631,7 @@ fn revoked_and_expired_cards_read_with_their_status_and_reason() {
 
 #[test]
 fn the_pairing_code_is_0600_reused_across_restarts_and_rotated_on_request() {
-    support::ensure_pcscd();
+    crate::support::ensure_pcscd();
     let home = temp_dir("serve-pairing");
     let file = home.join("serve-pairing-code");
     let first = Serve::start(&home, "Virtual PCD 00 01", &[]);
@@ -678,7 +674,7 @@ fn the_pairing_code_is_0600_reused_across_restarts_and_rotated_on_request() {
 
 #[test]
 fn serve_listens_on_loopback_only_and_refuses_a_taken_port_or_a_bad_origin() {
-    support::ensure_pcscd();
+    crate::support::ensure_pcscd();
     let home = temp_dir("serve-loopback");
     let serve = Serve::start(&home, "Virtual PCD 00 01", &[]);
     // The kernel's table of listening sockets: the port on 127.0.0.1 (0100007F) only.

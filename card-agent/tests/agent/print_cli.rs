@@ -1,8 +1,6 @@
 //! `card-agent print` as a desk runs it: verified cards in, a PDF out whose QR codes zbarimg
 //! reads back and `card-agent verify` accepts; a batch with one bad card prints nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,7 +1,5 @@
 //! `card-agent verify-batch` on claims files built from the committed test vectors.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,16 +1,11 @@
 //! The registry's HTTP API, in-process, on SQLite and (with `TEST_POSTGRES_URL`) PostgreSQL.
 //! Every test runs its story once per backend, each on a fresh database.
 
-// Helpers outside #[test] functions unwrap too: a panic there is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
+use crate::support::{backends, medicine_body, patient_body, tumour_body, Staff, TestApp, START};
 use axum::http::{Method, StatusCode};
 use card_format::trust::MAX_BUNDLE_LEN;
 use card_format::{qr, Policy, TrustStore};
 use serde_json::{json, Value};
-use support::{backends, medicine_body, patient_body, tumour_body, Staff, TestApp, START};
 
 const GET: Method = Method::GET;
 const POST: Method = Method::POST;
@@ -659,7 +654,7 @@ async fn revoked_issuer_key_fails_its_cards_after_a_bundle_sync() {
             issued_at: START as u64,
             expires_at: START as u64 + 1000 * 86_400,
             serial: card_format::CardSerial::random(),
-            summary: serde_json::from_str(include_str!("../../fixtures/summaries/adult.json"))
+            summary: serde_json::from_str(include_str!("../../../fixtures/summaries/adult.json"))
                 .unwrap(),
         };
         let card = card_format::sign_card(&other, &payload, None).unwrap();
@@ -697,7 +692,7 @@ async fn revoked_issuer_key_fails_its_cards_after_a_bundle_sync() {
 
 #[tokio::test]
 async fn malformed_path_ids_are_problem_documents() {
-    let app = TestApp::new(support::backends()[0]).await;
+    let app = TestApp::new(crate::support::backends()[0]).await;
     let staff = Staff::hire(&app).await;
     for (token, uri) in [
         (
@@ -715,7 +710,7 @@ async fn malformed_path_ids_are_problem_documents() {
 
 #[tokio::test]
 async fn malformed_query_strings_are_problem_documents() {
-    let app = TestApp::new(support::backends()[0]).await;
+    let app = TestApp::new(crate::support::backends()[0]).await;
     let staff = Staff::hire(&app).await;
     for (token, uri) in [
         (&staff.registrar, "/api/v1/patients?name=Ali&limit=lots"),

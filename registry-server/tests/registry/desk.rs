@@ -3,21 +3,16 @@
 //! the language switch, the pharmacy page. Session, sign-in and rate-limit tests run on SQLite
 //! and (with `TEST_POSTGRES_URL`) PostgreSQL.
 
-// Helpers outside #[test] functions unwrap too: a panic there is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
-
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+use crate::support::{backends, medicine_body, patient_body, tumour_body, TestApp};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use registry_server::db::Backend;
 use serde_json::json;
-use support::{backends, medicine_body, patient_body, tumour_body, TestApp};
 use tower::ServiceExt;
 
 const PASSWORD: &str = "correct horse battery staple";

@@ -1,0 +1,24 @@
+//! The registry's integration tests, in one test binary (one link of the server, not one per
+//! file): the router in process on SQLite and PostgreSQL, and the real binary as a child
+//! where a real socket, TLS, an HSM or a browser matters.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+/// The API on every backend: patients, clinical records, cards, dispensing, trust bundle.
+mod api;
+/// docs/api.md's shell blocks, run against the real binaries.
+mod api_walkthrough;
+/// The web desk's journeys in headless Chromium.
+mod browser;
+/// Two instances on one PostgreSQL: dispensing and issuing races.
+mod concurrency;
+/// The web desk's pages in process: sign-in, sessions, CSRF, roles, forms, audit.
+mod desk;
+/// The issuing key in SoftHSM2 through PKCS#11.
+mod hsm_server;
+/// The OpenAPI document against the real answers; HTTPS; logs.
+mod openapi;
+/// Every route with every role.
+mod roles;
+/// A registry in process on a fresh database.
+mod support;
