@@ -5,8 +5,8 @@
 #
 # Extracts every block fenced ```sh from docs/api.md, in order, and runs them in one bash
 # with `set -euo pipefail`, after doing what the page's step 1 (fenced ```bash) does: start
-# the registry with --dev on a fresh SQLite file in a temporary directory, on a free port,
-# and wait for /readyz. The server is stopped and the directory removed on exit.
+# the registry with --dev on a fresh SQLite file in a temporary directory, on a port it
+# chooses itself, ready once it prints that port. The server is stopped and the directory removed on exit.
 #
 # Environment:
 #   REGISTRY_SERVER  the registry-server binary (default target/debug/registry-server)
@@ -68,32 +68,30 @@ awk '
 ' docs/api.md > "$script"
 blocks=$(grep -c '^__step=' "$script")
 
-# Step 1: the server, on a free port (the kernel picks one; bind races are retried).
-start_server() {
-    local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-        echo $((20000 + RANDOM % 20000)))
-    API=http://127.0.0.1:$port
-    "$server_bin" --dev \
-        --database-url "sqlite:$DATA/registry.sqlite?mode=rwc" \
-        --first-admin-token-file "$DATA/first-admin-token" \
-        --listen "127.0.0.1:$port" >>"$DATA/server.log" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 1 100); do
-        if curl -fsS "$API/readyz" >/dev/null 2>&1; then return 0; fi
-        kill -0 "$server_pid" 2>/dev/null || { server_pid=""; return 1; }
-        sleep 0.1
-    done
-    return 1
-}
-started=0
-for _ in 1 2 3; do
-    if start_server; then started=1; break; fi
+# Step 1: the server, on a port it chooses itself (--listen 127.0.0.1:0); it is ready when it
+# prints the address it bound. Its log goes through a FIFO so that line is read as it comes.
+mkfifo "$DATA/server.pipe"
+"$server_bin" --dev \
+    --database-url "sqlite:$DATA/registry.sqlite?mode=rwc" \
+    --first-admin-token-file "$DATA/first-admin-token" \
+    --listen 127.0.0.1:0 >"$DATA/server.pipe" 2>&1 &
+server_pid=$!
+exec 3<"$DATA/server.pipe"
+API=""
+while IFS= read -r -t 60 line <&3; do
+    printf '%s\n' "$line" >>"$DATA/server.log"
+    case $line in
+    *"registry-server listening on "*) API=${line##* listening on }; break ;;
+    esac
 done
-if [ "$started" != 1 ]; then
-    echo "api-walkthrough: the registry did not become ready" >&2
+if [ -z "$API" ]; then
+    echo "api-walkthrough: the registry did not say where it listens; its log:" >&2
+    cat "$DATA/server.log" >&2
     exit 1
 fi
+# The rest of the server's log, as it comes.
+cat <&3 >>"$DATA/server.log" &
+exec 3<&-
 echo "api-walkthrough: registry on $API, data in $DATA; running $blocks blocks of docs/api.md" >&2
 
 # The blocks run from the repository root with API, DATA and PATH set as in step 1.

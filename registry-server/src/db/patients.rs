@@ -49,11 +49,21 @@ const COLUMNS: &str = "id, id_type, id_value, name_ar, name_latin, sex, birth_da
     updated_by";
 
 /// A serde enum's name (`"national"`, `"A+"`).
-pub(crate) fn enum_name<T: Serialize>(value: &T) -> String {
+pub(crate) fn enum_name<T: Serialize + std::fmt::Debug>(value: &T) -> Result<String, sqlx::Error> {
     match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        _ => Err(sqlx::Error::Encode(
+            format!("{value:?} has no stored name").into(),
+        )),
     }
+}
+
+/// A stored day number (days since 1970-01-01) as a date; out of range is an error, never a
+/// default.
+pub(crate) fn date_from(days: i64) -> Result<card_format::model::Date, sqlx::Error> {
+    i32::try_from(days)
+        .map(card_format::model::Date)
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 /// The enum for a stored name.
@@ -77,7 +87,7 @@ impl PatientRow {
             name_ar: serde_json::from_str(&self.name_ar).map_err(decode)?,
             name_latin: serde_json::from_str(&self.name_latin).map_err(decode)?,
             sex: enum_from(&self.sex)?,
-            birth_date: card_format::model::Date(i32::try_from(self.birth_date).unwrap_or(0)),
+            birth_date: date_from(self.birth_date)?,
             blood_group: self.blood_group.as_deref().map(enum_from).transpose()?,
             municipality: self.municipality.clone(),
             phone: self.phone.clone(),
@@ -92,8 +102,8 @@ impl PatientRow {
     }
 }
 
-fn json(parts: &[String]) -> String {
-    serde_json::to_string(parts).unwrap_or_else(|_| "[]".into())
+fn json(parts: &[String]) -> Result<String, sqlx::Error> {
+    serde_json::to_string(parts).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
 /// Inserts a patient (version 1) and its name keys.
@@ -115,13 +125,13 @@ pub async fn insert(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14)",
     )
     .bind(id)
-    .bind(enum_name(&d.id.kind))
+    .bind(enum_name(&d.id.kind)?)
     .bind(&d.id.value)
-    .bind(json(&d.name_ar))
-    .bind(json(&d.name_latin))
-    .bind(enum_name(&d.sex))
+    .bind(json(&d.name_ar)?)
+    .bind(json(&d.name_latin)?)
+    .bind(enum_name(&d.sex)?)
     .bind(i64::from(d.birth_date.0))
-    .bind(d.blood_group.as_ref().map(enum_name))
+    .bind(d.blood_group.as_ref().map(enum_name).transpose()?)
     .bind(d.municipality.as_deref())
     .bind(d.phone.as_deref())
     .bind(d.insurance.as_ref().map(|i| i.scheme.clone()))
@@ -196,13 +206,13 @@ pub async fn update(
          insurance_scheme = $10, insurance_member_id = $11, version = version + 1, \
          updated_at = $12, updated_by = $13 WHERE id = $14 AND version = $15",
     )
-    .bind(enum_name(&d.id.kind))
+    .bind(enum_name(&d.id.kind)?)
     .bind(&d.id.value)
-    .bind(json(&d.name_ar))
-    .bind(json(&d.name_latin))
-    .bind(enum_name(&d.sex))
+    .bind(json(&d.name_ar)?)
+    .bind(json(&d.name_latin)?)
+    .bind(enum_name(&d.sex)?)
     .bind(i64::from(d.birth_date.0))
-    .bind(d.blood_group.as_ref().map(enum_name))
+    .bind(d.blood_group.as_ref().map(enum_name).transpose()?)
     .bind(d.municipality.as_deref())
     .bind(d.phone.as_deref())
     .bind(d.insurance.as_ref().map(|i| i.scheme.clone()))

@@ -16,6 +16,8 @@ mod concurrency;
 mod desk;
 /// The issuing key in SoftHSM2 through PKCS#11.
 mod hsm_server;
+/// The layers: no SQL outside db/, no door imported by the domain or the other door.
+mod layers;
 /// The OpenAPI document against the real answers; HTTPS; logs.
 mod openapi;
 /// Every route with every role.
