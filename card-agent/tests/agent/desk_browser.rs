@@ -29,17 +29,9 @@ fn browser_dir() -> PathBuf {
 
 /// The tools the journey needs that this machine lacks.
 fn missing_tools() -> Vec<&'static str> {
-    let runs = |tool: &str| {
-        Command::new(tool)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
     let mut missing = Vec::new();
     for tool in ["node", "npm"] {
-        if !runs(tool) {
+        if !testkit::installed(tool) {
             missing.push(tool);
         }
     }

@@ -16,57 +16,18 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow, Row};
 
+use registry_api::dispensing::Dispensing;
+
 use super::Db;
 
-/// A dispensing row.
+/// A dispensing row: the dispensing as the API shows it, and the hash of the request that
+/// recorded it.
 #[derive(Debug, Clone)]
 pub struct DispensingRow {
-    /// Id.
-    pub id: String,
-    /// The client's idempotency key.
-    pub idempotency_key: String,
+    /// The dispensing.
+    pub dispensing: Dispensing,
     /// SHA-256 of the request, to tell a retry from a different request reusing a key.
     pub request_hash: Vec<u8>,
-    /// The authorisation dispensed against.
-    pub authorisation_id: i64,
-    /// The card presented.
-    pub card_serial: String,
-    /// Pharmacy facility code.
-    pub facility_code: String,
-    /// Pharmacist user id.
-    pub user_id: String,
-    /// Quantity dispensed.
-    pub quantity: i64,
-    /// When the medicine was handed out, Unix seconds: the request's `offline_at` for an
-    /// offline dispensing, otherwise when the registry recorded it.
-    pub dispensed_at: i64,
-    /// True when the pharmacy dispensed offline and synced the dispensing later.
-    pub offline: bool,
-    /// When the registry recorded it, Unix seconds (for an online dispensing, `dispensed_at`).
-    pub received_at: i64,
-    /// For an offline dispensing recorded although it broke a rule, the first rule broken
-    /// (`card_revoked`, `card_superseded`, `card_expired`, `authorisation_expired`,
-    /// `over_quantity`, `over_count`, `too_soon`): flagged for review. Null otherwise.
-    pub conflict: Option<String>,
-}
-
-impl DispensingRow {
-    /// The dispensing as the API shows it (without the request hash).
-    pub fn into_api(self) -> registry_api::dispensing::Dispensing {
-        registry_api::dispensing::Dispensing {
-            id: self.id,
-            idempotency_key: self.idempotency_key,
-            authorisation_id: self.authorisation_id,
-            card_serial: self.card_serial,
-            facility_code: self.facility_code,
-            user_id: self.user_id,
-            quantity: self.quantity,
-            dispensed_at: self.dispensed_at,
-            offline: self.offline,
-            received_at: self.received_at,
-            conflict: self.conflict,
-        }
-    }
 }
 
 // By hand: `offline` is stored as an integer flag (0 or 1), portable between the backends,
@@ -74,18 +35,20 @@ impl DispensingRow {
 impl FromRow<'_, AnyRow> for DispensingRow {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(DispensingRow {
-            id: row.try_get("id")?,
-            idempotency_key: row.try_get("idempotency_key")?,
             request_hash: row.try_get("request_hash")?,
-            authorisation_id: row.try_get("authorisation_id")?,
-            card_serial: row.try_get("card_serial")?,
-            facility_code: row.try_get("facility_code")?,
-            user_id: row.try_get("user_id")?,
-            quantity: row.try_get("quantity")?,
-            dispensed_at: row.try_get("dispensed_at")?,
-            offline: row.try_get::<i64, _>("offline")? != 0,
-            received_at: row.try_get("received_at")?,
-            conflict: row.try_get("conflict")?,
+            dispensing: Dispensing {
+                id: row.try_get("id")?,
+                idempotency_key: row.try_get("idempotency_key")?,
+                authorisation_id: row.try_get("authorisation_id")?,
+                card_serial: row.try_get("card_serial")?,
+                facility_code: row.try_get("facility_code")?,
+                user_id: row.try_get("user_id")?,
+                quantity: row.try_get("quantity")?,
+                dispensed_at: row.try_get("dispensed_at")?,
+                offline: row.try_get::<i64, _>("offline")? != 0,
+                received_at: row.try_get("received_at")?,
+                conflict: row.try_get("conflict")?,
+            },
         })
     }
 }
@@ -220,14 +183,15 @@ pub async fn counters(
 ///
 /// # Errors
 /// A reused idempotency key (unique violation) or other database errors.
-pub async fn insert(conn: &mut AnyConnection, d: &DispensingRow) -> Result<(), sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, row: &DispensingRow) -> Result<(), sqlx::Error> {
+    let d = &row.dispensing;
     sqlx::query(&format!(
         "INSERT INTO dispensings ({COLUMNS}) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     ))
     .bind(&d.id)
     .bind(&d.idempotency_key)
-    .bind(&d.request_hash)
+    .bind(&row.request_hash)
     .bind(d.authorisation_id)
     .bind(&d.card_serial)
     .bind(&d.facility_code)

@@ -341,18 +341,20 @@ async fn record(
 ) -> Result<Dispensed> {
     let conflict = offline.flatten();
     let row = DispensingRow {
-        id: auth::new_id(),
-        idempotency_key: a.key.to_string(),
         request_hash: a.hash.clone(),
-        authorisation_id: a.auth_id,
-        card_serial: a.serial.clone(),
-        facility_code: a.caller.facility_code.clone(),
-        user_id: a.caller.user_id.clone(),
-        quantity: i64::from(a.quantity),
-        dispensed_at,
-        offline: offline.is_some(),
-        received_at: a.now,
-        conflict: conflict.map(String::from),
+        dispensing: Dispensing {
+            id: auth::new_id(),
+            idempotency_key: a.key.to_string(),
+            authorisation_id: a.auth_id,
+            card_serial: a.serial.clone(),
+            facility_code: a.caller.facility_code.clone(),
+            user_id: a.caller.user_id.clone(),
+            quantity: i64::from(a.quantity),
+            dispensed_at,
+            offline: offline.is_some(),
+            received_at: a.now,
+            conflict: conflict.map(String::from),
+        },
     };
     if let Err(e) = db::dispensings::insert(&mut tx, &row).await {
         if db::is_unique_violation(&e) {
@@ -386,9 +388,9 @@ async fn record(
     .await?;
     tx.commit().await?;
     Ok(Dispensed {
-        offline: row.offline,
-        conflict: row.conflict.clone(),
-        dispensing: row.into_api(),
+        offline: row.dispensing.offline,
+        conflict: row.dispensing.conflict.clone(),
+        dispensing: row.dispensing,
         dispensed_count: counts.0,
         dispensings_authorised: counts.1,
         replayed: false,
@@ -399,13 +401,14 @@ async fn replay(registry: &Registry, first: DispensingRow, hash: &[u8]) -> Resul
     if first.request_hash != hash {
         return Err(refused(Refusal::IdempotencyKeyReused));
     }
+    let first = first.dispensing;
     let auth = db::clinical::medicine(&registry.db, first.authorisation_id)
         .await?
         .ok_or_else(|| Error::Internal("authorisation of a dispensing vanished".into()))?;
     Ok(Dispensed {
         offline: first.offline,
         conflict: first.conflict.clone(),
-        dispensing: first.into_api(),
+        dispensing: first,
         dispensed_count: auth.dispensed_count,
         dispensings_authorised: auth.dispensings,
         replayed: true,
@@ -441,7 +444,7 @@ pub async fn dispensings_of(
         &id.to_string(),
     )
     .await?;
-    Ok(rows.into_iter().map(DispensingRow::into_api).collect())
+    Ok(rows.into_iter().map(|r| r.dispensing).collect())
 }
 
 /// Offline dispensings recorded although they broke a rule, newest recorded first, a page

@@ -21,7 +21,7 @@ impl FromRequestParts<Registry> for Caller {
             .await?
             .ok_or(ApiError::Unauthorized)?;
         let role = Role::from_name(&owner.role).ok_or_else(|| {
-            ApiError::Internal(format!("unknown role in database: {}", owner.role))
+            ApiError::internal(format!("unknown role in database: {}", owner.role))
         })?;
         Ok(Caller {
             user_id: owner.user_id,

@@ -11,53 +11,24 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-/// Everything a handler can fail with.
+use crate::domain::Error;
+
+/// Everything a handler can fail with: what only HTTP knows of (a missing token, a body that
+/// is not JSON or too large), or a domain error.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No token, or an unknown or revoked one.
     #[error("a valid API token is required")]
     Unauthorized,
-    /// The caller's role may not do this.
-    #[error("the {role} role may not do this")]
-    Forbidden {
-        /// The caller's role.
-        role: &'static str,
-    },
-    /// The thing named in the path does not exist.
-    #[error("{what} not found")]
-    NotFound {
-        /// What was looked for (`patient`, `card`, ...), never its identifier.
-        what: &'static str,
-    },
     /// The body is not JSON, or not JSON of the expected shape.
     #[error("{0}")]
     BadRequest(String),
-    /// A field is invalid; `field` names it.
-    #[error("invalid {field}: {message}")]
-    Validation {
-        /// Path of the field.
-        field: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// The request conflicts with the current state (a stale version, a duplicate
-    /// identifier, a dispensing refused by a rule...). `code` says which.
-    #[error("{message}")]
-    Conflict {
-        /// Stable machine-readable code.
-        code: &'static str,
-        /// Human-readable explanation, no patient data.
-        message: String,
-    },
     /// The body is larger than the configured limit.
     #[error("request body too large")]
     PayloadTooLarge,
-    /// The database failed; details go to the log only.
-    #[error("database error")]
-    Db(#[from] sqlx::Error),
-    /// Anything else unexpected; details go to the log only.
-    #[error("internal error")]
-    Internal(String),
+    /// What the operation refused or failed with.
+    #[error(transparent)]
+    Domain(#[from] Error),
 }
 
 impl ApiError {
@@ -65,13 +36,15 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Db(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Domain(e) => match e {
+                Error::Forbidden { .. } => StatusCode::FORBIDDEN,
+                Error::NotFound { .. } => StatusCode::NOT_FOUND,
+                Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                Error::Conflict { .. } => StatusCode::CONFLICT,
+                Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         }
     }
 
@@ -79,50 +52,38 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthorized => "unauthorized",
-            ApiError::Forbidden { .. } => "forbidden",
-            ApiError::NotFound { .. } => "not_found",
             ApiError::BadRequest(_) => "bad_request",
-            ApiError::Validation { .. } => "validation",
-            ApiError::Conflict { code, .. } => code,
             ApiError::PayloadTooLarge => "payload_too_large",
-            ApiError::Db(_) | ApiError::Internal(_) => "internal",
+            ApiError::Domain(e) => match e {
+                Error::Forbidden { .. } => "forbidden",
+                Error::NotFound { .. } => "not_found",
+                Error::Validation { .. } => "validation",
+                Error::Conflict { code, .. } => code,
+                Error::Db(_) | Error::Internal(_) => "internal",
+            },
         }
     }
 
     /// A validation error for `field`.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-        ApiError::Validation {
-            field: field.into(),
-            message: message.into(),
-        }
+        Error::invalid(field, message).into()
     }
 
-    /// A conflict with a code.
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::Conflict {
-            code,
-            message: message.into(),
-        }
+    /// Something unexpected; details go to the log only.
+    pub fn internal(detail: impl Into<String>) -> ApiError {
+        Error::Internal(detail.into()).into()
     }
 }
 
-impl From<crate::domain::Error> for ApiError {
-    fn from(e: crate::domain::Error) -> Self {
-        use crate::domain::Error;
-        match e {
-            Error::Forbidden { role } => ApiError::Forbidden { role },
-            Error::NotFound { what } => ApiError::NotFound { what },
-            Error::Validation { field, message } => ApiError::Validation { field, message },
-            Error::Conflict { code, message } => ApiError::Conflict { code, message },
-            Error::Db(e) => ApiError::Db(e),
-            Error::Internal(e) => ApiError::Internal(e),
-        }
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Db(e).into()
     }
 }
 
 impl From<card_format::Error> for ApiError {
     fn from(e: card_format::Error) -> Self {
-        crate::domain::Error::from(e).into()
+        Error::from(e).into()
     }
 }
 
@@ -132,18 +93,18 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let detail = match &self {
-            ApiError::Db(e) => {
+            ApiError::Domain(Error::Db(e)) => {
                 tracing::error!(error = %e, "database error");
                 "the registry could not complete the request; try again".to_string()
             }
-            ApiError::Internal(e) => {
+            ApiError::Domain(Error::Internal(e)) => {
                 tracing::error!(error = %e, "internal error");
                 "the registry could not complete the request".to_string()
             }
             other => other.to_string(),
         };
         let field = match &self {
-            ApiError::Validation { field, .. } => Some(field.as_str()),
+            ApiError::Domain(Error::Validation { field, .. }) => Some(field.as_str()),
             _ => None,
         };
         let problem = Problem {
@@ -196,7 +157,7 @@ where
 /// Parses a JSON body the way [`AppJson`] does (also used for bodies read by hand).
 ///
 /// # Errors
-/// [`ApiError::BadRequest`] for malformed JSON, [`ApiError::Validation`] for a wrong shape.
+/// [`ApiError::BadRequest`] for malformed JSON, a validation error for a wrong shape.
 pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Syntax first (400), then shape (422): serde_json reports some shape errors, such as a
     // number where an enum name belongs, as syntax errors when it parses straight into `T`.
@@ -208,10 +169,8 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Api
     })?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        ApiError::Validation {
-            field: if path == "." { "body".into() } else { path },
-            message: strip_position(&e.into_inner().to_string()),
-        }
+        let field = if path == "." { "body".into() } else { path };
+        ApiError::invalid(field, strip_position(&e.into_inner().to_string()))
     })
 }
 
@@ -230,10 +189,12 @@ where
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|axum::extract::Query(value)| AppQuery(value))
-            .map_err(|e| ApiError::Validation {
-                field: "query".into(),
-                message: std::error::Error::source(&e)
-                    .map_or_else(|| e.body_text(), ToString::to_string),
+            .map_err(|e| {
+                ApiError::invalid(
+                    "query",
+                    std::error::Error::source(&e)
+                        .map_or_else(|| e.body_text(), ToString::to_string),
+                )
             })
     }
 }

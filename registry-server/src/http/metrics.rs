@@ -58,7 +58,7 @@ async fn metrics(State(state): State<Registry>) -> Response {
         .set(i64::from(pool.options().get_max_connections()));
     match m.render() {
         Ok(text) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response(),
-        Err(e) => super::ApiError::Internal(format!("cannot encode metrics: {e}")).into_response(),
+        Err(e) => super::ApiError::internal(format!("cannot encode metrics: {e}")).into_response(),
     }
 }
 

@@ -157,7 +157,7 @@ fn open_all_of(value: &mut serde_json::Value, in_all_of: bool) {
 async fn document() -> Response {
     match &*DOCUMENT {
         Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response(),
-        Err(e) => ApiError::Internal(format!("cannot serialise the OpenAPI document: {e}"))
+        Err(e) => ApiError::internal(format!("cannot serialise the OpenAPI document: {e}"))
             .into_response(),
     }
 }

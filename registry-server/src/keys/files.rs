@@ -72,7 +72,7 @@ pub fn read_public_key(path: &Path) -> anyhow::Result<PublicKey> {
 }
 
 /// Reads a certificate file: binary (a COSE_Sign1, first byte 0xd2) or hex text, where
-/// whitespace and line breaks are ignored. Does not verify it: see [`Certificate::verify`].
+/// whitespace and line breaks are ignored. Does not verify it: see [`card_format::Certificate::verify`].
 ///
 /// # Errors
 /// When the file cannot be read, is empty or too large, or is neither binary nor hex.

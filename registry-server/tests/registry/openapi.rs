@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -436,46 +436,16 @@ async fn https_with_a_certificate_and_no_plain_http_on_its_port() {
         .unwrap();
 }
 
-/// Copies a private key with mode 0600 (the server refuses looser ones).
-fn private_copy(from: &Path, to: &Path) {
-    std::fs::copy(from, to).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-}
-
 #[tokio::test]
 async fn the_binary_logs_json_lines_without_paths_queries_or_tokens() {
     let dir = tempfile::tempdir().unwrap();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    for key in ["issuer-benghazi.key.pem", "list-signer.key.pem"] {
-        private_copy(&fixtures.join("keys").join(key), &dir.path().join(key));
-    }
     let (cert, key, ca) = self_signed(dir.path());
-    let token_file = dir.path().join("admin-token");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_registry-server"))
+    let token_file = dir.path().join("first-admin-token");
+    let database = format!("sqlite:{}?mode=rwc", dir.path().join("r.sqlite").display());
+    let mut child = testkit::registry_command(dir.path(), &database)
         .env_clear()
         .env("RUST_LOG", "info")
         .args(["--log-format", "json", "--listen", "127.0.0.1:0"])
-        .arg("--database-url")
-        .arg(format!(
-            "sqlite:{}?mode=rwc",
-            dir.path().join("r.sqlite").display()
-        ))
-        .arg("--issuer-key")
-        .arg(dir.path().join("issuer-benghazi.key.pem"))
-        .arg("--list-key")
-        .arg(dir.path().join("list-signer.key.pem"))
-        .arg("--issuer-cert")
-        .arg(fixtures.join("trust/issuer-benghazi.cert.hex"))
-        .arg("--list-cert")
-        .arg(fixtures.join("trust/list-signer.cert.hex"))
-        .arg("--root-public-key")
-        .arg(fixtures.join("keys/root.pub.pem"))
-        .arg("--first-admin-token-file")
-        .arg(&token_file)
         .arg("--tls-cert")
         .arg(&cert)
         .arg("--tls-key")

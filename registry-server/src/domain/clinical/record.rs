@@ -128,7 +128,7 @@ fn versioned<R, T>(
 /// indexed reads by patient id. Registrars and clinicians.
 ///
 /// # Errors
-/// [`Error::Forbidden`], [`Error::NotFound`], database errors.
+/// [`super::super::Error::Forbidden`], [`super::super::Error::NotFound`], database errors.
 pub async fn record(registry: &Registry, caller: &Caller, id: &str) -> Result<Record> {
     caller.require(READERS)?;
     let row = patients::row(registry, id).await?;
