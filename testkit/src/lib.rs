@@ -6,8 +6,8 @@
 //!   (`scripts/test.sh` sets it): a skipped real-stack test never reads as a pass there;
 //! - [`binary`]: a binary of the same build (`target/<profile>/NAME`), which
 //!   `cargo test --workspace` builds before any test runs; no test runs cargo;
-//! - [`Child`]: a server child started with `--listen 127.0.0.1:0` that is ready when it
-//!   prints the address it bound, and whose whole stderr a failure shows;
+//! - [`Child`]: a server child started on port 0 that is ready when it prints the address
+//!   it bound, and whose whole stderr a failure shows;
 //! - [`registry_command`]: `registry-server` with the fixture's test keys.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -113,9 +113,9 @@ pub fn fixture_keys(dir: &Path) -> PathBuf {
     keys
 }
 
-/// `registry-server` on `database_url` with the fixture's test keys (copied into `dir`)
-/// and its first admin token written to `dir/first-admin-token`; start it with
-/// [`Child::start`].
+/// `registry-server` on `database_url` with the fixture's test keys (copied into `dir`), its
+/// first admin token written to `dir/first-admin-token`, listening on a port it chooses
+/// (`--listen 127.0.0.1:0`); start it with [`Child::start`].
 pub fn registry_command(dir: &Path, database_url: &str) -> Command {
     let keys = fixture_keys(dir);
     let repo = repo();
@@ -134,7 +134,8 @@ pub fn registry_command(dir: &Path, database_url: &str) -> Command {
         .arg("--root-public-key")
         .arg(repo.join("fixtures/keys/root.pub.pem"))
         .arg("--first-admin-token-file")
-        .arg(dir.join("first-admin-token"));
+        .arg(dir.join("first-admin-token"))
+        .args(["--listen", "127.0.0.1:0"]);
     c
 }
 
@@ -158,17 +159,16 @@ struct Log {
 const READY_WITHIN: Duration = Duration::from_secs(60);
 
 impl Child {
-    /// Starts `command` with `--listen 127.0.0.1:0` and waits for the line in which it
-    /// prints the address it bound (`... listening on http://127.0.0.1:PORT`); its stdout
-    /// is discarded, its stderr kept for [`Child::stderr`].
+    /// Starts `command` (given a port of 0: `--listen 127.0.0.1:0`, `--port 0`) and waits for
+    /// the line in which it prints the address it bound (`... listening on
+    /// http://127.0.0.1:PORT`); its stdout is discarded, its stderr kept for
+    /// [`Child::stderr`].
     ///
     /// # Panics
     /// The child cannot be started, exits, or prints no such line within a minute: with
     /// everything it wrote to stderr.
     pub fn start(mut command: Command) -> Child {
         let mut child = command
-            .arg("--listen")
-            .arg("127.0.0.1:0")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -146,6 +146,7 @@ pub fn choose(readers: &[ReaderInfo], wanted: Option<&str>) -> anyhow::Result<Op
 pub fn wait_for_card(wanted: Option<&str>, wait: Option<Duration>) -> anyhow::Result<String> {
     let deadline = wait.map(|w| Instant::now() + w);
     let mut ctx: Option<Context> = None;
+    let mut said = false;
     loop {
         let attempt = (|| -> anyhow::Result<Option<ReaderInfo>> {
             let c = match ctx.take() {
@@ -171,6 +172,14 @@ pub fn wait_for_card(wanted: Option<&str>, wait: Option<Duration>) -> anyhow::Re
             }
             Err(e) if !waiting => return Err(e),
             _ => {}
+        }
+        // Said once, on stderr (stdout may be JSON): the person at the desk knows the agent
+        // is ready for the card, and a test knows when to insert one.
+        if !said {
+            said = true;
+            if let Some(w) = wait {
+                eprintln!("waiting for a card (up to {} s)", w.as_secs());
+            }
         }
         // Sleep on PC/SC events where the service is up (card inserted, reader plugged), else
         // poll: pcscd may be restarting.

@@ -13,10 +13,8 @@
 //! test does. `npm ci` runs in tests/browser when its node_modules is missing. Screenshots go to
 //! target/browser-screenshots/smartcard-*.png.
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use crate::registry::{call, repo, Registry};
 use crate::support::{temp_dir, Slot};
@@ -80,45 +78,21 @@ fn set_password(registry: &Registry, admin: &str, user_id: &str, password: &str)
     assert_eq!(response.status().as_u16(), 204, "setting the password");
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `card-agent serve`, stopped (SIGKILL) when dropped.
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(home: &Path, origin: &str, port: u16, reader: &str, log: &Path) -> Serve {
-    let log = std::fs::File::create(log).unwrap();
-    let child = crate::registry::agent(home)
-        .args(["serve", "--origin", origin, "--port", &port.to_string()])
-        .args(["--reader", reader])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
+/// `card-agent serve` on a port it chooses itself, stopped (SIGKILL) when dropped; its port.
+fn serve(home: &Path, origin: &str, reader: &str) -> (testkit::Child, u16) {
+    let mut command = crate::registry::agent(home);
+    command.args([
+        "serve", "--origin", origin, "--port", "0", "--reader", reader,
+    ]);
+    let child = testkit::Child::start(command);
+    let port = child
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
         .unwrap();
-    let mut serve = Serve(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            serve.0.try_wait().unwrap().is_none(),
-            "card-agent serve exited"
-        );
-        assert!(Instant::now() < deadline, "card-agent serve did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    serve
+    (child, port)
 }
 
 /// Runs the agent with its home in `home`; returns (exit code, stdout, stderr).
@@ -204,9 +178,7 @@ fn the_page_writes_the_card_to_a_smart_card_and_reads_it_back_through_card_agent
     let reader = slot.reader().to_str().unwrap().to_string();
     let image = dir.join("smart-card.json");
     let _card = slot.start_card(&["--image", image.to_str().unwrap()]);
-    let port = free_port();
-    let serve_log = dir.join("serve.log");
-    let _serve = serve(&home, &registry.url, port, &reader, &serve_log);
+    let (serve, port) = serve(&home, &registry.url, &reader);
     let pairing = std::fs::read_to_string(home.join("serve-pairing-code"))
         .unwrap()
         .trim()
@@ -238,18 +210,18 @@ fn the_page_writes_the_card_to_a_smart_card_and_reads_it_back_through_card_agent
         "the browser journey failed:\n{}\n{}\nagent log:\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
-        std::fs::read_to_string(&serve_log).unwrap_or_default()
+        serve.stderr()
     );
 
     // Not the page's word for it: the smart card itself holds the registry's card.
-    drop(_serve);
+    let log = serve.stderr();
+    drop(serve);
     let read = run_agent(&home, &["read", "--reader", &reader, "--json"]);
     assert_eq!(read.0, Some(0), "read: {}{}", read.1, read.2);
     let read: Value = serde_json::from_str(&read.1).unwrap();
     assert_eq!(read["serial"], serial.as_str(), "{read}");
     // The agent's log names requests; the pairing code only in its start banner (for the
     // person at the desk), never the patient.
-    let log = std::fs::read_to_string(&serve_log).unwrap();
     assert!(log.contains("/v1/card/write"), "{log}");
     assert_eq!(log.matches(pairing.as_str()).count(), 1, "{log}");
     assert!(!log.contains("Fatima") && !log.contains("فاطمة"), "{log}");

@@ -228,13 +228,17 @@ fn read_wait_picks_up_a_card_inserted_later() {
         });
         assert_eq!(code, Some(0), "{out}{err}");
     }
-    // The reader is empty now; `read --wait` starts first, the card comes a second later.
-    let waiting = agent(&slot, &home, &["read", "--json", "--wait", "30"])
+    // The reader is empty now; `read --wait` starts first, the card goes in once the agent
+    // says it is waiting for one.
+    let mut waiting = agent(&slot, &home, &["read", "--json", "--wait", "30"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_secs(1));
+    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    let mut said = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut said).unwrap();
+    assert!(said.starts_with("waiting for a card"), "{said}");
     let _card = slot.start_card(&["--image", image_arg]);
     let out = waiting.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -293,16 +293,24 @@ impl Slot {
     }
 
     /// Waits until the reader shows a card (`present`) or no card; `false` on timeout.
+    /// Woken by pcscd's own status-change events (`SCardGetStatusChange`), not a poll.
     pub fn wait_card(&self, present: bool, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
+        let mut watch = [pcsc::ReaderState::new(
+            self.reader.clone(),
+            pcsc::State::UNAWARE,
+        )];
         loop {
-            if self.card_present() == present {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.context.get_status_change(left, &mut watch) {
+                Ok(()) => {}
+                Err(pcsc::Error::Timeout) => return false,
+                Err(e) => panic!("pcscd: SCardGetStatusChange on {:?}: {e}", self.reader),
+            }
+            if watch[0].event_state().contains(pcsc::State::PRESENT) == present {
                 return true;
             }
-            if Instant::now() > deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            watch[0].sync_current_state();
         }
     }
 

@@ -145,7 +145,8 @@ fn server_signs_cards_with_an_hsm_key() {
         .arg(d.join("admin-token"))
         .env("SOFTHSM2_CONF", &conf)
         .env("ISSUER_HSM_PIN", "5678")
-        .env_remove("DATABASE_URL");
+        .env_remove("DATABASE_URL")
+        .args(["--listen", "127.0.0.1:0"]);
     let server = testkit::Child::start(command);
     let base = server.url.clone();
     let admin = std::fs::read_to_string(d.join("admin-token"))

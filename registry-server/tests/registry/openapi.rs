@@ -445,7 +445,7 @@ async fn the_binary_logs_json_lines_without_paths_queries_or_tokens() {
     let mut child = testkit::registry_command(dir.path(), &database)
         .env_clear()
         .env("RUST_LOG", "info")
-        .args(["--log-format", "json", "--listen", "127.0.0.1:0"])
+        .args(["--log-format", "json"])
         .arg("--tls-cert")
         .arg(&cert)
         .arg("--tls-key")
