@@ -215,10 +215,7 @@ impl Db {
     /// # Errors
     /// The database is unreachable.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+        sqlx::query(PING).execute(&self.pool).await.map(|_| ())
     }
 }
 
@@ -256,3 +253,34 @@ fn sqlite_parent_dir(url: &str) -> Option<&std::path::Path> {
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
+
+/// `ping`.
+const PING: &str = "SELECT 1";
+
+/// Every statement the registry runs, by name: the fixed ones of each module and the
+/// built ones in their shapes (per record kind, a name search of one and of three keys).
+/// A test prepares each on SQLite and on PostgreSQL.
+pub fn statements() -> Vec<(String, String)> {
+    let fixed = [
+        STATEMENTS,
+        audit::STATEMENTS,
+        cards::STATEMENTS,
+        clinical::STATEMENTS,
+        dispensings::STATEMENTS,
+        patients::STATEMENTS,
+        trust::STATEMENTS,
+        users::STATEMENTS,
+        web::STATEMENTS,
+    ];
+    let mut all: Vec<(String, String)> = fixed
+        .iter()
+        .flat_map(|list| list.iter())
+        .map(|(name, sql)| ((*name).to_string(), (*sql).to_string()))
+        .collect();
+    all.extend(clinical::statements_per_kind());
+    all.extend(patients::search_statements());
+    all
+}
+
+/// Every fixed statement of this module, by name, for the test that prepares them all.
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[("db.rs:ping", PING)];

@@ -103,10 +103,7 @@ pub async fn append(
     entity_type: &str,
     entity_id: &str,
 ) -> Result<i64, sqlx::Error> {
-    let (seq, prev_hash): (i64, Vec<u8>) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut *conn)
-            .await?;
+    let (seq, prev_hash): (i64, Vec<u8>) = sqlx::query_as(APPEND).fetch_one(&mut *conn).await?;
     let mut entry = Entry {
         seq,
         at,
@@ -121,7 +118,7 @@ pub async fn append(
     };
     entry.hash = entry_hash(&entry.prev_hash, &entry);
     insert_entry(&mut *conn, &entry).await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+    sqlx::query(APPEND_2)
         .bind(&entry.hash)
         .execute(&mut *conn)
         .await?;
@@ -129,22 +126,19 @@ pub async fn append(
 }
 
 async fn insert_entry(conn: &mut AnyConnection, entry: &Entry) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, user_id, role, facility_code, action, entity_type, \
-         entity_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(entry.seq)
-    .bind(entry.at)
-    .bind(&entry.user_id)
-    .bind(&entry.role)
-    .bind(&entry.facility_code)
-    .bind(&entry.action)
-    .bind(&entry.entity_type)
-    .bind(&entry.entity_id)
-    .bind(&entry.prev_hash)
-    .bind(&entry.hash)
-    .execute(conn)
-    .await?;
+    sqlx::query(INSERT_ENTRY)
+        .bind(entry.seq)
+        .bind(entry.at)
+        .bind(&entry.user_id)
+        .bind(&entry.role)
+        .bind(&entry.facility_code)
+        .bind(&entry.action)
+        .bind(&entry.entity_type)
+        .bind(&entry.entity_id)
+        .bind(&entry.prev_hash)
+        .bind(&entry.hash)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -265,11 +259,10 @@ async fn write_batch(pool: &sqlx::AnyPool, batch: &[Job]) -> Result<(), sqlx::Er
     let mut tx = pool.begin().await?;
     // Reserve the whole batch's sequence numbers with one update of the head row (which
     // takes its lock), chain the entries in memory, then store the last hash.
-    let (last_seq, mut prev_hash): (i64, Vec<u8>) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-            .bind(count)
-            .fetch_one(&mut *tx)
-            .await?;
+    let (last_seq, mut prev_hash): (i64, Vec<u8>) = sqlx::query_as(WRITE_BATCH)
+        .bind(count)
+        .fetch_one(&mut *tx)
+        .await?;
     for (i, e) in (0..).zip(&pending) {
         let mut entry = Entry {
             seq: last_seq - count + 1 + i,
@@ -287,7 +280,7 @@ async fn write_batch(pool: &sqlx::AnyPool, batch: &[Job]) -> Result<(), sqlx::Er
         insert_entry(&mut tx, &entry).await?;
         prev_hash = entry.hash;
     }
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+    sqlx::query(WRITE_BATCH_2)
         .bind(&prev_hash)
         .execute(&mut *tx)
         .await?;
@@ -323,24 +316,17 @@ pub struct Filter {
 /// Database errors.
 pub async fn query(db: &Db, f: &Filter) -> Result<Vec<Entry>, sqlx::Error> {
     let limit = f.limit.unwrap_or(100).clamp(1, 1000);
-    sqlx::query_as::<_, Entry>(
-        "SELECT seq, at, user_id, role, facility_code, action, entity_type, entity_id, \
-         prev_hash, hash FROM audit_log \
-         WHERE ($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR action = $2) \
-         AND ($3 IS NULL OR entity_type = $3) AND ($4 IS NULL OR entity_id = $4) \
-         AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) AND seq > $7 \
-         ORDER BY seq LIMIT $8",
-    )
-    .bind(f.user_id.as_deref())
-    .bind(f.action.as_deref())
-    .bind(f.entity_type.as_deref())
-    .bind(f.entity_id.as_deref())
-    .bind(f.from)
-    .bind(f.until)
-    .bind(f.after.unwrap_or(0))
-    .bind(limit)
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as::<_, Entry>(QUERY)
+        .bind(f.user_id.as_deref())
+        .bind(f.action.as_deref())
+        .bind(f.entity_type.as_deref())
+        .bind(f.entity_id.as_deref())
+        .bind(f.from)
+        .bind(f.until)
+        .bind(f.after.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(db.reader())
+        .await
 }
 
 /// The outcome of checking the whole chain.
@@ -364,14 +350,11 @@ pub async fn verify_chain(db: &Db) -> Result<ChainReport, sqlx::Error> {
     let mut expected_seq = 1;
     let mut after = 0;
     loop {
-        let page = sqlx::query_as::<_, Entry>(
-            "SELECT seq, at, user_id, role, facility_code, action, entity_type, entity_id, \
-             prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(after)
-        .bind(PAGE)
-        .fetch_all(db.reader())
-        .await?;
+        let page = sqlx::query_as::<_, Entry>(VERIFY_CHAIN)
+            .bind(after)
+            .bind(PAGE)
+            .fetch_all(db.reader())
+            .await?;
         for e in &page {
             let intact =
                 e.seq == expected_seq && e.prev_hash == prev && entry_hash(&prev, e) == e.hash;
@@ -390,10 +373,9 @@ pub async fn verify_chain(db: &Db) -> Result<ChainReport, sqlx::Error> {
             break;
         }
     }
-    let (head_seq, head_hash): (i64, Vec<u8>) =
-        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(db.reader())
-            .await?;
+    let (head_seq, head_hash): (i64, Vec<u8>) = sqlx::query_as(VERIFY_CHAIN_2)
+        .fetch_one(db.reader())
+        .await?;
     let entries = expected_seq - 1;
     let head_ok = head_seq == entries && head_hash == prev;
     Ok(ChainReport {
@@ -402,3 +384,47 @@ pub async fn verify_chain(db: &Db) -> Result<ChainReport, sqlx::Error> {
         first_broken: (!head_ok).then_some(entries + 1),
     })
 }
+
+/// `append`.
+const APPEND: &str = "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
+/// `append`.
+const APPEND_2: &str = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+/// `insert_entry`.
+const INSERT_ENTRY: &str =
+    "INSERT INTO audit_log (seq, at, user_id, role, facility_code, action, entity_type, \
+         entity_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+/// `write_batch`.
+const WRITE_BATCH: &str = "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash";
+/// `write_batch`.
+const WRITE_BATCH_2: &str = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+/// `query`.
+// The casts let PostgreSQL type an optional filter from the statement alone (it prepares
+// every statement before any value is bound: tests/registry/layers.rs).
+const QUERY: &str =
+    "SELECT seq, at, user_id, role, facility_code, action, entity_type, entity_id, \
+         prev_hash, hash FROM audit_log \
+         WHERE (CAST($1 AS TEXT) IS NULL OR user_id = $1) \
+         AND (CAST($2 AS TEXT) IS NULL OR action = $2) \
+         AND (CAST($3 AS TEXT) IS NULL OR entity_type = $3) \
+         AND (CAST($4 AS TEXT) IS NULL OR entity_id = $4) \
+         AND (CAST($5 AS BIGINT) IS NULL OR at >= $5) \
+         AND (CAST($6 AS BIGINT) IS NULL OR at < $6) AND seq > $7 \
+         ORDER BY seq LIMIT $8";
+/// `verify_chain`.
+const VERIFY_CHAIN: &str =
+    "SELECT seq, at, user_id, role, facility_code, action, entity_type, entity_id, \
+             prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
+/// `verify_chain`.
+const VERIFY_CHAIN_2: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+
+/// Every fixed statement of this module, by name, for the test that prepares them all.
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("db/audit.rs:append", APPEND),
+    ("db/audit.rs:append", APPEND_2),
+    ("db/audit.rs:insert_entry", INSERT_ENTRY),
+    ("db/audit.rs:write_batch", WRITE_BATCH),
+    ("db/audit.rs:write_batch", WRITE_BATCH_2),
+    ("db/audit.rs:query", QUERY),
+    ("db/audit.rs:verify_chain", VERIFY_CHAIN),
+    ("db/audit.rs:verify_chain", VERIFY_CHAIN_2),
+];

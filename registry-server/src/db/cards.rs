@@ -31,8 +31,12 @@ pub struct CardRow {
     pub issued_by: String,
 }
 
-const COLUMNS: &str = "serial, patient_id, issuer_kid, issued_at, expires_at, cose, status, \
-    superseded_by, revoked_reason, revoked_at, issued_by";
+macro_rules! columns {
+    () => {
+        "serial, patient_id, issuer_kid, issued_at, expires_at, cose, status, \
+    superseded_by, revoked_reason, revoked_at, issued_by"
+    };
+}
 
 /// Marks the patient's active card superseded by `new_serial`; returns how many (0 or 1).
 ///
@@ -43,14 +47,11 @@ pub async fn supersede_active(
     patient_id: &str,
     new_serial: &str,
 ) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE cards SET status = 'superseded', superseded_by = $1 \
-         WHERE patient_id = $2 AND status = 'active'",
-    )
-    .bind(new_serial)
-    .bind(patient_id)
-    .execute(conn)
-    .await?;
+    let done = sqlx::query(SUPERSEDE_ACTIVE)
+        .bind(new_serial)
+        .bind(patient_id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected())
 }
 
@@ -62,11 +63,10 @@ pub async fn active_serial_in(
     conn: &mut AnyConnection,
     patient_id: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT serial FROM cards WHERE patient_id = $1 AND status = 'active'")
-            .bind(patient_id)
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<(String,)> = sqlx::query_as(ACTIVE_SERIAL_IN)
+        .bind(patient_id)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(|(s,)| s))
 }
 
@@ -76,19 +76,17 @@ pub async fn active_serial_in(
 /// # Errors
 /// A unique violation (serial or second active card) or other database errors.
 pub async fn insert(conn: &mut AnyConnection, c: &CardRow) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "INSERT INTO cards ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'active', NULL, NULL, NULL, $7)"
-    ))
-    .bind(&c.serial)
-    .bind(&c.patient_id)
-    .bind(&c.issuer_kid)
-    .bind(c.issued_at)
-    .bind(c.expires_at)
-    .bind(&c.cose)
-    .bind(&c.issued_by)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    sqlx::query(INSERT)
+        .bind(&c.serial)
+        .bind(&c.patient_id)
+        .bind(&c.issuer_kid)
+        .bind(c.issued_at)
+        .bind(c.expires_at)
+        .bind(&c.cose)
+        .bind(&c.issued_by)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// A card by serial.
@@ -96,7 +94,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &CardRow) -> Result<(), sqlx::E
 /// # Errors
 /// Database errors.
 pub async fn get(db: &Db, serial: &str) -> Result<Option<CardRow>, sqlx::Error> {
-    sqlx::query_as::<_, CardRow>(&format!("SELECT {COLUMNS} FROM cards WHERE serial = $1"))
+    sqlx::query_as::<_, CardRow>(GET)
         .bind(serial)
         .fetch_optional(db.reader())
         .await
@@ -110,7 +108,7 @@ pub async fn get_in(
     conn: &mut AnyConnection,
     serial: &str,
 ) -> Result<Option<CardRow>, sqlx::Error> {
-    sqlx::query_as::<_, CardRow>(&format!("SELECT {COLUMNS} FROM cards WHERE serial = $1"))
+    sqlx::query_as::<_, CardRow>(GET_IN)
         .bind(serial)
         .fetch_optional(conn)
         .await
@@ -125,7 +123,7 @@ pub async fn issued_at_in(
     conn: &mut AnyConnection,
     serial: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT issued_at FROM cards WHERE serial = $1")
+    let row: Option<(i64,)> = sqlx::query_as(ISSUED_AT_IN)
         .bind(serial)
         .fetch_optional(conn)
         .await?;
@@ -137,12 +135,10 @@ pub async fn issued_at_in(
 /// # Errors
 /// Database errors.
 pub async fn for_patient(db: &Db, patient_id: &str) -> Result<Vec<CardRow>, sqlx::Error> {
-    sqlx::query_as::<_, CardRow>(&format!(
-        "SELECT {COLUMNS} FROM cards WHERE patient_id = $1 ORDER BY issued_at DESC, serial"
-    ))
-    .bind(patient_id)
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as::<_, CardRow>(FOR_PATIENT)
+        .bind(patient_id)
+        .fetch_all(db.reader())
+        .await
 }
 
 /// Revokes a card that is active or superseded; returns false if it was already revoked.
@@ -155,15 +151,12 @@ pub async fn revoke(
     reason: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE cards SET status = 'revoked', revoked_reason = $1, revoked_at = $2 \
-         WHERE serial = $3 AND status <> 'revoked'",
-    )
-    .bind(reason)
-    .bind(now)
-    .bind(serial)
-    .execute(conn)
-    .await?;
+    let done = sqlx::query(REVOKE)
+        .bind(reason)
+        .bind(now)
+        .bind(serial)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -174,14 +167,59 @@ pub async fn revoke(
 pub async fn bundle_lists(
     db: &Db,
 ) -> Result<(Vec<(String, String, i64)>, Vec<String>), sqlx::Error> {
-    let revoked = sqlx::query_as::<_, (String, String, i64)>(
-        "SELECT serial, revoked_reason, revoked_at FROM cards WHERE status = 'revoked'",
-    )
-    .fetch_all(db.reader())
-    .await?;
-    let superseded: Vec<(String,)> =
-        sqlx::query_as("SELECT serial FROM cards WHERE status = 'superseded'")
-            .fetch_all(db.reader())
-            .await?;
+    let revoked = sqlx::query_as::<_, (String, String, i64)>(BUNDLE_LISTS)
+        .fetch_all(db.reader())
+        .await?;
+    let superseded: Vec<(String,)> = sqlx::query_as(BUNDLE_LISTS_2)
+        .fetch_all(db.reader())
+        .await?;
     Ok((revoked, superseded.into_iter().map(|(s,)| s).collect()))
 }
+
+/// `supersede_active`.
+const SUPERSEDE_ACTIVE: &str = "UPDATE cards SET status = 'superseded', superseded_by = $1 \
+         WHERE patient_id = $2 AND status = 'active'";
+/// `active_serial_in`.
+const ACTIVE_SERIAL_IN: &str =
+    "SELECT serial FROM cards WHERE patient_id = $1 AND status = 'active'";
+/// `issued_at_in`.
+const ISSUED_AT_IN: &str = "SELECT issued_at FROM cards WHERE serial = $1";
+/// `revoke`.
+const REVOKE: &str = "UPDATE cards SET status = 'revoked', revoked_reason = $1, revoked_at = $2 \
+         WHERE serial = $3 AND status <> 'revoked'";
+/// `bundle_lists`.
+const BUNDLE_LISTS: &str =
+    "SELECT serial, revoked_reason, revoked_at FROM cards WHERE status = 'revoked'";
+/// `bundle_lists`.
+const BUNDLE_LISTS_2: &str = "SELECT serial FROM cards WHERE status = 'superseded'";
+
+/// `insert`.
+const INSERT: &str = concat!(
+    "INSERT INTO cards (",
+    columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, 'active', NULL, NULL, NULL, $7)"
+);
+/// `get`.
+const GET: &str = concat!("SELECT ", columns!(), " FROM cards WHERE serial = $1");
+/// `get_in`.
+const GET_IN: &str = concat!("SELECT ", columns!(), " FROM cards WHERE serial = $1");
+/// `for_patient`.
+const FOR_PATIENT: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM cards WHERE patient_id = $1 ORDER BY issued_at DESC, serial"
+);
+
+/// Every fixed statement of this module, by name, for the test that prepares them all.
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("db/cards.rs:insert", INSERT),
+    ("db/cards.rs:get", GET),
+    ("db/cards.rs:get_in", GET_IN),
+    ("db/cards.rs:for_patient", FOR_PATIENT),
+    ("db/cards.rs:supersede_active", SUPERSEDE_ACTIVE),
+    ("db/cards.rs:active_serial_in", ACTIVE_SERIAL_IN),
+    ("db/cards.rs:issued_at_in", ISSUED_AT_IN),
+    ("db/cards.rs:revoke", REVOKE),
+    ("db/cards.rs:bundle_lists", BUNDLE_LISTS),
+    ("db/cards.rs:bundle_lists", BUNDLE_LISTS_2),
+];

@@ -39,15 +39,34 @@ impl Kind {
     }
 }
 
-const TUMOUR_COLUMNS: &str =
-    "id, patient_id, icd10, topography, morphology, behaviour, grade, basis, \
-    incidence, stage_scheme, stage_t, stage_n, stage_m, stage_group, iccc, status, version";
-const TREATMENT_COLUMNS: &str =
-    "id, patient_id, kind, regimen, cycles, start_date, end_date, status, version";
-const ALLERGY_COLUMNS: &str = "id, patient_id, substance, severity, kind, status, version";
-const MEDICINE_COLUMNS: &str = "id, patient_id, atc, name, strength, form, quantity, dispensings, \
+macro_rules! tumour_columns {
+    () => {
+        "id, patient_id, icd10, topography, morphology, behaviour, grade, basis, \
+    incidence, stage_scheme, stage_t, stage_n, stage_m, stage_group, iccc, status, version"
+    };
+}
+macro_rules! treatment_columns {
+    () => {
+        "id, patient_id, kind, regimen, cycles, start_date, end_date, status, version"
+    };
+}
+macro_rules! allergy_columns {
+    () => {
+        "id, patient_id, substance, severity, kind, status, version"
+    };
+}
+macro_rules! medicine_columns {
+    () => {
+        "id, patient_id, atc, name, strength, form, quantity, dispensings, \
     interval_days, valid_until, prescriber, facility_code, status, dispensed_count, \
-    last_dispensed_at, version";
+    last_dispensed_at, version"
+    };
+}
+
+mod sql;
+
+use sql::*;
+pub(crate) use sql::{statements_per_kind, STATEMENTS};
 
 /// Writes a tumour: a new row when `version` is None, else a correction of that version.
 /// Returns false when the expected version is not the current one.
@@ -64,18 +83,10 @@ async fn put_tumour(
 ) -> Result<bool, sqlx::Error> {
     let stage = t.stage.as_ref();
     let sql = match version {
-        None => format!(
-            "INSERT INTO tumours ({TUMOUR_COLUMNS}, updated_at, updated_by) VALUES ($1, $2, $3, $4, \
-             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'active', 1, $16, $17)"
-        ),
-        Some(_) => "UPDATE tumours SET icd10 = $3, topography = $4, morphology = $5, \
-             behaviour = $6, grade = $7, basis = $8, incidence = $9, stage_scheme = $10, \
-             stage_t = $11, stage_n = $12, stage_m = $13, stage_group = $14, iccc = $15, \
-             updated_at = $16, updated_by = $17, version = version + 1 \
-             WHERE id = $1 AND patient_id = $2 AND version = $18"
-            .to_string(),
+        None => INSERT_TUMOUR,
+        Some(_) => UPDATE_TUMOUR,
     };
-    let mut query = sqlx::query(&sql)
+    let mut query = sqlx::query(sql)
         .bind(id)
         .bind(patient_id)
         .bind(&t.icd10)
@@ -113,16 +124,10 @@ async fn put_treatment(
     at: (i64, &str),
 ) -> Result<bool, sqlx::Error> {
     let sql = match version {
-        None => format!(
-            "INSERT INTO treatments ({TREATMENT_COLUMNS}, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 1, $8, $9)"
-        ),
-        Some(_) => "UPDATE treatments SET kind = $3, regimen = $4, cycles = $5, start_date = $6, \
-             end_date = $7, updated_at = $8, updated_by = $9, version = version + 1 \
-             WHERE id = $1 AND patient_id = $2 AND version = $10"
-            .to_string(),
+        None => INSERT_TREATMENT,
+        Some(_) => UPDATE_TREATMENT,
     };
-    let mut query = sqlx::query(&sql)
+    let mut query = sqlx::query(sql)
         .bind(id)
         .bind(patient_id)
         .bind(enum_name(&t.kind)?)
@@ -152,16 +157,10 @@ async fn put_allergy(
     at: (i64, &str),
 ) -> Result<bool, sqlx::Error> {
     let sql = match version {
-        None => format!(
-            "INSERT INTO allergies ({ALLERGY_COLUMNS}, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, 'active', 1, $6, $7)"
-        ),
-        Some(_) => "UPDATE allergies SET substance = $3, severity = $4, kind = $5, \
-             updated_at = $6, updated_by = $7, version = version + 1 \
-             WHERE id = $1 AND patient_id = $2 AND version = $8"
-            .to_string(),
+        None => INSERT_ALLERGY,
+        Some(_) => UPDATE_ALLERGY,
     };
-    let mut query = sqlx::query(&sql)
+    let mut query = sqlx::query(sql)
         .bind(id)
         .bind(patient_id)
         .bind(&a.substance)
@@ -190,19 +189,11 @@ async fn put_medicine(
     at: (i64, &str),
 ) -> Result<bool, sqlx::Error> {
     let sql = match version {
-        None => format!(
-            "INSERT INTO medicine_authorisations ({MEDICINE_COLUMNS}, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', 0, NULL, 1, \
-             $13, $14)"
-        ),
-        Some(_) => "UPDATE medicine_authorisations SET atc = $3, name = $4, strength = $5, \
-             form = $6, quantity = $7, dispensings = $8, interval_days = $9, valid_until = $10, \
-             prescriber = $11, facility_code = $12, updated_at = $13, updated_by = $14, \
-             version = version + 1 WHERE id = $1 AND patient_id = $2 AND version = $15"
-            .to_string(),
+        None => INSERT_MEDICINE,
+        Some(_) => UPDATE_MEDICINE,
     };
     let id = i64::try_from(m.id).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let mut query = sqlx::query(&sql)
+    let mut query = sqlx::query(sql)
         .bind(id)
         .bind(patient_id)
         .bind(&m.atc)
@@ -237,21 +228,13 @@ pub async fn withdraw(
     at: (i64, &str),
 ) -> Result<bool, sqlx::Error> {
     let table = kind.table();
-    let id_cast = if kind == Kind::Medicine {
-        "CAST($1 AS BIGINT)"
-    } else {
-        "$1"
-    };
-    let result = sqlx::query(&format!(
-        "UPDATE {table} SET status = 'withdrawn', version = version + 1, updated_at = $2, \
-         updated_by = $3 WHERE id = {id_cast} AND version = $4 AND status = 'active'"
-    ))
-    .bind(id)
-    .bind(at.0)
-    .bind(at.1)
-    .bind(version)
-    .execute(&mut *conn)
-    .await?;
+    let result = sqlx::query(&withdraw_sql(kind))
+        .bind(id)
+        .bind(at.0)
+        .bind(at.1)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?;
     if result.rows_affected() != 1 {
         return Ok(false);
     }
@@ -265,12 +248,10 @@ pub async fn withdraw(
 /// # Errors
 /// Database errors.
 pub async fn tumours(db: &Db, patient_id: &str) -> Result<Vec<TumourRow>, sqlx::Error> {
-    sqlx::query_as::<_, TumourRow>(&format!(
-        "SELECT {TUMOUR_COLUMNS} FROM tumours WHERE patient_id = $1 ORDER BY status, incidence, id"
-    ))
-    .bind(patient_id)
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as::<_, TumourRow>(TUMOURS)
+        .bind(patient_id)
+        .fetch_all(db.reader())
+        .await
 }
 
 /// The treatments of a patient.
@@ -278,13 +259,10 @@ pub async fn tumours(db: &Db, patient_id: &str) -> Result<Vec<TumourRow>, sqlx::
 /// # Errors
 /// Database errors.
 pub async fn treatments(db: &Db, patient_id: &str) -> Result<Vec<TreatmentRow>, sqlx::Error> {
-    sqlx::query_as::<_, TreatmentRow>(&format!(
-        "SELECT {TREATMENT_COLUMNS} FROM treatments WHERE patient_id = $1 \
-         ORDER BY status, start_date, id"
-    ))
-    .bind(patient_id)
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as::<_, TreatmentRow>(TREATMENTS)
+        .bind(patient_id)
+        .fetch_all(db.reader())
+        .await
 }
 
 /// The allergies of a patient.
@@ -292,12 +270,10 @@ pub async fn treatments(db: &Db, patient_id: &str) -> Result<Vec<TreatmentRow>, 
 /// # Errors
 /// Database errors.
 pub async fn allergies(db: &Db, patient_id: &str) -> Result<Vec<AllergyRow>, sqlx::Error> {
-    sqlx::query_as::<_, AllergyRow>(&format!(
-        "SELECT {ALLERGY_COLUMNS} FROM allergies WHERE patient_id = $1 ORDER BY status, id"
-    ))
-    .bind(patient_id)
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as::<_, AllergyRow>(ALLERGIES)
+        .bind(patient_id)
+        .fetch_all(db.reader())
+        .await
 }
 
 /// The medicine authorisations of a patient.
@@ -305,13 +281,10 @@ pub async fn allergies(db: &Db, patient_id: &str) -> Result<Vec<AllergyRow>, sql
 /// # Errors
 /// Database errors.
 pub async fn medicines(db: &Db, patient_id: &str) -> Result<Vec<MedicineRow>, sqlx::Error> {
-    sqlx::query_as::<_, MedicineRow>(&format!(
-        "SELECT {MEDICINE_COLUMNS} FROM medicine_authorisations WHERE patient_id = $1 \
-         ORDER BY status, id"
-    ))
-    .bind(patient_id)
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as::<_, MedicineRow>(MEDICINES)
+        .bind(patient_id)
+        .fetch_all(db.reader())
+        .await
 }
 
 /// One medicine authorisation.
@@ -319,12 +292,10 @@ pub async fn medicines(db: &Db, patient_id: &str) -> Result<Vec<MedicineRow>, sq
 /// # Errors
 /// Database errors.
 pub async fn medicine(db: &Db, id: i64) -> Result<Option<MedicineRow>, sqlx::Error> {
-    sqlx::query_as::<_, MedicineRow>(&format!(
-        "SELECT {MEDICINE_COLUMNS} FROM medicine_authorisations WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db.reader())
-    .await
+    sqlx::query_as::<_, MedicineRow>(MEDICINE)
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await
 }
 
 /// One medicine authorisation, inside a transaction.
@@ -335,12 +306,10 @@ pub async fn medicine_in(
     conn: &mut AnyConnection,
     id: i64,
 ) -> Result<Option<MedicineRow>, sqlx::Error> {
-    sqlx::query_as::<_, MedicineRow>(&format!(
-        "SELECT {MEDICINE_COLUMNS} FROM medicine_authorisations WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as::<_, MedicineRow>(MEDICINE_IN)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Writes a clinical record: a new row at version 1 when `version` is None, else a
@@ -436,16 +405,8 @@ pub async fn current_json(
 /// # Errors
 /// Database errors.
 pub async fn owner(db: &Db, kind: Kind, id: &str) -> Result<Option<(String, i64)>, sqlx::Error> {
-    let id_cast = if kind == Kind::Medicine {
-        "CAST($1 AS BIGINT)"
-    } else {
-        "$1"
-    };
-    sqlx::query_as(&format!(
-        "SELECT patient_id, version FROM {} WHERE id = {id_cast}",
-        kind.table()
-    ))
-    .bind(id)
-    .fetch_optional(db.reader())
-    .await
+    sqlx::query_as(&owner_sql(kind))
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await
 }

@@ -53,8 +53,12 @@ impl FromRow<'_, AnyRow> for DispensingRow {
     }
 }
 
-const COLUMNS: &str = "id, idempotency_key, request_hash, authorisation_id, card_serial, \
-    facility_code, user_id, quantity, dispensed_at, offline, received_at, conflict";
+macro_rules! columns {
+    () => {
+        "id, idempotency_key, request_hash, authorisation_id, card_serial, \
+    facility_code, user_id, quantity, dispensed_at, offline, received_at, conflict"
+    };
+}
 
 /// The dispensing recorded under an idempotency key, if any.
 ///
@@ -64,12 +68,10 @@ pub async fn by_key(
     conn: &mut AnyConnection,
     key: &str,
 ) -> Result<Option<DispensingRow>, sqlx::Error> {
-    sqlx::query_as::<_, DispensingRow>(&format!(
-        "SELECT {COLUMNS} FROM dispensings WHERE idempotency_key = $1"
-    ))
-    .bind(key)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as::<_, DispensingRow>(BY_KEY)
+        .bind(key)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Takes one dispensing from an authorisation if its count, interval and status allow it at
@@ -82,16 +84,11 @@ pub async fn claim(
     authorisation_id: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE medicine_authorisations \
-         SET dispensed_count = dispensed_count + 1, last_dispensed_at = $1 \
-         WHERE id = $2 AND status = 'active' AND dispensed_count < dispensings \
-         AND (last_dispensed_at IS NULL OR last_dispensed_at + interval_days * 86400 <= $1)",
-    )
-    .bind(now)
-    .bind(authorisation_id)
-    .execute(conn)
-    .await?;
+    let done = sqlx::query(CLAIM)
+        .bind(now)
+        .bind(authorisation_id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -122,18 +119,11 @@ pub async fn take_offline(
     authorisation_id: i64,
     dispensed_at: i64,
 ) -> Result<Option<Taken>, sqlx::Error> {
-    sqlx::query_as::<_, Taken>(
-        "UPDATE medicine_authorisations \
-         SET dispensed_count = dispensed_count + 1, last_dispensed_at = CASE \
-         WHEN last_dispensed_at IS NULL OR last_dispensed_at < $1 THEN $1 \
-         ELSE last_dispensed_at END \
-         WHERE id = $2 AND status = 'active' \
-         RETURNING dispensed_count, dispensings, interval_days",
-    )
-    .bind(dispensed_at)
-    .bind(authorisation_id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as::<_, Taken>(TAKE_OFFLINE)
+        .bind(dispensed_at)
+        .bind(authorisation_id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// The dispensing of the authorisation nearest to `at` among those recorded less than
@@ -149,16 +139,13 @@ pub async fn nearest_within(
     interval_days: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     let interval = interval_days.saturating_mul(86_400);
-    let row: Option<(i64,)> = sqlx::query_as(
-        "SELECT dispensed_at FROM dispensings WHERE authorisation_id = $1 \
-         AND dispensed_at > $2 AND dispensed_at < $3 ORDER BY ABS(dispensed_at - $4), id LIMIT 1",
-    )
-    .bind(authorisation_id)
-    .bind(at.saturating_sub(interval))
-    .bind(at.saturating_add(interval))
-    .bind(at)
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<(i64,)> = sqlx::query_as(NEAREST_WITHIN)
+        .bind(authorisation_id)
+        .bind(at.saturating_sub(interval))
+        .bind(at.saturating_add(interval))
+        .bind(at)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(|(t,)| t))
 }
 
@@ -170,13 +157,10 @@ pub async fn counters(
     conn: &mut AnyConnection,
     authorisation_id: i64,
 ) -> Result<(i64, Option<i64>, String), sqlx::Error> {
-    sqlx::query_as(
-        "SELECT dispensed_count, last_dispensed_at, status FROM medicine_authorisations \
-         WHERE id = $1",
-    )
-    .bind(authorisation_id)
-    .fetch_one(conn)
-    .await
+    sqlx::query_as(COUNTERS)
+        .bind(authorisation_id)
+        .fetch_one(conn)
+        .await
 }
 
 /// Records a dispensing.
@@ -185,25 +169,22 @@ pub async fn counters(
 /// A reused idempotency key (unique violation) or other database errors.
 pub async fn insert(conn: &mut AnyConnection, row: &DispensingRow) -> Result<(), sqlx::Error> {
     let d = &row.dispensing;
-    sqlx::query(&format!(
-        "INSERT INTO dispensings ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    ))
-    .bind(&d.id)
-    .bind(&d.idempotency_key)
-    .bind(&row.request_hash)
-    .bind(d.authorisation_id)
-    .bind(&d.card_serial)
-    .bind(&d.facility_code)
-    .bind(&d.user_id)
-    .bind(d.quantity)
-    .bind(d.dispensed_at)
-    .bind(i64::from(d.offline))
-    .bind(d.received_at)
-    .bind(d.conflict.as_deref())
-    .execute(conn)
-    .await
-    .map(|_| ())
+    sqlx::query(INSERT)
+        .bind(&d.id)
+        .bind(&d.idempotency_key)
+        .bind(&row.request_hash)
+        .bind(d.authorisation_id)
+        .bind(&d.card_serial)
+        .bind(&d.facility_code)
+        .bind(&d.user_id)
+        .bind(d.quantity)
+        .bind(d.dispensed_at)
+        .bind(i64::from(d.offline))
+        .bind(d.received_at)
+        .bind(d.conflict.as_deref())
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// The dispensings of an authorisation, oldest first.
@@ -214,12 +195,10 @@ pub async fn for_authorisation(
     db: &Db,
     authorisation_id: i64,
 ) -> Result<Vec<DispensingRow>, sqlx::Error> {
-    sqlx::query_as::<_, DispensingRow>(&format!(
-        "SELECT {COLUMNS} FROM dispensings WHERE authorisation_id = $1 ORDER BY dispensed_at, id"
-    ))
-    .bind(authorisation_id)
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as::<_, DispensingRow>(FOR_AUTHORISATION)
+        .bind(authorisation_id)
+        .fetch_all(db.reader())
+        .await
 }
 
 /// A dispensing flagged for review, as the review list shows it.
@@ -248,7 +227,7 @@ pub struct ConflictRow {
 /// # Errors
 /// Database errors.
 pub async fn conflict_position(db: &Db, id: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT received_at, id FROM dispensings WHERE id = $1 AND conflict IS NOT NULL")
+    sqlx::query_as(CONFLICT_POSITION)
         .bind(id)
         .fetch_optional(db.reader())
         .await
@@ -264,27 +243,96 @@ pub async fn conflicts(
     before: Option<(i64, String)>,
     limit: i64,
 ) -> Result<Vec<ConflictRow>, sqlx::Error> {
-    const SELECT: &str = "SELECT id, authorisation_id, card_serial, facility_code, quantity, \
-        dispensed_at, received_at, conflict FROM dispensings WHERE conflict IS NOT NULL";
     match before {
         None => {
-            sqlx::query_as::<_, ConflictRow>(&format!(
-                "{SELECT} ORDER BY received_at DESC, id DESC LIMIT $1"
-            ))
-            .bind(limit)
-            .fetch_all(db.reader())
-            .await
+            sqlx::query_as::<_, ConflictRow>(CONFLICTS_FIRST)
+                .bind(limit)
+                .fetch_all(db.reader())
+                .await
         }
         Some((received_at, id)) => {
-            sqlx::query_as::<_, ConflictRow>(&format!(
-                "{SELECT} AND (received_at < $1 OR (received_at = $1 AND id < $2)) \
-                 ORDER BY received_at DESC, id DESC LIMIT $3"
-            ))
-            .bind(received_at)
-            .bind(id)
-            .bind(limit)
-            .fetch_all(db.reader())
-            .await
+            sqlx::query_as::<_, ConflictRow>(CONFLICTS_AFTER)
+                .bind(received_at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(db.reader())
+                .await
         }
     }
 }
+
+/// `claim`.
+const CLAIM: &str = "UPDATE medicine_authorisations \
+         SET dispensed_count = dispensed_count + 1, last_dispensed_at = $1 \
+         WHERE id = $2 AND status = 'active' AND dispensed_count < dispensings \
+         AND (last_dispensed_at IS NULL OR last_dispensed_at + interval_days * 86400 <= $1)";
+/// `take_offline`.
+const TAKE_OFFLINE: &str = "UPDATE medicine_authorisations \
+         SET dispensed_count = dispensed_count + 1, last_dispensed_at = CASE \
+         WHEN last_dispensed_at IS NULL OR last_dispensed_at < $1 THEN $1 \
+         ELSE last_dispensed_at END \
+         WHERE id = $2 AND status = 'active' \
+         RETURNING dispensed_count, dispensings, interval_days";
+/// `nearest_within`.
+const NEAREST_WITHIN: &str = "SELECT dispensed_at FROM dispensings WHERE authorisation_id = $1 \
+         AND dispensed_at > $2 AND dispensed_at < $3 ORDER BY ABS(dispensed_at - $4), id LIMIT 1";
+/// `counters`.
+const COUNTERS: &str =
+    "SELECT dispensed_count, last_dispensed_at, status FROM medicine_authorisations \
+         WHERE id = $1";
+/// `conflict_position`.
+const CONFLICT_POSITION: &str =
+    "SELECT received_at, id FROM dispensings WHERE id = $1 AND conflict IS NOT NULL";
+
+/// `by_key`.
+const BY_KEY: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM dispensings WHERE idempotency_key = $1"
+);
+/// `insert`.
+const INSERT: &str = concat!(
+    "INSERT INTO dispensings (",
+    columns!(),
+    ") \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+);
+/// `for_authorisation`.
+const FOR_AUTHORISATION: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM dispensings WHERE authorisation_id = $1 ORDER BY dispensed_at, id"
+);
+
+/// The flagged dispensings, newest recorded first.
+macro_rules! conflicts_select {
+    () => {
+        "SELECT id, authorisation_id, card_serial, facility_code, quantity, dispensed_at, \
+         received_at, conflict FROM dispensings WHERE conflict IS NOT NULL"
+    };
+}
+/// `conflicts`, the first page.
+const CONFLICTS_FIRST: &str = concat!(
+    conflicts_select!(),
+    " ORDER BY received_at DESC, id DESC LIMIT $1"
+);
+/// `conflicts`, a later page.
+const CONFLICTS_AFTER: &str = concat!(
+    conflicts_select!(),
+    " AND (received_at < $1 OR (received_at = $1 AND id < $2)) \
+     ORDER BY received_at DESC, id DESC LIMIT $3"
+);
+
+/// Every fixed statement of this module, by name, for the test that prepares them all.
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("db/dispensings.rs:conflicts first", CONFLICTS_FIRST),
+    ("db/dispensings.rs:conflicts after", CONFLICTS_AFTER),
+    ("db/dispensings.rs:by_key", BY_KEY),
+    ("db/dispensings.rs:insert", INSERT),
+    ("db/dispensings.rs:for_authorisation", FOR_AUTHORISATION),
+    ("db/dispensings.rs:claim", CLAIM),
+    ("db/dispensings.rs:take_offline", TAKE_OFFLINE),
+    ("db/dispensings.rs:nearest_within", NEAREST_WITHIN),
+    ("db/dispensings.rs:counters", COUNTERS),
+    ("db/dispensings.rs:conflict_position", CONFLICT_POSITION),
+];

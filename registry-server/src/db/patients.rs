@@ -44,9 +44,13 @@ pub struct PatientRow {
     pub updated_by: String,
 }
 
-const COLUMNS: &str = "id, id_type, id_value, name_ar, name_latin, sex, birth_date, blood_group, \
+macro_rules! columns {
+    () => {
+        "id, id_type, id_value, name_ar, name_latin, sex, birth_date, blood_group, \
     municipality, phone, insurance_scheme, insurance_member_id, version, created_at, updated_at, \
-    updated_by";
+    updated_by"
+    };
+}
 
 /// A serde enum's name (`"national"`, `"A+"`).
 pub(crate) fn enum_name<T: Serialize + std::fmt::Debug>(value: &T) -> Result<String, sqlx::Error> {
@@ -118,28 +122,23 @@ pub async fn insert(
     now: i64,
     user_id: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO patients (id, id_type, id_value, name_ar, name_latin, sex, birth_date, \
-         blood_group, municipality, phone, insurance_scheme, insurance_member_id, version, \
-         created_at, updated_at, updated_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14)",
-    )
-    .bind(id)
-    .bind(enum_name(&d.id.kind)?)
-    .bind(&d.id.value)
-    .bind(json(&d.name_ar)?)
-    .bind(json(&d.name_latin)?)
-    .bind(enum_name(&d.sex)?)
-    .bind(i64::from(d.birth_date.0))
-    .bind(d.blood_group.as_ref().map(enum_name).transpose()?)
-    .bind(d.municipality.as_deref())
-    .bind(d.phone.as_deref())
-    .bind(d.insurance.as_ref().map(|i| i.scheme.clone()))
-    .bind(d.insurance.as_ref().map(|i| i.member_id.clone()))
-    .bind(now)
-    .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(INSERT)
+        .bind(id)
+        .bind(enum_name(&d.id.kind)?)
+        .bind(&d.id.value)
+        .bind(json(&d.name_ar)?)
+        .bind(json(&d.name_latin)?)
+        .bind(enum_name(&d.sex)?)
+        .bind(i64::from(d.birth_date.0))
+        .bind(d.blood_group.as_ref().map(enum_name).transpose()?)
+        .bind(d.municipality.as_deref())
+        .bind(d.phone.as_deref())
+        .bind(d.insurance.as_ref().map(|i| i.scheme.clone()))
+        .bind(d.insurance.as_ref().map(|i| i.member_id.clone()))
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     replace_keys(conn, id, keys).await
 }
 
@@ -148,7 +147,7 @@ async fn replace_keys(
     id: &str,
     keys: &[String],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM patient_name_keys WHERE patient_id = $1")
+    sqlx::query(REPLACE_KEYS)
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -156,7 +155,7 @@ async fn replace_keys(
     unique.sort();
     unique.dedup();
     for key in unique {
-        sqlx::query("INSERT INTO patient_name_keys (name_key, patient_id) VALUES ($1, $2)")
+        sqlx::query(REPLACE_KEYS_2)
             .bind(key)
             .bind(id)
             .execute(&mut *conn)
@@ -200,29 +199,24 @@ pub async fn update(
         user_id,
     )
     .await?;
-    let done = sqlx::query(
-        "UPDATE patients SET id_type = $1, id_value = $2, name_ar = $3, name_latin = $4, \
-         sex = $5, birth_date = $6, blood_group = $7, municipality = $8, phone = $9, \
-         insurance_scheme = $10, insurance_member_id = $11, version = version + 1, \
-         updated_at = $12, updated_by = $13 WHERE id = $14 AND version = $15",
-    )
-    .bind(enum_name(&d.id.kind)?)
-    .bind(&d.id.value)
-    .bind(json(&d.name_ar)?)
-    .bind(json(&d.name_latin)?)
-    .bind(enum_name(&d.sex)?)
-    .bind(i64::from(d.birth_date.0))
-    .bind(d.blood_group.as_ref().map(enum_name).transpose()?)
-    .bind(d.municipality.as_deref())
-    .bind(d.phone.as_deref())
-    .bind(d.insurance.as_ref().map(|i| i.scheme.clone()))
-    .bind(d.insurance.as_ref().map(|i| i.member_id.clone()))
-    .bind(now)
-    .bind(user_id)
-    .bind(id)
-    .bind(expected_version)
-    .execute(&mut *conn)
-    .await?;
+    let done = sqlx::query(UPDATE)
+        .bind(enum_name(&d.id.kind)?)
+        .bind(&d.id.value)
+        .bind(json(&d.name_ar)?)
+        .bind(json(&d.name_latin)?)
+        .bind(enum_name(&d.sex)?)
+        .bind(i64::from(d.birth_date.0))
+        .bind(d.blood_group.as_ref().map(enum_name).transpose()?)
+        .bind(d.municipality.as_deref())
+        .bind(d.phone.as_deref())
+        .bind(d.insurance.as_ref().map(|i| i.scheme.clone()))
+        .bind(d.insurance.as_ref().map(|i| i.member_id.clone()))
+        .bind(now)
+        .bind(user_id)
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *conn)
+        .await?;
     if done.rows_affected() != 1 {
         return Ok(false);
     }
@@ -245,20 +239,17 @@ pub async fn insert_history(
     now: i64,
     user_id: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO record_history (table_name, record_id, version, data, reason, changed_at, \
-         changed_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(table)
-    .bind(record_id)
-    .bind(version)
-    .bind(data_json)
-    .bind(reason)
-    .bind(now)
-    .bind(user_id)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    sqlx::query(INSERT_HISTORY)
+        .bind(table)
+        .bind(record_id)
+        .bind(version)
+        .bind(data_json)
+        .bind(reason)
+        .bind(now)
+        .bind(user_id)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// One entry of a record's history.
@@ -285,18 +276,15 @@ pub async fn history(
     table: &str,
     record_id: &str,
 ) -> Result<Vec<HistoryRow>, sqlx::Error> {
-    sqlx::query_as::<_, HistoryRow>(
-        "SELECT version, data, reason, changed_at, changed_by FROM record_history \
-         WHERE table_name = $1 AND record_id = $2 ORDER BY version",
-    )
-    .bind(table)
-    .bind(record_id)
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as::<_, HistoryRow>(HISTORY)
+        .bind(table)
+        .bind(record_id)
+        .fetch_all(db.reader())
+        .await
 }
 
 async fn get_in(conn: &mut AnyConnection, id: &str) -> Result<Option<PatientRow>, sqlx::Error> {
-    sqlx::query_as::<_, PatientRow>(&format!("SELECT {COLUMNS} FROM patients WHERE id = $1"))
+    sqlx::query_as::<_, PatientRow>(GET_IN)
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -307,7 +295,7 @@ async fn get_in(conn: &mut AnyConnection, id: &str) -> Result<Option<PatientRow>
 /// # Errors
 /// Database errors.
 pub async fn get(db: &Db, id: &str) -> Result<Option<PatientRow>, sqlx::Error> {
-    sqlx::query_as::<_, PatientRow>(&format!("SELECT {COLUMNS} FROM patients WHERE id = $1"))
+    sqlx::query_as::<_, PatientRow>(GET)
         .bind(id)
         .fetch_optional(db.reader())
         .await
@@ -322,13 +310,11 @@ pub async fn find_by_identifier(
     id_type: &str,
     id_value: &str,
 ) -> Result<Option<PatientRow>, sqlx::Error> {
-    sqlx::query_as::<_, PatientRow>(&format!(
-        "SELECT {COLUMNS} FROM patients WHERE id_type = $1 AND id_value = $2"
-    ))
-    .bind(id_type)
-    .bind(id_value)
-    .fetch_optional(db.reader())
-    .await
+    sqlx::query_as::<_, PatientRow>(FIND_BY_IDENTIFIER)
+        .bind(id_type)
+        .bind(id_value)
+        .fetch_optional(db.reader())
+        .await
 }
 
 /// Patients having every one of `keys`, by id, after the cursor `after`, at most `limit`.
@@ -350,28 +336,89 @@ pub async fn search(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = String::from(
-        "SELECT p.id, p.id_type, p.id_value, p.name_ar, p.name_latin, p.sex, \
-        p.birth_date, p.blood_group, p.municipality, p.phone, p.insurance_scheme, \
-        p.insurance_member_id, p.version, p.created_at, p.updated_at, p.updated_by \
-        FROM patient_name_keys k0",
-    );
-    for i in 1..keys.len() {
-        sql.push_str(&format!(
-            " JOIN patient_name_keys k{i} ON k{i}.patient_id = k0.patient_id AND k{i}.name_key = ${}",
-            i + 1
-        ));
-    }
-    let n = keys.len();
-    sql.push_str(&format!(
-        " JOIN patients p ON p.id = k0.patient_id WHERE k0.name_key = $1 AND k0.patient_id > ${} \
-         ORDER BY k0.patient_id LIMIT ${}",
-        n + 1,
-        n + 2
-    ));
+    let sql = search_sql(keys.len());
     let mut query = sqlx::query_as::<_, PatientRow>(&sql);
     for key in &keys {
         query = query.bind(key.as_str());
     }
     query.bind(after).bind(limit).fetch_all(db.reader()).await
 }
+
+/// `insert`.
+const INSERT: &str =
+    "INSERT INTO patients (id, id_type, id_value, name_ar, name_latin, sex, birth_date, \
+         blood_group, municipality, phone, insurance_scheme, insurance_member_id, version, \
+         created_at, updated_at, updated_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14)";
+/// `replace_keys`.
+const REPLACE_KEYS: &str = "DELETE FROM patient_name_keys WHERE patient_id = $1";
+/// `replace_keys`.
+const REPLACE_KEYS_2: &str = "INSERT INTO patient_name_keys (name_key, patient_id) VALUES ($1, $2)";
+/// `update`.
+const UPDATE: &str =
+    "UPDATE patients SET id_type = $1, id_value = $2, name_ar = $3, name_latin = $4, \
+         sex = $5, birth_date = $6, blood_group = $7, municipality = $8, phone = $9, \
+         insurance_scheme = $10, insurance_member_id = $11, version = version + 1, \
+         updated_at = $12, updated_by = $13 WHERE id = $14 AND version = $15";
+/// `insert_history`.
+const INSERT_HISTORY: &str =
+    "INSERT INTO record_history (table_name, record_id, version, data, reason, changed_at, \
+         changed_by) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/// `history`.
+const HISTORY: &str = "SELECT version, data, reason, changed_at, changed_by FROM record_history \
+         WHERE table_name = $1 AND record_id = $2 ORDER BY version";
+
+/// `get_in`.
+const GET_IN: &str = concat!("SELECT ", columns!(), " FROM patients WHERE id = $1");
+/// `get`.
+const GET: &str = concat!("SELECT ", columns!(), " FROM patients WHERE id = $1");
+/// `find_by_identifier`.
+const FIND_BY_IDENTIFIER: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM patients WHERE id_type = $1 AND id_value = $2"
+);
+
+/// The name search for `n` keys (one join per key after the first).
+fn search_sql(n: usize) -> String {
+    let mut sql = String::from(
+        "SELECT p.id, p.id_type, p.id_value, p.name_ar, p.name_latin, p.sex, \
+        p.birth_date, p.blood_group, p.municipality, p.phone, p.insurance_scheme, \
+        p.insurance_member_id, p.version, p.created_at, p.updated_at, p.updated_by \
+        FROM patient_name_keys k0",
+    );
+    for i in 1..n {
+        sql.push_str(&format!(
+            " JOIN patient_name_keys k{i} ON k{i}.patient_id = k0.patient_id AND k{i}.name_key = ${}",
+            i + 1
+        ));
+    }
+    sql.push_str(&format!(
+        " JOIN patients p ON p.id = k0.patient_id WHERE k0.name_key = $1 AND k0.patient_id > ${} \
+         ORDER BY k0.patient_id LIMIT ${}",
+        n + 1,
+        n + 2
+    ));
+    sql
+}
+
+/// The name searches of one and of three keys, for the test that prepares every statement.
+pub(crate) fn search_statements() -> Vec<(String, String)> {
+    [1, 3]
+        .into_iter()
+        .map(|n| (format!("db/patients.rs:search of {n} keys"), search_sql(n)))
+        .collect()
+}
+
+/// Every fixed statement of this module, by name, for the test that prepares them all.
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("db/patients.rs:get_in", GET_IN),
+    ("db/patients.rs:get", GET),
+    ("db/patients.rs:find_by_identifier", FIND_BY_IDENTIFIER),
+    ("db/patients.rs:insert", INSERT),
+    ("db/patients.rs:replace_keys", REPLACE_KEYS),
+    ("db/patients.rs:replace_keys", REPLACE_KEYS_2),
+    ("db/patients.rs:update", UPDATE),
+    ("db/patients.rs:insert_history", INSERT_HISTORY),
+    ("db/patients.rs:history", HISTORY),
+];

@@ -10,13 +10,10 @@ use super::Db;
 /// # Errors
 /// Database errors.
 pub async fn bump_sequence(conn: &mut AnyConnection, now: i64) -> Result<i64, sqlx::Error> {
-    let (sequence,): (i64,) = sqlx::query_as(
-        "UPDATE trust_state SET sequence = sequence + 1, changed_at = $1 WHERE id = 1 \
-         RETURNING sequence",
-    )
-    .bind(now)
-    .fetch_one(conn)
-    .await?;
+    let (sequence,): (i64,) = sqlx::query_as(BUMP_SEQUENCE)
+        .bind(now)
+        .fetch_one(conn)
+        .await?;
     Ok(sequence)
 }
 
@@ -25,9 +22,7 @@ pub async fn bump_sequence(conn: &mut AnyConnection, now: i64) -> Result<i64, sq
 /// # Errors
 /// Database errors.
 pub async fn sequence(db: &Db) -> Result<i64, sqlx::Error> {
-    let (sequence,): (i64,) = sqlx::query_as("SELECT sequence FROM trust_state WHERE id = 1")
-        .fetch_one(db.reader())
-        .await?;
+    let (sequence,): (i64,) = sqlx::query_as(SEQUENCE).fetch_one(db.reader()).await?;
     Ok(sequence)
 }
 
@@ -41,15 +36,14 @@ pub async fn add_issuer_certificate(
     certificate: &[u8],
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let known: Option<(String,)> =
-        sqlx::query_as("SELECT kid FROM issuer_certificates WHERE kid = $1")
-            .bind(kid)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let known: Option<(String,)> = sqlx::query_as(ADD_ISSUER_CERTIFICATE)
+        .bind(kid)
+        .fetch_optional(&mut *conn)
+        .await?;
     if known.is_some() {
         return Ok(false);
     }
-    sqlx::query("INSERT INTO issuer_certificates (kid, certificate, added_at) VALUES ($1, $2, $3)")
+    sqlx::query(ADD_ISSUER_CERTIFICATE_2)
         .bind(kid)
         .bind(certificate)
         .bind(now)
@@ -64,10 +58,9 @@ pub async fn add_issuer_certificate(
 /// # Errors
 /// Database errors.
 pub async fn issuer_certificates(db: &Db) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-    let rows: Vec<(Vec<u8>,)> =
-        sqlx::query_as("SELECT certificate FROM issuer_certificates ORDER BY kid")
-            .fetch_all(db.reader())
-            .await?;
+    let rows: Vec<(Vec<u8>,)> = sqlx::query_as(ISSUER_CERTIFICATES)
+        .fetch_all(db.reader())
+        .await?;
     Ok(rows.into_iter().map(|(c,)| c).collect())
 }
 
@@ -80,14 +73,14 @@ pub async fn revoke_issuer(
     kid: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let known: Option<(String,)> = sqlx::query_as("SELECT kid FROM revoked_issuers WHERE kid = $1")
+    let known: Option<(String,)> = sqlx::query_as(REVOKE_ISSUER)
         .bind(kid)
         .fetch_optional(&mut *conn)
         .await?;
     if known.is_some() {
         return Ok(false);
     }
-    sqlx::query("INSERT INTO revoked_issuers (kid, revoked_at) VALUES ($1, $2)")
+    sqlx::query(REVOKE_ISSUER_2)
         .bind(kid)
         .bind(now)
         .execute(&mut *conn)
@@ -101,8 +94,43 @@ pub async fn revoke_issuer(
 /// # Errors
 /// Database errors.
 pub async fn revoked_issuers(db: &Db) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT kid FROM revoked_issuers ORDER BY kid")
+    let rows: Vec<(String,)> = sqlx::query_as(REVOKED_ISSUERS)
         .fetch_all(db.reader())
         .await?;
     Ok(rows.into_iter().map(|(k,)| k).collect())
 }
+
+/// `bump_sequence`.
+const BUMP_SEQUENCE: &str =
+    "UPDATE trust_state SET sequence = sequence + 1, changed_at = $1 WHERE id = 1 \
+         RETURNING sequence";
+/// `sequence`.
+const SEQUENCE: &str = "SELECT sequence FROM trust_state WHERE id = 1";
+/// `add_issuer_certificate`.
+const ADD_ISSUER_CERTIFICATE: &str = "SELECT kid FROM issuer_certificates WHERE kid = $1";
+/// `add_issuer_certificate`.
+const ADD_ISSUER_CERTIFICATE_2: &str =
+    "INSERT INTO issuer_certificates (kid, certificate, added_at) VALUES ($1, $2, $3)";
+/// `issuer_certificates`.
+const ISSUER_CERTIFICATES: &str = "SELECT certificate FROM issuer_certificates ORDER BY kid";
+/// `revoke_issuer`.
+const REVOKE_ISSUER: &str = "SELECT kid FROM revoked_issuers WHERE kid = $1";
+/// `revoke_issuer`.
+const REVOKE_ISSUER_2: &str = "INSERT INTO revoked_issuers (kid, revoked_at) VALUES ($1, $2)";
+/// `revoked_issuers`.
+const REVOKED_ISSUERS: &str = "SELECT kid FROM revoked_issuers ORDER BY kid";
+
+/// Every fixed statement of this module, by name, for the test that prepares them all.
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("db/trust.rs:bump_sequence", BUMP_SEQUENCE),
+    ("db/trust.rs:sequence", SEQUENCE),
+    ("db/trust.rs:add_issuer_certificate", ADD_ISSUER_CERTIFICATE),
+    (
+        "db/trust.rs:add_issuer_certificate",
+        ADD_ISSUER_CERTIFICATE_2,
+    ),
+    ("db/trust.rs:issuer_certificates", ISSUER_CERTIFICATES),
+    ("db/trust.rs:revoke_issuer", REVOKE_ISSUER),
+    ("db/trust.rs:revoke_issuer", REVOKE_ISSUER_2),
+    ("db/trust.rs:revoked_issuers", REVOKED_ISSUERS),
+];

@@ -56,14 +56,10 @@ pub struct User {
 /// # Errors
 /// Database errors.
 pub async fn token_owner(db: &Db, token_hash: &[u8]) -> Result<Option<TokenOwner>, sqlx::Error> {
-    sqlx::query_as::<_, TokenOwner>(
-        "SELECT u.id AS user_id, u.username, u.role, u.facility_code \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
-    )
-    .bind(token_hash.to_vec())
-    .fetch_optional(db.reader())
-    .await
+    sqlx::query_as::<_, TokenOwner>(TOKEN_OWNER)
+        .bind(token_hash.to_vec())
+        .fetch_optional(db.reader())
+        .await
 }
 
 /// Inserts a facility.
@@ -74,17 +70,15 @@ pub async fn insert_facility<'c, E>(conn: E, f: &Facility) -> Result<(), sqlx::E
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    sqlx::query(
-        "INSERT INTO facilities (code, name, region, kind, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&f.code)
-    .bind(&f.name)
-    .bind(&f.region)
-    .bind(&f.kind)
-    .bind(f.created_at)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    sqlx::query(INSERT_FACILITY)
+        .bind(&f.code)
+        .bind(&f.name)
+        .bind(&f.region)
+        .bind(&f.kind)
+        .bind(f.created_at)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// All facilities, by code.
@@ -92,11 +86,9 @@ where
 /// # Errors
 /// Database errors.
 pub async fn list_facilities(db: &Db) -> Result<Vec<Facility>, sqlx::Error> {
-    sqlx::query_as::<_, Facility>(
-        "SELECT code, name, region, kind, created_at FROM facilities ORDER BY code",
-    )
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as::<_, Facility>(LIST_FACILITIES)
+        .fetch_all(db.reader())
+        .await
 }
 
 /// One facility.
@@ -104,12 +96,10 @@ pub async fn list_facilities(db: &Db) -> Result<Vec<Facility>, sqlx::Error> {
 /// # Errors
 /// Database errors.
 pub async fn facility(db: &Db, code: &str) -> Result<Option<Facility>, sqlx::Error> {
-    sqlx::query_as::<_, Facility>(
-        "SELECT code, name, region, kind, created_at FROM facilities WHERE code = $1",
-    )
-    .bind(code)
-    .fetch_optional(db.reader())
-    .await
+    sqlx::query_as::<_, Facility>(FACILITY)
+        .bind(code)
+        .fetch_optional(db.reader())
+        .await
 }
 
 /// Whether a facility has this code, inside a transaction.
@@ -120,7 +110,7 @@ pub async fn facility_exists(
     conn: &mut sqlx::AnyConnection,
     code: &str,
 ) -> Result<bool, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT code FROM facilities WHERE code = $1")
+    let row: Option<(String,)> = sqlx::query_as(FACILITY_EXISTS)
         .bind(code)
         .fetch_optional(conn)
         .await?;
@@ -135,20 +125,17 @@ pub async fn insert_user<'c, E>(conn: E, u: &User) -> Result<(), sqlx::Error>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    sqlx::query(
-        "INSERT INTO users (id, username, display_name, role, facility_code, active, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&u.id)
-    .bind(&u.username)
-    .bind(&u.display_name)
-    .bind(&u.role)
-    .bind(&u.facility_code)
-    .bind(u.active)
-    .bind(u.created_at)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    sqlx::query(INSERT_USER)
+        .bind(&u.id)
+        .bind(&u.username)
+        .bind(&u.display_name)
+        .bind(&u.role)
+        .bind(&u.facility_code)
+        .bind(u.active)
+        .bind(u.created_at)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// All users, by username.
@@ -156,12 +143,9 @@ where
 /// # Errors
 /// Database errors.
 pub async fn list_users(db: &Db) -> Result<Vec<User>, sqlx::Error> {
-    sqlx::query_as::<_, User>(
-        "SELECT id, username, display_name, role, facility_code, active, created_at \
-         FROM users ORDER BY username",
-    )
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as::<_, User>(LIST_USERS)
+        .fetch_all(db.reader())
+        .await
 }
 
 /// Whether any user exists (first start creates an admin when none does).
@@ -169,9 +153,7 @@ pub async fn list_users(db: &Db) -> Result<Vec<User>, sqlx::Error> {
 /// # Errors
 /// Database errors.
 pub async fn any_user(db: &Db) -> Result<bool, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users LIMIT 1")
-        .fetch_optional(db.reader())
-        .await?;
+    let row: Option<(String,)> = sqlx::query_as(ANY_USER).fetch_optional(db.reader()).await?;
     Ok(row.is_some())
 }
 
@@ -188,7 +170,7 @@ pub async fn insert_token<'c, E>(
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    sqlx::query("INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)")
+    sqlx::query(INSERT_TOKEN)
         .bind(token_hash.to_vec())
         .bind(user_id)
         .bind(now)
@@ -202,9 +184,54 @@ where
 /// # Errors
 /// Database errors.
 pub async fn user_exists(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1")
+    let row: Option<(String,)> = sqlx::query_as(USER_EXISTS)
         .bind(id)
         .fetch_optional(db.reader())
         .await?;
     Ok(row.is_some())
 }
+
+/// `token_owner`.
+const TOKEN_OWNER: &str = "SELECT u.id AS user_id, u.username, u.role, u.facility_code \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1";
+/// `insert_facility`.
+const INSERT_FACILITY: &str =
+    "INSERT INTO facilities (code, name, region, kind, created_at) VALUES ($1, $2, $3, $4, $5)";
+/// `list_facilities`.
+const LIST_FACILITIES: &str =
+    "SELECT code, name, region, kind, created_at FROM facilities ORDER BY code";
+/// `facility`.
+const FACILITY: &str =
+    "SELECT code, name, region, kind, created_at FROM facilities WHERE code = $1";
+/// `facility_exists`.
+const FACILITY_EXISTS: &str = "SELECT code FROM facilities WHERE code = $1";
+/// `insert_user`.
+const INSERT_USER: &str =
+    "INSERT INTO users (id, username, display_name, role, facility_code, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/// `list_users`.
+const LIST_USERS: &str =
+    "SELECT id, username, display_name, role, facility_code, active, created_at \
+         FROM users ORDER BY username";
+/// `any_user`.
+const ANY_USER: &str = "SELECT id FROM users LIMIT 1";
+/// `insert_token`.
+const INSERT_TOKEN: &str =
+    "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)";
+/// `user_exists`.
+const USER_EXISTS: &str = "SELECT id FROM users WHERE id = $1";
+
+/// Every fixed statement of this module, by name, for the test that prepares them all.
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("db/users.rs:token_owner", TOKEN_OWNER),
+    ("db/users.rs:insert_facility", INSERT_FACILITY),
+    ("db/users.rs:list_facilities", LIST_FACILITIES),
+    ("db/users.rs:facility", FACILITY),
+    ("db/users.rs:facility_exists", FACILITY_EXISTS),
+    ("db/users.rs:insert_user", INSERT_USER),
+    ("db/users.rs:list_users", LIST_USERS),
+    ("db/users.rs:any_user", ANY_USER),
+    ("db/users.rs:insert_token", INSERT_TOKEN),
+    ("db/users.rs:user_exists", USER_EXISTS),
+];
