@@ -16,6 +16,7 @@ pub mod cards;
 pub mod clinical;
 pub mod dispensings;
 pub mod patients;
+pub mod status;
 pub mod trust;
 pub mod users;
 pub mod web;

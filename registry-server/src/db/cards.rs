@@ -2,6 +2,7 @@
 
 use sqlx::{AnyConnection, FromRow};
 
+use super::status::CardState;
 use super::Db;
 
 /// A card row.
@@ -20,7 +21,7 @@ pub struct CardRow {
     /// The signed COSE bytes.
     pub cose: Vec<u8>,
     /// `active`, `superseded` or `revoked`.
-    pub status: String,
+    pub status: CardState,
     /// The card that replaced this one.
     pub superseded_by: Option<String>,
     /// Revocation reason name.

@@ -18,6 +18,7 @@ use sqlx::{AnyConnection, FromRow, Row};
 
 use registry_api::dispensing::Dispensing;
 
+use super::status::RecordStatus;
 use super::Db;
 
 /// A dispensing row: the dispensing as the API shows it, and the hash of the request that
@@ -156,7 +157,7 @@ pub async fn nearest_within(
 pub async fn counters(
     conn: &mut AnyConnection,
     authorisation_id: i64,
-) -> Result<(i64, Option<i64>, String), sqlx::Error> {
+) -> Result<(i64, Option<i64>, RecordStatus), sqlx::Error> {
     sqlx::query_as(COUNTERS)
         .bind(authorisation_id)
         .fetch_one(conn)

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::actor;
 use super::{Error, Registry, Result};
 use crate::auth::{Caller, Role};
+use crate::db::status::{CardState, RecordStatus};
 use crate::db::{self, cards::CardRow};
 
 /// Who issues, reads and revokes cards.
@@ -52,22 +53,22 @@ pub async fn summary(registry: &Registry, patient_id: &str) -> Result<CardSummar
         patient: data.to_card_patient(),
         tumours: tumours
             .iter()
-            .filter(|t| t.status == "active")
+            .filter(|t| t.status == RecordStatus::Active)
             .map(|t| t.tumour())
             .collect::<Result<_, _>>()?,
         treatments: treatments
             .iter()
-            .filter(|t| t.status == "active")
+            .filter(|t| t.status == RecordStatus::Active)
             .map(|t| t.treatment())
             .collect::<Result<_, _>>()?,
         medicines: medicines
             .iter()
-            .filter(|m| m.status == "active" && m.valid_until >= today)
+            .filter(|m| m.status == RecordStatus::Active && m.valid_until >= today)
             .map(|m| m.medicine())
             .collect::<Result<_, _>>()?,
         allergies: allergies
             .iter()
-            .filter(|a| a.status == "active")
+            .filter(|a| a.status == RecordStatus::Active)
             .map(|a| a.allergy())
             .collect::<Result<_, _>>()?,
         insurance: data.insurance,
@@ -114,7 +115,7 @@ pub async fn issue(
         issued_at: now,
         expires_at: expires,
         cose: cose.clone(),
-        status: "active".into(),
+        status: CardState::Active,
         superseded_by: None,
         revoked_reason: None,
         revoked_at: None,
@@ -216,7 +217,7 @@ pub async fn metadata(registry: &Registry, caller: &Caller, serial: &str) -> Res
         serial: display_serial(&c.serial),
         patient_id: c.patient_id,
         issuer_kid: c.issuer_kid,
-        status: c.status,
+        status: c.status.to_string(),
         issued_at: c.issued_at,
         expires_at: c.expires_at,
         superseded_by: c.superseded_by.as_deref().map(display_serial),
@@ -285,11 +286,11 @@ pub async fn status_of(
     caller.require(STATUS_READERS)?;
     let c = load_audited(registry, caller, serial, "card.status").await?;
     let now = registry.clock.now();
-    let status = match c.status.as_str() {
-        "revoked" => "revoked",
-        "superseded" => "superseded",
-        _ if c.expires_at <= now => "expired",
-        _ => "valid",
+    let status = match c.status {
+        CardState::Revoked => "revoked",
+        CardState::Superseded => "superseded",
+        CardState::Active if c.expires_at <= now => "expired",
+        CardState::Active => "valid",
     };
     Ok(CardStatus {
         serial: display_serial(&c.serial),

@@ -32,6 +32,7 @@ use super::audit::actor;
 use super::{Error, Registry, Result};
 use crate::auth::{self, Caller, Role};
 use crate::db::dispensings::DispensingRow;
+use crate::db::status::{CardState, RecordStatus};
 use crate::db::{self, cards::CardRow, clinical::MedicineRow, dispensings::ConflictRow};
 
 /// Who records dispensings.
@@ -181,11 +182,11 @@ async fn judge_and_record(
 /// The rulebook's view of a card row. `superseded_since` is when its successor was issued
 /// (None: judged as superseded at any time).
 fn card_facts(card: &CardRow, superseded_since: Option<i64>) -> Card {
-    let revoked = (card.status == "revoked").then(|| Revoked {
+    let revoked = (card.status == CardState::Revoked).then(|| Revoked {
         since: card.revoked_at.map_or(Since::Unrecorded, Since::At),
         reason: card.revoked_reason.clone(),
     });
-    let superseded = (card.status == "superseded" || card.superseded_by.is_some())
+    let superseded = (card.status == CardState::Superseded || card.superseded_by.is_some())
         .then(|| superseded_since.map_or(Since::Unrecorded, Since::At));
     Card {
         expires_at: card.expires_at,
@@ -205,7 +206,7 @@ fn authorisation_facts(
     let Some(a) = auth else {
         return Ok(Err(NotAuthorised::NotThisPatients));
     };
-    if a.patient_id != patient_id || a.status != "active" {
+    if a.patient_id != patient_id || a.status != RecordStatus::Active {
         return Ok(Err(NotAuthorised::NotThisPatients));
     }
     let m = a.medicine()?;
@@ -257,7 +258,7 @@ async fn online(a: Attempt<'_>, mut tx: Tx) -> Result<Dispensed> {
         // Nothing was changed; judge again what the row holds now (a concurrent dispensing
         // may have moved it since it was read above).
         let (count, last, status) = db::dispensings::counters(&mut tx, a.auth_id).await?;
-        if status != "active" {
+        if status != RecordStatus::Active {
             return Err(refused(Refusal::MedicineNotAuthorised(
                 NotAuthorised::Withdrawn,
             )));

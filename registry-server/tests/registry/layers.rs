@@ -165,3 +165,53 @@ async fn every_statement_prepares_on_every_backend() {
         );
     }
 }
+
+/// A stored value that does not parse is an error, never a default: a tumour whose
+/// incidence day is out of a date's range fails the record's read (an opaque 500, logged)
+/// instead of showing 1970-01-01. (Statuses cannot even be stored wrong: both schemas
+/// CHECK them, as this test also sees.)
+#[tokio::test]
+async fn a_stored_value_that_does_not_parse_is_an_error() {
+    use axum::http::{Method, StatusCode};
+    for backend in crate::support::backends() {
+        let app = crate::support::TestApp::new(backend).await;
+        let staff = crate::support::Staff::hire(&app).await;
+        let (status, patient) = app
+            .call(
+                Method::POST,
+                "/api/v1/patients",
+                &staff.registrar,
+                Some(crate::support::patient_body("219730412345")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{patient}");
+        let id = patient["patient"]["id"].as_str().unwrap().to_string();
+        let (status, _) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/patients/{id}/tumours"),
+                &staff.clinician,
+                Some(crate::support::tumour_body()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let record = format!("/api/v1/patients/{id}/record");
+        let (status, _) = app.call(Method::GET, &record, &staff.clinician, None).await;
+        assert_eq!(status, StatusCode::OK);
+        let wrong_status = sqlx::query("UPDATE tumours SET status = 'archived'")
+            .execute(&app.state.db.pool)
+            .await;
+        assert!(wrong_status.is_err(), "{backend:?}: a status outside the CHECK");
+        sqlx::query("UPDATE tumours SET incidence = 99999999999")
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+        let (status, body) = app.call(Method::GET, &record, &staff.clinician, None).await;
+        assert_eq!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{backend:?}: {body}"
+        );
+        assert_eq!(body["code"], "internal", "{body}");
+    }
+}

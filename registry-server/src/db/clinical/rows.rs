@@ -5,6 +5,7 @@ use card_format::model::{Allergy, MedicineAuthorisation, Stage, Treatment, Tumou
 use sqlx::FromRow;
 
 use super::super::patients::{date_from, enum_from};
+use super::super::status::RecordStatus;
 
 /// A tumour row.
 #[derive(Debug, Clone, FromRow)]
@@ -40,7 +41,7 @@ pub struct TumourRow {
     /// ICCC-3 group.
     pub iccc: Option<String>,
     /// `active` or `withdrawn`.
-    pub status: String,
+    pub status: RecordStatus,
     /// Version.
     pub version: i64,
 }
@@ -95,7 +96,7 @@ pub struct TreatmentRow {
     /// End (days).
     pub end_date: Option<i64>,
     /// `active` or `withdrawn`.
-    pub status: String,
+    pub status: RecordStatus,
     /// Version.
     pub version: i64,
 }
@@ -134,7 +135,7 @@ pub struct AllergyRow {
     /// Kind name.
     pub kind: Option<String>,
     /// `active` or `withdrawn`.
-    pub status: String,
+    pub status: RecordStatus,
     /// Version.
     pub version: i64,
 }
@@ -181,7 +182,7 @@ pub struct MedicineRow {
     /// Prescribing facility.
     pub facility_code: Option<String>,
     /// `active` or `withdrawn`.
-    pub status: String,
+    pub status: RecordStatus,
     /// Dispensings recorded so far.
     pub dispensed_count: i64,
     /// Unix seconds of the last dispensing.

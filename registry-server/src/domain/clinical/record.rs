@@ -137,17 +137,17 @@ pub async fn record(registry: &Registry, caller: &Caller, id: &str) -> Result<Re
         patient: PatientView::from_row(&row)?,
         tumours: versioned(
             db::clinical::tumours(db, id).await?,
-            |t| (&t.id, t.version, &t.status),
+            |t| (&t.id, t.version, t.status.as_str()),
             db::clinical::TumourRow::tumour,
         )?,
         treatments: versioned(
             db::clinical::treatments(db, id).await?,
-            |t| (&t.id, t.version, &t.status),
+            |t| (&t.id, t.version, t.status.as_str()),
             db::clinical::TreatmentRow::treatment,
         )?,
         allergies: versioned(
             db::clinical::allergies(db, id).await?,
-            |a| (&a.id, a.version, &a.status),
+            |a| (&a.id, a.version, a.status.as_str()),
             db::clinical::AllergyRow::allergy,
         )?,
         medicines: db::clinical::medicines(db, id)
@@ -156,7 +156,7 @@ pub async fn record(registry: &Registry, caller: &Caller, id: &str) -> Result<Re
             .map(|m| {
                 Ok(MedicineView {
                     version: m.version,
-                    status: m.status.clone(),
+                    status: m.status.to_string(),
                     medicine: m.medicine()?,
                     prescriber: m.prescriber.clone(),
                     facility_code: m.facility_code.clone(),
@@ -171,7 +171,7 @@ pub async fn record(registry: &Registry, caller: &Caller, id: &str) -> Result<Re
             .map(|c| CardSummaryView {
                 serial: card_format::CardSerial::parse(&c.serial)
                     .map_or(c.serial.clone(), |s| s.to_string()),
-                status: c.status,
+                status: c.status.to_string(),
                 issued_at: c.issued_at,
                 expires_at: c.expires_at,
                 revoked_reason: c.revoked_reason,
