@@ -106,6 +106,26 @@ impl PatientRow {
     }
 }
 
+/// Binds the patient's data, in the order of the table's data columns (`id_type` to
+/// `insurance_member_id`), after whatever `query` has bound already.
+fn bind_data<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    d: &'q PatientData,
+) -> Result<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>, sqlx::Error> {
+    Ok(query
+        .bind(enum_name(&d.id.kind)?)
+        .bind(&d.id.value)
+        .bind(json(&d.name_ar)?)
+        .bind(json(&d.name_latin)?)
+        .bind(enum_name(&d.sex)?)
+        .bind(i64::from(d.birth_date.0))
+        .bind(d.blood_group.as_ref().map(enum_name).transpose()?)
+        .bind(d.municipality.as_deref())
+        .bind(d.phone.as_deref())
+        .bind(d.insurance.as_ref().map(|i| i.scheme.clone()))
+        .bind(d.insurance.as_ref().map(|i| i.member_id.clone())))
+}
+
 fn json(parts: &[String]) -> Result<String, sqlx::Error> {
     serde_json::to_string(parts).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
@@ -122,19 +142,7 @@ pub async fn insert(
     now: i64,
     user_id: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(INSERT)
-        .bind(id)
-        .bind(enum_name(&d.id.kind)?)
-        .bind(&d.id.value)
-        .bind(json(&d.name_ar)?)
-        .bind(json(&d.name_latin)?)
-        .bind(enum_name(&d.sex)?)
-        .bind(i64::from(d.birth_date.0))
-        .bind(d.blood_group.as_ref().map(enum_name).transpose()?)
-        .bind(d.municipality.as_deref())
-        .bind(d.phone.as_deref())
-        .bind(d.insurance.as_ref().map(|i| i.scheme.clone()))
-        .bind(d.insurance.as_ref().map(|i| i.member_id.clone()))
+    bind_data(sqlx::query(INSERT).bind(id), d)?
         .bind(now)
         .bind(user_id)
         .execute(&mut *conn)
@@ -199,18 +207,7 @@ pub async fn update(
         user_id,
     )
     .await?;
-    let done = sqlx::query(UPDATE)
-        .bind(enum_name(&d.id.kind)?)
-        .bind(&d.id.value)
-        .bind(json(&d.name_ar)?)
-        .bind(json(&d.name_latin)?)
-        .bind(enum_name(&d.sex)?)
-        .bind(i64::from(d.birth_date.0))
-        .bind(d.blood_group.as_ref().map(enum_name).transpose()?)
-        .bind(d.municipality.as_deref())
-        .bind(d.phone.as_deref())
-        .bind(d.insurance.as_ref().map(|i| i.scheme.clone()))
-        .bind(d.insurance.as_ref().map(|i| i.member_id.clone()))
+    let done = bind_data(sqlx::query(UPDATE), d)?
         .bind(now)
         .bind(user_id)
         .bind(id)

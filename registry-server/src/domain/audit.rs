@@ -18,6 +18,25 @@ pub fn actor(caller: &Caller) -> Actor<'_> {
     }
 }
 
+/// Records that `caller` read `entity_type` `entity_id` (`action`: `patient.read`,
+/// `card.status`...), in a transaction of its own: every read of patient data on the
+/// registry leaves one.
+///
+/// # Errors
+/// Database errors.
+pub async fn read_by(
+    registry: &Registry,
+    caller: &Caller,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+) -> Result<()> {
+    let now = registry.clock.now();
+    let who = actor(caller);
+    db::audit::append_alone(&registry.db, now, &who, action, entity_type, entity_id).await?;
+    Ok(())
+}
+
 /// The entries matching `filter`, in chain order; the read is itself audited
 /// (`audit.read`), also when there is no filter to run (`None`: a form with errors).
 /// Auditors.
@@ -34,15 +53,7 @@ pub async fn read(
         Some(f) => db::audit::query(&registry.db, f).await?,
         None => Vec::new(),
     };
-    db::audit::append_alone(
-        &registry.db,
-        registry.clock.now(),
-        &actor(caller),
-        "audit.read",
-        "audit",
-        "log",
-    )
-    .await?;
+    read_by(registry, caller, "audit.read", "audit", "log").await?;
     Ok(entries)
 }
 

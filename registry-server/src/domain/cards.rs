@@ -166,15 +166,7 @@ async fn load_audited(
     action: &str,
 ) -> Result<CardRow, Error> {
     let c = load(registry, serial).await?;
-    db::audit::append_alone(
-        &registry.db,
-        registry.clock.now(),
-        &actor(caller),
-        action,
-        "card",
-        &c.serial,
-    )
-    .await?;
+    super::audit::read_by(registry, caller, action, "card", &c.serial).await?;
     Ok(c)
 }
 

@@ -390,14 +390,6 @@ pub async fn history(
         .await?
         .ok_or(Error::NotFound { what: "record" })?;
     let rows = db::patients::history(&registry.db, kind.table(), id).await?;
-    db::audit::append_alone(
-        &registry.db,
-        registry.clock.now(),
-        &actor(caller),
-        "record.history",
-        entity_name(kind),
-        id,
-    )
-    .await?;
+    super::audit::read_by(registry, caller, "record.history", entity_name(kind), id).await?;
     Ok(rows)
 }

@@ -436,10 +436,9 @@ pub async fn dispensings_of(
         });
     }
     let rows = db::dispensings::for_authorisation(&registry.db, id).await?;
-    db::audit::append_alone(
-        &registry.db,
-        registry.clock.now(),
-        &actor(caller),
+    super::audit::read_by(
+        registry,
+        caller,
         "dispensing.read",
         "authorisation",
         &id.to_string(),

@@ -254,15 +254,7 @@ pub async fn find(registry: &Registry, caller: &Caller, q: &SearchQuery) -> Resu
 pub async fn read(registry: &Registry, caller: &Caller, id: &str) -> Result<PatientView> {
     caller.require(READERS)?;
     let row = row(registry, id).await?;
-    db::audit::append_alone(
-        &registry.db,
-        registry.clock.now(),
-        &actor(caller),
-        "patient.read",
-        "patient",
-        id,
-    )
-    .await?;
+    super::audit::read_by(registry, caller, "patient.read", "patient", id).await?;
     PatientView::from_row(&row)
 }
 
@@ -328,14 +320,6 @@ pub async fn history(registry: &Registry, caller: &Caller, id: &str) -> Result<V
     caller.require(HISTORY_READERS)?;
     row(registry, id).await?;
     let rows = db::patients::history(&registry.db, "patients", id).await?;
-    db::audit::append_alone(
-        &registry.db,
-        registry.clock.now(),
-        &actor(caller),
-        "patient.history",
-        "patient",
-        id,
-    )
-    .await?;
+    super::audit::read_by(registry, caller, "patient.history", "patient", id).await?;
     Ok(rows)
 }

@@ -201,7 +201,10 @@ async fn a_stored_value_that_does_not_parse_is_an_error() {
         let wrong_status = sqlx::query("UPDATE tumours SET status = 'archived'")
             .execute(&app.state.db.pool)
             .await;
-        assert!(wrong_status.is_err(), "{backend:?}: a status outside the CHECK");
+        assert!(
+            wrong_status.is_err(),
+            "{backend:?}: a status outside the CHECK"
+        );
         sqlx::query("UPDATE tumours SET incidence = 99999999999")
             .execute(&app.state.db.pool)
             .await

@@ -4,7 +4,6 @@
 use card_format::model::{Allergy, MedicineAuthorisation, Treatment, Tumour};
 use serde::Serialize;
 
-use super::super::audit::actor;
 use super::super::patients::{self, PatientView, READERS};
 use super::super::{Registry, Result};
 use super::{Draft, Kind, MedicineInput};
@@ -178,14 +177,6 @@ pub async fn record(registry: &Registry, caller: &Caller, id: &str) -> Result<Re
             })
             .collect(),
     };
-    db::audit::append_alone(
-        &registry.db,
-        registry.clock.now(),
-        &actor(caller),
-        "patient.read",
-        "patient",
-        id,
-    )
-    .await?;
+    super::super::audit::read_by(registry, caller, "patient.read", "patient", id).await?;
     Ok(record)
 }
