@@ -25,9 +25,8 @@ struct Cluster {
 impl Cluster {
     /// None when PostgreSQL is not configured (see [`testkit::postgres_url`]: a failure
     /// when the real stack is required).
-    async fn start(test: &str) -> Option<Cluster> {
+    async fn start() -> Option<Cluster> {
         testkit::postgres_url()?;
-        let _ = test;
         let first = TestApp::new(Backend::Postgres).await;
         let second = TestApp::on(first.db_options.clone(), false).await;
         let staff = Staff::hire(&first).await;
@@ -194,7 +193,7 @@ fn dispense(key: &str, serial: &str, auth: u64) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forty_pharmacies_race_for_five_dispensings() {
-    let Some(c) = Cluster::start("forty_pharmacies_race_for_five_dispensings").await else {
+    let Some(c) = Cluster::start().await else {
         return;
     };
     let (_, auth, serial) = c.patient_with_card("219730412345", 5, 0).await;
@@ -232,8 +231,8 @@ async fn forty_pharmacies_race_for_five_dispensings() {
 
 /// 20 copies of one request (one idempotency key) at once, across both instances, against a
 /// fresh authorisation of `dispensings` dispensings `interval` days apart.
-async fn one_key_retried_at_once(test: &str, dispensings: u32, interval: u32) {
-    let Some(c) = Cluster::start(test).await else {
+async fn one_key_retried_at_once(dispensings: u32, interval: u32) {
+    let Some(c) = Cluster::start().await else {
         return;
     };
     let (_, auth, serial) = c
@@ -282,24 +281,14 @@ async fn one_key_retried_at_once(test: &str, dispensings: u32, interval: u32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_idempotency_key_retried_at_once_records_one_dispensing() {
-    one_key_retried_at_once(
-        "one_idempotency_key_retried_at_once_records_one_dispensing",
-        5,
-        0,
-    )
-    .await;
+    one_key_retried_at_once(5, 0).await;
 }
 
 /// The same with a usual prescription (monthly dispensings): the retries must still converge
 /// on the first result, not be refused as too soon.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_idempotency_key_retried_at_once_on_a_monthly_authorisation() {
-    one_key_retried_at_once(
-        "one_idempotency_key_retried_at_once_on_a_monthly_authorisation",
-        6,
-        28,
-    )
-    .await;
+    one_key_retried_at_once(6, 28).await;
 }
 
 fn offline(key: &str, serial: &str, auth: u64, at: i64) -> Value {
@@ -327,10 +316,7 @@ async fn conflicts_of(c: &Cluster, auth: u64) -> BTreeMap<String, i64> {
 /// exactly 15 are flagged `over_count`, and the counter says 20.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_offline_dispensings_for_five_are_all_recorded_fifteen_flagged() {
-    let Some(c) =
-        Cluster::start("twenty_offline_dispensings_for_five_are_all_recorded_fifteen_flagged")
-            .await
-    else {
+    let Some(c) = Cluster::start().await else {
         return;
     };
     let (_, auth, serial) = c.patient_with_card("219730412345", 5, 0).await;
@@ -402,7 +388,7 @@ async fn twenty_offline_dispensings_for_five_are_all_recorded_fifteen_flagged() 
 /// exactly 5 dispensings (online or offline) are within the count.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn online_and_offline_at_once_keep_the_count_exact() {
-    let Some(c) = Cluster::start("online_and_offline_at_once_keep_the_count_exact").await else {
+    let Some(c) = Cluster::start().await else {
         return;
     };
     let (_, auth, serial) = c.patient_with_card("219730412345", 5, 0).await;
@@ -467,8 +453,7 @@ async fn online_and_offline_at_once_keep_the_count_exact() {
 /// that result with its conflict.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_offline_item_retried_at_once_records_one_dispensing() {
-    let Some(c) = Cluster::start("one_offline_item_retried_at_once_records_one_dispensing").await
-    else {
+    let Some(c) = Cluster::start().await else {
         return;
     };
     let (_, auth, serial) = c.patient_with_card("219730412345", 1, 0).await;
@@ -526,9 +511,7 @@ async fn one_offline_item_retried_at_once_records_one_dispensing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_registrars_issuing_at_once_never_leave_two_active_cards() {
-    let Some(c) =
-        Cluster::start("two_registrars_issuing_at_once_never_leave_two_active_cards").await
-    else {
+    let Some(c) = Cluster::start().await else {
         return;
     };
     let (status, p) = c
