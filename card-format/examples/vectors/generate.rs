@@ -2,7 +2,7 @@
 //!
 //! Nothing here is random: keys come from SHA-256 of a label, serials likewise, signatures are
 //! RFC 6979 and CBOR is deterministic, so running the generator twice gives the same files.
-//! `cargo run -p card-format --example vectors` writes them; `tests/vectors.rs` regenerates them
+//! `cargo run -p card-format --example vectors` writes them; `tests/format/vectors.rs` regenerates them
 //! in memory and checks the committed files are identical.
 //!
 //! Shared by the example and the test through `#[path]`, so it lives outside src/.

@@ -4,7 +4,7 @@
 //! cargo run -p card-format --example vectors
 //! ```
 //!
-//! The output is deterministic; `cargo test -p card-format --test vectors` fails when the
+//! The output is deterministic; `cargo test -p card-format --test format vectors::` fails when the
 //! committed files differ from what this writes. Private keys are written with mode 0600.
 
 // A generator of test data: a panic is the right answer to a bug in it.

@@ -8,7 +8,6 @@
 
 // Test helpers outside `#[test]` functions build fixed, valid inputs; a failure there is a
 // failing test, so `expect` with a message is right (clippy.toml allows it only inside tests).
-#![allow(clippy::expect_used)]
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
@@ -465,7 +464,7 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // (b) Flipping any single bit of a valid card is refused: exhaustive over one fixed card.
 
-const PAEDIATRIC: &str = include_str!("../../fixtures/summaries/paediatric.json");
+const PAEDIATRIC: &str = include_str!("../../../fixtures/summaries/paediatric.json");
 const ISSUER_ID: &str = "LY-BEN-PED";
 const ISSUED_AT: u64 = 1_760_000_000;
 const EXPIRES_AT: u64 = 1_860_000_000;

@@ -12,7 +12,6 @@
 
 // Test helpers outside `#[test]` functions build fixed, valid inputs; a failure there is a
 // failing test, so `expect` with a message is right (clippy.toml allows it only inside tests).
-#![allow(clippy::expect_used)]
 
 use card_format::error::Object;
 use card_format::keys::Es256Signer;
