@@ -99,6 +99,39 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// Runs `command` with no standard input; its exit code and what it printed.
+///
+/// # Panics
+/// It cannot be started.
+pub fn run(command: &mut Command) -> (Option<i32>, String, String) {
+    let out = command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `command` with `stdin` as its standard input; its whole output.
+///
+/// # Panics
+/// It cannot be started.
+pub fn run_with_input(command: &mut Command, stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    // A child that exits without reading all of it is its own business (a broken pipe).
+    let _ = child.stdin.take().expect("piped stdin").write_all(stdin);
+    child.wait_with_output().expect("the child's output")
+}
+
 /// The fixture's TEST keys, copied to `dir/keys` with mode 0600 (the server refuses key
 /// files others can read; git does not keep modes). Returns that directory.
 pub fn fixture_keys(dir: &Path) -> PathBuf {

@@ -14,7 +14,7 @@
 //! target/browser-screenshots/smartcard-*.png.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::registry::{call, repo, Registry};
 use crate::support::{temp_dir, Slot};
@@ -97,16 +97,7 @@ fn serve(home: &Path, origin: &str, reader: &str) -> (testkit::Child, u16) {
 
 /// Runs the agent with its home in `home`; returns (exit code, stdout, stderr).
 fn run_agent(home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = crate::registry::agent(home)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    testkit::run(crate::registry::agent(home).args(args))
 }
 
 #[test]

@@ -67,17 +67,11 @@ fn write_token(dir: &Path, name: &str, token: &str) -> PathBuf {
 
 /// Runs the agent; returns (exit code, stdout, stderr).
 fn agent(home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_card-agent"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    testkit::run(
+        Command::new(env!("CARGO_BIN_EXE_card-agent"))
+            .arg("--home")
+            .arg(home)
+            .args(args),
     )
 }
 

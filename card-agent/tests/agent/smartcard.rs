@@ -3,7 +3,7 @@
 //! The slot is `CARD_AGENT_TEST_VPCD_PORT` (default 35964, "Virtual PCD 00 01").
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::support::{temp_dir, transmit, Slot};
@@ -27,12 +27,7 @@ fn agent(slot: &Slot, home: &Path, args: &[&str]) -> Command {
 }
 
 fn run(mut c: Command) -> (Option<i32>, String, String) {
-    let out: Output = c.stdin(Stdio::null()).output().unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    testkit::run(&mut c)
 }
 
 fn bundle() -> String {

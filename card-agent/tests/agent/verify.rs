@@ -2,9 +2,8 @@
 
 // Helpers outside #[test] functions unwrap too: a panic there is a failed test.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// Verification time of the vectors (2026-06-01).
 const NOW: &str = "1780272000";
@@ -15,27 +14,18 @@ fn vectors() -> PathBuf {
 
 fn agent(args: &[&str], stdin: &str) -> Output {
     let dir = vectors();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_card-agent"))
-        .arg("verify")
-        .arg("--root")
-        .arg(dir.join("root.pub.pem"))
-        .arg("--bundle")
-        .arg(dir.join("trust-bundle.cose.hex"))
-        .args(["--now", NOW])
-        .args(args)
-        .env_remove("CARD_AGENT_ROOT_KEY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    testkit::run_with_input(
+        Command::new(env!("CARGO_BIN_EXE_card-agent"))
+            .arg("verify")
+            .arg("--root")
+            .arg(dir.join("root.pub.pem"))
+            .arg("--bundle")
+            .arg(dir.join("trust-bundle.cose.hex"))
+            .args(["--now", NOW])
+            .args(args)
+            .env_remove("CARD_AGENT_ROOT_KEY"),
+        stdin.as_bytes(),
+    )
 }
 
 fn vector(name: &str) -> String {

@@ -251,26 +251,16 @@ fn set_password_command_reads_the_password_from_standard_input() {
         server.dir.path().join("registry.sqlite").display()
     );
     let run = |username: &str, password: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_registry-server"))
-            .args([
+        testkit::run_with_input(
+            Command::new(env!("CARGO_BIN_EXE_registry-server")).args([
                 "set-password",
                 "--username",
                 username,
                 "--database-url",
                 &url,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+            ]),
+            format!("{password}\n").as_bytes(),
+        )
     };
     let short = run("cli.user", "short");
     assert!(!short.status.success());
