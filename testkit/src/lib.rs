@@ -273,11 +273,6 @@ impl Child {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-
-    /// The child process.
-    pub fn process(&mut self) -> &mut std::process::Child {
-        &mut self.child
-    }
 }
 
 impl Drop for Child {

@@ -81,12 +81,6 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-impl From<card_format::Error> for ApiError {
-    fn from(e: card_format::Error) -> Self {
-        Error::from(e).into()
-    }
-}
-
 pub use registry_api::problem::{Problem, PROBLEM_JSON};
 
 impl IntoResponse for ApiError {

@@ -168,8 +168,7 @@ pub async fn record(registry: &Registry, caller: &Caller, id: &str) -> Result<Re
             .await?
             .into_iter()
             .map(|c| CardSummaryView {
-                serial: card_format::CardSerial::parse(&c.serial)
-                    .map_or(c.serial.clone(), |s| s.to_string()),
+                serial: super::super::cards::display_serial(&c.serial),
                 status: c.status.to_string(),
                 issued_at: c.issued_at,
                 expires_at: c.expires_at,
