@@ -2,7 +2,8 @@
 //! into the domain's types, calls the domain, and maps a [`crate::domain::Error`] to an RFC
 //! 9457 problem ([`error`]). It never calls the web desk ([`crate::desk`]), nor the desk it.
 //!
-//! Each resource module has its own `router()`; [`router`] merges them under `/api/v1`.
+//! Each resource module has its own `router()` of documented handlers; [`documented`] merges
+//! them with the OpenAPI document's root, [`router`] keeps the routes.
 //! [`crate::server::app`] adds the desk and the layers every request goes through.
 //!
 //! Outside `/api/v1`, without authentication: `/healthz`, `/readyz` ([`health`]) and
@@ -24,6 +25,7 @@ pub mod patients;
 pub mod trust;
 
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use error::{ApiError, AppJson, AppQuery};
 
@@ -32,7 +34,13 @@ pub use crate::domain::Registry;
 /// The API's routes: `/api/v1/...`, `/healthz`, `/readyz` and `/metrics`, without the
 /// layers [`crate::server::app`] adds around them and the desk.
 pub fn router() -> Router<Registry> {
-    let api = Router::new()
+    documented().split_for_parts().0
+}
+
+/// Every route with its OpenAPI operation: a handler's path is written once, in its
+/// `#[utoipa::path]`, and both the router and the document ([`openapi`]) take it from there.
+pub fn documented() -> OpenApiRouter<Registry> {
+    OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .merge(admin::router())
         .merge(audit::router())
         .merge(patients::router())
@@ -41,9 +49,7 @@ pub fn router() -> Router<Registry> {
         .merge(dispensings::router())
         .merge(trust::router())
         .merge(issuers::router())
-        .merge(openapi::router());
-    Router::new()
-        .nest("/api/v1", api)
+        .merge(openapi::router())
         .merge(health::router())
         .merge(metrics::router())
 }

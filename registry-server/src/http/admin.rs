@@ -2,9 +2,9 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiError, AppJson, Registry};
 use crate::auth::Caller;
@@ -12,12 +12,12 @@ use crate::db::users::{Facility, User};
 use crate::domain::access::{self, NewFacility, NewToken, NewUser, UserWithToken};
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<Registry> {
-    Router::new()
-        .route("/facilities", get(list_facilities).post(create_facility))
-        .route("/users", get(list_users).post(create_user))
-        .route("/users/{id}/tokens", post(create_token))
-        .route("/users/{id}/password", axum::routing::put(set_password))
+pub fn router() -> OpenApiRouter<Registry> {
+    OpenApiRouter::new()
+        .routes(routes!(list_facilities, create_facility))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(create_token))
+        .routes(routes!(set_password))
 }
 
 /// `POST /api/v1/facilities`

@@ -1,8 +1,8 @@
 //! The audit log, for auditors: filtered reads and a chain check ([`crate::domain::audit`]).
 
 use axum::extract::State;
-use axum::routing::get;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiError, AppJson, AppQuery, Registry};
 use crate::auth::Caller;
@@ -10,10 +10,10 @@ use crate::db::audit::{ChainReport, Entry, Filter};
 use crate::domain::audit;
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<Registry> {
-    Router::new()
-        .route("/audit", get(query))
-        .route("/audit/verify", get(verify))
+pub fn router() -> OpenApiRouter<Registry> {
+    OpenApiRouter::new()
+        .routes(routes!(query))
+        .routes(routes!(verify))
 }
 
 /// `GET /api/v1/audit?user_id=&action=&entity_type=&entity_id=&from=&until=&after=&limit=`

@@ -4,23 +4,23 @@
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiError, AppJson, AppQuery, Registry};
 use crate::auth::Caller;
 use crate::domain::cards::{self, CardStatus, CardView, IssuedCard, Revocation};
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<Registry> {
-    Router::new()
-        .route("/patients/{id}/cards", post(issue))
-        .route("/cards/{serial}", get(metadata))
-        .route("/cards/{serial}/cose", get(cose))
-        .route("/cards/{serial}/qr", get(qr))
-        .route("/cards/{serial}/status", get(status))
-        .route("/cards/{serial}/revoke", post(revoke))
+pub fn router() -> OpenApiRouter<Registry> {
+    OpenApiRouter::new()
+        .routes(routes!(issue))
+        .routes(routes!(metadata))
+        .routes(routes!(cose))
+        .routes(routes!(qr))
+        .routes(routes!(status))
+        .routes(routes!(revoke))
 }
 
 /// `POST /api/v1/patients/{id}/cards`: issue a card (supersedes the current one).

@@ -4,9 +4,9 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::Router;
 use card_format::model::{Allergy, Treatment, Tumour};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiError, AppJson, Registry};
 use crate::auth::Caller;
@@ -15,19 +15,19 @@ use crate::domain::clinical::{self, Draft, MedicineInput, Record, Withdrawal, Wr
 use crate::domain::patients::Correction;
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<Registry> {
-    Router::new()
-        .route("/patients/{id}/record", get(record))
-        .route("/patients/{id}/tumours", post(add_tumour))
-        .route("/patients/{id}/treatments", post(add_treatment))
-        .route("/patients/{id}/allergies", post(add_allergy))
-        .route("/patients/{id}/medicines", post(add_medicine))
-        .route("/tumours/{id}", put(correct_tumour))
-        .route("/treatments/{id}", put(correct_treatment))
-        .route("/allergies/{id}", put(correct_allergy))
-        .route("/medicines/{id}", put(correct_medicine))
-        .route("/{kind}/{id}/withdraw", post(withdraw))
-        .route("/{kind}/{id}/history", get(history))
+pub fn router() -> OpenApiRouter<Registry> {
+    OpenApiRouter::new()
+        .routes(routes!(record))
+        .routes(routes!(add_tumour))
+        .routes(routes!(add_treatment))
+        .routes(routes!(add_allergy))
+        .routes(routes!(add_medicine))
+        .routes(routes!(correct_tumour))
+        .routes(routes!(correct_treatment))
+        .routes(routes!(correct_allergy))
+        .routes(routes!(correct_medicine))
+        .routes(routes!(withdraw))
+        .routes(routes!(history))
 }
 
 /// `GET /api/v1/patients/{id}/record`

@@ -3,8 +3,8 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiError, AppJson, AppQuery, Registry};
 use crate::auth::Caller;
@@ -12,11 +12,11 @@ use crate::db::dispensings::ConflictRow;
 use crate::domain::dispensing::{self, DispenseRequest, Dispensed, Dispensing};
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<Registry> {
-    Router::new()
-        .route("/dispensings", post(record))
-        .route("/dispensings/conflicts", get(conflicts))
-        .route("/authorisations/{id}/dispensings", get(list))
+pub fn router() -> OpenApiRouter<Registry> {
+    OpenApiRouter::new()
+        .routes(routes!(record))
+        .routes(routes!(conflicts))
+        .routes(routes!(list))
 }
 
 /// `POST /api/v1/dispensings`: 201 when recorded, 200 for a retry of a recorded request.

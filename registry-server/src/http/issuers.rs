@@ -6,14 +6,14 @@ use crate::auth::Caller;
 use crate::domain::issuers::{self, IssuerView, NewIssuer};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<Registry> {
-    Router::new()
-        .route("/issuers", get(list).post(register))
-        .route("/issuers/{kid}/revoke", post(revoke))
+pub fn router() -> OpenApiRouter<Registry> {
+    OpenApiRouter::new()
+        .routes(routes!(list, register))
+        .routes(routes!(revoke))
 }
 
 /// `POST /api/v1/issuers`: publish a certificate that chains to the ministry root.

@@ -20,15 +20,15 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The media type of the Prometheus text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// `GET /metrics`, outside `/api/v1` and without authentication.
-pub fn router() -> Router<Registry> {
-    Router::new().route("/metrics", get(metrics))
+pub fn router() -> OpenApiRouter<Registry> {
+    OpenApiRouter::new().routes(routes!(metrics))
 }
 
 /// Prometheus metrics: request counts and durations by route template, cards issued,

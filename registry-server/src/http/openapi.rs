@@ -13,23 +13,22 @@ use std::sync::LazyLock;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::clinical;
 use super::error::{Problem, PROBLEM_JSON};
-use super::{
-    admin, audit, cards, clinical, dispensings, health, issuers, metrics, patients, trust,
-};
 use super::{ApiError, Registry};
 
 /// The name of the bearer-token security scheme in the document.
 pub const BEARER: &str = "bearer";
 
-/// The document's root: every path, the tags and the modifiers.
+/// The document's root: its information, tags and shared schemas. The paths come from the
+/// handlers the routers register ([`super::documented`]); [`CommonProblems`] runs last.
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(
@@ -41,51 +40,7 @@ pub const BEARER: &str = "bearer";
             stable `code`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    paths(
-        admin::list_facilities,
-        admin::create_facility,
-        admin::list_users,
-        admin::create_user,
-        admin::create_token,
-        admin::set_password,
-        patients::search,
-        patients::register,
-        patients::read,
-        patients::correct,
-        patients::history,
-        clinical::record,
-        clinical::add_tumour,
-        clinical::add_treatment,
-        clinical::add_allergy,
-        clinical::add_medicine,
-        clinical::correct_tumour,
-        clinical::correct_treatment,
-        clinical::correct_allergy,
-        clinical::correct_medicine,
-        clinical::withdraw,
-        clinical::history,
-        cards::issue,
-        cards::metadata,
-        cards::cose,
-        cards::qr,
-        cards::status,
-        cards::revoke,
-        dispensings::record,
-        dispensings::conflicts,
-        dispensings::list,
-        audit::query,
-        audit::verify,
-        trust::get_bundle,
-        issuers::register,
-        issuers::list,
-        issuers::revoke,
-        document,
-        health::healthz,
-        health::readyz,
-        metrics::metrics,
-    ),
     components(schemas(Problem, clinical::RecordKind)),
-    modifiers(&CommonProblems),
     tags(
         (name = "admin", description = "Facilities, users, API tokens and desk passwords (admins)"),
         (name = "patients", description = "Patient identity: register, find, read, correct"),
@@ -101,8 +56,8 @@ pub const BEARER: &str = "bearer";
 pub struct ApiDoc;
 
 /// `GET /api/v1/openapi.json`, without authentication.
-pub fn router() -> Router<Registry> {
-    Router::new().route("/openapi.json", get(document))
+pub fn router() -> OpenApiRouter<Registry> {
+    OpenApiRouter::new().routes(routes!(document))
 }
 
 /// The serialised document, built once.
@@ -119,7 +74,9 @@ static DOCUMENT: LazyLock<Result<String, String>> =
 /// # Errors
 /// Serialisation fails (a programming error).
 pub fn json() -> Result<String, serde_json::Error> {
-    let mut document = serde_json::to_value(ApiDoc::openapi())?;
+    let mut openapi = super::documented().into_openapi();
+    CommonProblems.modify(&mut openapi);
+    let mut document = serde_json::to_value(openapi)?;
     open_all_of(&mut document, false);
     serde_json::to_string(&document)
 }

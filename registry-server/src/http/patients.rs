@@ -2,8 +2,8 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ApiError, AppJson, AppQuery, Registry};
 use crate::auth::Caller;
@@ -12,11 +12,11 @@ use crate::domain::patients::{self, Correction, Page, PatientView, Registered, S
 use crate::patient::PatientInput;
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<Registry> {
-    Router::new()
-        .route("/patients", get(search).post(register))
-        .route("/patients/{id}", get(read).put(correct))
-        .route("/patients/{id}/history", get(history))
+pub fn router() -> OpenApiRouter<Registry> {
+    OpenApiRouter::new()
+        .routes(routes!(search, register))
+        .routes(routes!(read, correct))
+        .routes(routes!(history))
 }
 
 /// `POST /api/v1/patients`

@@ -6,15 +6,15 @@ use crate::domain::trust;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Media type of a signed bundle (a COSE_Sign1, RFC 9052 §2).
 pub const BUNDLE_MEDIA_TYPE: &str = "application/cose; cose-type=\"cose-sign1\"";
 
 /// Routes under `/api/v1`.
-pub fn router() -> Router<Registry> {
-    Router::new().route("/trust-bundle", get(get_bundle))
+pub fn router() -> OpenApiRouter<Registry> {
+    OpenApiRouter::new().routes(routes!(get_bundle))
 }
 
 /// `GET /api/v1/trust-bundle`: 200 with the bundle, or 304 when `If-None-Match` matches.
