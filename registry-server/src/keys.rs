@@ -750,20 +750,22 @@ mod tests {
         let (root, root_pub, old_pub) = root_and_issuer(&dir);
         let old_kid = read_public_key(Path::new(&old_pub)).unwrap().kid();
         let out_dir = path(&dir, "rotated");
-        let printed = keys(&[
-            "rotate",
-            "--root-key",
-            &root,
-            "--issuer-id",
-            "LY-BEN-PED",
-            "--region",
-            "east",
-            "--out-dir",
-            &out_dir,
-            "--valid-days",
-            "365",
-        ])
-        .unwrap();
+        let rotate = |days: &str| {
+            keys(&[
+                "rotate",
+                "--root-key",
+                &root,
+                "--issuer-id",
+                "LY-BEN-PED",
+                "--region",
+                "east",
+                "--out-dir",
+                &out_dir,
+                "--valid-days",
+                days,
+            ])
+        };
+        let printed = rotate("365").unwrap();
         assert!(
             printed.contains("keep the OLD certificate registered"),
             "{printed}"
@@ -790,35 +792,9 @@ mod tests {
         assert!(certificate.is_valid_at(unix_now().unwrap()));
 
         // A second rotation the same day would overwrite: refused.
-        let err = keys(&[
-            "rotate",
-            "--root-key",
-            &root,
-            "--issuer-id",
-            "LY-BEN-PED",
-            "--region",
-            "east",
-            "--out-dir",
-            &out_dir,
-            "--valid-days",
-            "365",
-        ])
-        .unwrap_err();
+        let err = rotate("365").unwrap_err();
         assert!(format!("{err:#}").contains("already exists"), "{err:#}");
-        let err = keys(&[
-            "rotate",
-            "--root-key",
-            &root,
-            "--issuer-id",
-            "LY-BEN-PED",
-            "--region",
-            "east",
-            "--out-dir",
-            &out_dir,
-            "--valid-days",
-            "0",
-        ])
-        .unwrap_err();
+        let err = rotate("0").unwrap_err();
         assert!(format!("{err:#}").contains("--valid-days"), "{err:#}");
     }
 

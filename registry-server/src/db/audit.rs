@@ -104,19 +104,7 @@ pub async fn append(
     entity_id: &str,
 ) -> Result<i64, sqlx::Error> {
     let (seq, prev_hash): (i64, Vec<u8>) = sqlx::query_as(APPEND).fetch_one(&mut *conn).await?;
-    let mut entry = Entry {
-        seq,
-        at,
-        user_id: actor.user_id.to_string(),
-        role: actor.role.to_string(),
-        facility_code: actor.facility_code.to_string(),
-        action: action.to_string(),
-        entity_type: entity_type.to_string(),
-        entity_id: entity_id.to_string(),
-        prev_hash,
-        hash: Vec::new(),
-    };
-    entry.hash = entry_hash(&entry.prev_hash, &entry);
+    let entry = Pending::new(at, actor, action, entity_type, entity_id).chained(seq, prev_hash);
     insert_entry(&mut *conn, &entry).await?;
     sqlx::query(APPEND_2)
         .bind(&entry.hash)
@@ -181,15 +169,7 @@ pub async fn append_reads(
     }
     let entries = entity_ids
         .iter()
-        .map(|id| Pending {
-            at,
-            user_id: actor.user_id.to_string(),
-            role: actor.role.to_string(),
-            facility_code: actor.facility_code.to_string(),
-            action: action.to_string(),
-            entity_type: entity_type.to_string(),
-            entity_id: (*id).to_string(),
-        })
+        .map(|id| Pending::new(at, actor, action, entity_type, id))
         .collect();
     let (done, wait) = tokio::sync::oneshot::channel();
     let gone = || sqlx::Error::Protocol("the audit writer has stopped".into());
@@ -212,6 +192,39 @@ struct Pending {
     action: String,
     entity_type: String,
     entity_id: String,
+}
+
+impl Pending {
+    /// An entry of `actor`'s, not yet in the chain.
+    fn new(at: i64, actor: &Actor<'_>, action: &str, entity_type: &str, entity_id: &str) -> Self {
+        Pending {
+            at,
+            user_id: actor.user_id.to_string(),
+            role: actor.role.to_string(),
+            facility_code: actor.facility_code.to_string(),
+            action: action.to_string(),
+            entity_type: entity_type.to_string(),
+            entity_id: entity_id.to_string(),
+        }
+    }
+
+    /// The entry at `seq`, chained to the previous entry's hash.
+    fn chained(&self, seq: i64, prev_hash: Vec<u8>) -> Entry {
+        let mut entry = Entry {
+            seq,
+            at: self.at,
+            user_id: self.user_id.clone(),
+            role: self.role.clone(),
+            facility_code: self.facility_code.clone(),
+            action: self.action.clone(),
+            entity_type: self.entity_type.clone(),
+            entity_id: self.entity_id.clone(),
+            prev_hash,
+            hash: Vec::new(),
+        };
+        entry.hash = entry_hash(&entry.prev_hash, &entry);
+        entry
+    }
 }
 
 /// One request's entries and where to say they are committed.
@@ -263,20 +276,8 @@ async fn write_batch(pool: &sqlx::AnyPool, batch: &[Job]) -> Result<(), sqlx::Er
         .bind(count)
         .fetch_one(&mut *tx)
         .await?;
-    for (i, e) in (0..).zip(&pending) {
-        let mut entry = Entry {
-            seq: last_seq - count + 1 + i,
-            at: e.at,
-            user_id: e.user_id.clone(),
-            role: e.role.clone(),
-            facility_code: e.facility_code.clone(),
-            action: e.action.clone(),
-            entity_type: e.entity_type.clone(),
-            entity_id: e.entity_id.clone(),
-            prev_hash,
-            hash: Vec::new(),
-        };
-        entry.hash = entry_hash(&entry.prev_hash, &entry);
+    for (i, e) in (0..).zip(pending) {
+        let entry = e.chained(last_seq - count + 1 + i, prev_hash);
         insert_entry(&mut tx, &entry).await?;
         prev_hash = entry.hash;
     }

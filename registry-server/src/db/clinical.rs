@@ -2,7 +2,7 @@
 //! authorisations. A correction bumps `version` and keeps the previous data in
 //! `record_history`; withdrawing a record sets its status, it is never deleted.
 
-use card_format::model::{Allergy, MedicineAuthorisation, Treatment, Tumour};
+use card_format::model::{Allergy, Treatment, Tumour};
 use sqlx::AnyConnection;
 
 mod rows;
@@ -12,7 +12,7 @@ pub use rows::{AllergyRow, MedicineRow, TreatmentRow, TumourRow};
 use super::patients::{enum_name, insert_history};
 use super::Db;
 use crate::auth::Caller;
-use crate::domain::clinical::Draft;
+use crate::domain::clinical::{Draft, MedicineInput};
 
 /// Which kind of clinical record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,29 +68,18 @@ mod sql;
 use sql::*;
 pub(crate) use sql::{statements_per_kind, STATEMENTS};
 
-/// Writes a tumour: a new row when `version` is None, else a correction of that version.
-/// Returns false when the expected version is not the current one.
+/// A statement with some of its parameters bound.
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds a tumour's own columns, after `id` and `patient_id`.
 ///
 /// # Errors
-/// Database errors.
-async fn put_tumour(
-    conn: &mut AnyConnection,
-    id: &str,
-    patient_id: &str,
-    t: &Tumour,
-    version: Option<i64>,
-    at: (i64, &str),
-) -> Result<bool, sqlx::Error> {
+/// A stage scheme that has no stored name.
+fn tumour_fields<'q>(query: Query<'q>, t: &'q Tumour) -> Result<Query<'q>, sqlx::Error> {
     let stage = t.stage.as_ref();
-    let sql = match version {
-        None => INSERT_TUMOUR,
-        Some(_) => UPDATE_TUMOUR,
-    };
-    let mut query = sqlx::query(sql)
-        .bind(id)
-        .bind(patient_id)
-        .bind(&t.icd10)
-        .bind(&t.topography)
+    Ok(query
+        .bind(t.icd10.as_str())
+        .bind(t.topography.as_str())
         .bind(i64::from(t.morphology))
         .bind(i64::from(t.behaviour))
         .bind(t.grade.map(i64::from))
@@ -101,118 +90,53 @@ async fn put_tumour(
         .bind(stage.and_then(|s| s.n.clone()))
         .bind(stage.and_then(|s| s.m.clone()))
         .bind(stage.map(|s| s.group.clone()))
-        .bind(t.iccc.as_deref())
-        .bind(at.0)
-        .bind(at.1);
-    if let Some(v) = version {
-        query = query.bind(v);
-    }
-    let result = query.execute(conn).await?;
-    Ok(result.rows_affected() == 1)
+        .bind(t.iccc.as_deref()))
 }
 
-/// Writes a treatment, as [`put_tumour`].
+/// Binds a treatment's own columns.
 ///
 /// # Errors
-/// Database errors.
-async fn put_treatment(
-    conn: &mut AnyConnection,
-    id: &str,
-    patient_id: &str,
-    t: &Treatment,
-    version: Option<i64>,
-    at: (i64, &str),
-) -> Result<bool, sqlx::Error> {
-    let sql = match version {
-        None => INSERT_TREATMENT,
-        Some(_) => UPDATE_TREATMENT,
-    };
-    let mut query = sqlx::query(sql)
-        .bind(id)
-        .bind(patient_id)
+/// A kind that has no stored name.
+fn treatment_fields<'q>(query: Query<'q>, t: &'q Treatment) -> Result<Query<'q>, sqlx::Error> {
+    Ok(query
         .bind(enum_name(&t.kind)?)
         .bind(t.regimen.as_deref())
         .bind(t.cycles.map(i64::from))
         .bind(i64::from(t.start.0))
-        .bind(t.end.map(|d| i64::from(d.0)))
-        .bind(at.0)
-        .bind(at.1);
-    if let Some(v) = version {
-        query = query.bind(v);
-    }
-    let result = query.execute(conn).await?;
-    Ok(result.rows_affected() == 1)
+        .bind(t.end.map(|d| i64::from(d.0))))
 }
 
-/// Writes an allergy, as [`put_tumour`].
+/// Binds an allergy's own columns.
 ///
 /// # Errors
-/// Database errors.
-async fn put_allergy(
-    conn: &mut AnyConnection,
-    id: &str,
-    patient_id: &str,
-    a: &Allergy,
-    version: Option<i64>,
-    at: (i64, &str),
-) -> Result<bool, sqlx::Error> {
-    let sql = match version {
-        None => INSERT_ALLERGY,
-        Some(_) => UPDATE_ALLERGY,
-    };
-    let mut query = sqlx::query(sql)
-        .bind(id)
-        .bind(patient_id)
-        .bind(&a.substance)
+/// A severity or kind that has no stored name.
+fn allergy_fields<'q>(query: Query<'q>, a: &'q Allergy) -> Result<Query<'q>, sqlx::Error> {
+    Ok(query
+        .bind(a.substance.as_str())
         .bind(enum_name(&a.severity)?)
-        .bind(a.kind.as_ref().map(enum_name).transpose()?)
-        .bind(at.0)
-        .bind(at.1);
-    if let Some(v) = version {
-        query = query.bind(v);
-    }
-    let result = query.execute(conn).await?;
-    Ok(result.rows_affected() == 1)
+        .bind(a.kind.as_ref().map(enum_name).transpose()?))
 }
 
-/// Writes a medicine authorisation, as [`put_tumour`]. A correction keeps the dispensing
-/// counters.
+/// Binds a medicine authorisation's own columns and its prescriber (user, facility).
 ///
 /// # Errors
-/// Database errors.
-async fn put_medicine(
-    conn: &mut AnyConnection,
-    patient_id: &str,
-    m: &MedicineAuthorisation,
-    prescriber: (&str, &str),
-    version: Option<i64>,
-    at: (i64, &str),
-) -> Result<bool, sqlx::Error> {
-    let sql = match version {
-        None => INSERT_MEDICINE,
-        Some(_) => UPDATE_MEDICINE,
-    };
-    let id = i64::try_from(m.id).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let mut query = sqlx::query(sql)
-        .bind(id)
-        .bind(patient_id)
-        .bind(&m.atc)
-        .bind(&m.name)
-        .bind(&m.strength)
+/// A dose form that has no stored name.
+fn medicine_fields<'q>(
+    query: Query<'q>,
+    m: &'q MedicineInput,
+    prescriber: (&'q str, &'q str),
+) -> Result<Query<'q>, sqlx::Error> {
+    Ok(query
+        .bind(m.atc.as_str())
+        .bind(m.name.as_str())
+        .bind(m.strength.as_str())
         .bind(enum_name(&m.form)?)
         .bind(i64::from(m.quantity))
         .bind(i64::from(m.dispensings))
         .bind(i64::from(m.interval_days))
         .bind(i64::from(m.valid_until.0))
         .bind(prescriber.0)
-        .bind(prescriber.1)
-        .bind(at.0)
-        .bind(at.1);
-    if let Some(v) = version {
-        query = query.bind(v);
-    }
-    let result = query.execute(conn).await?;
-    Ok(result.rows_affected() == 1)
+        .bind(prescriber.1))
 }
 
 /// Sets a record's status to `withdrawn` if it is at `version`; keeps the old version.
@@ -328,25 +252,33 @@ pub async fn put(
     version: Option<i64>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let at = (now, caller.user_id.as_str());
-    match draft {
-        Draft::Tumour(t) => put_tumour(conn, id, patient_id, t, version, at).await,
-        Draft::Treatment(t) => put_treatment(conn, id, patient_id, t, version, at).await,
-        Draft::Allergy(a) => put_allergy(conn, id, patient_id, a, version, at).await,
+    let sql = match (draft, version) {
+        (Draft::Tumour(_), None) => INSERT_TUMOUR,
+        (Draft::Tumour(_), Some(_)) => UPDATE_TUMOUR,
+        (Draft::Treatment(_), None) => INSERT_TREATMENT,
+        (Draft::Treatment(_), Some(_)) => UPDATE_TREATMENT,
+        (Draft::Allergy(_), None) => INSERT_ALLERGY,
+        (Draft::Allergy(_), Some(_)) => UPDATE_ALLERGY,
+        (Draft::Medicine(_), None) => INSERT_MEDICINE,
+        (Draft::Medicine(_), Some(_)) => UPDATE_MEDICINE,
+    };
+    let query = sqlx::query(sql);
+    let query = match draft {
+        Draft::Tumour(t) => tumour_fields(query.bind(id).bind(patient_id), t)?,
+        Draft::Treatment(t) => treatment_fields(query.bind(id).bind(patient_id), t)?,
+        Draft::Allergy(a) => allergy_fields(query.bind(id).bind(patient_id), a)?,
         Draft::Medicine(m) => {
             let number: u64 = id.parse().map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            let number = i64::try_from(number).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
             let prescriber = (caller.user_id.as_str(), caller.facility_code.as_str());
-            put_medicine(
-                conn,
-                patient_id,
-                &m.with_id(number),
-                prescriber,
-                version,
-                at,
-            )
-            .await
+            medicine_fields(query.bind(number).bind(patient_id), m, prescriber)?
         }
+    };
+    let mut query = query.bind(now).bind(caller.user_id.as_str());
+    if let Some(v) = version {
+        query = query.bind(v);
     }
+    Ok(query.execute(conn).await?.rows_affected() == 1)
 }
 
 /// The current data of a record as JSON, for the history; None when the patient has no

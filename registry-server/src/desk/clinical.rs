@@ -46,12 +46,9 @@ async fn add(
     Path((patient_id, kind)): Path<(String, String)>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Response, DeskError> {
-    let Form(mut values) = form.map_err(|e| user.bad_form(e))?;
-    user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
-    user.require(clinical::WRITERS)?;
+    let values = user.posted(form, clinical::WRITERS)?;
     let path_kind = kind.clone();
     let kind = kind_of(&kind).ok_or_else(|| DeskError::not_found(user.lang))?;
-    values.remove("csrf");
     let mut forms = RecordForms::new();
     let slot = match kind {
         Kind::Tumour => &mut forms.tumours,
@@ -198,11 +195,8 @@ async fn correct(
     Path((kind_path, id)): Path<(String, String)>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Response, DeskError> {
-    let Form(mut values) = form.map_err(|e| user.bad_form(e))?;
-    user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
-    user.require(clinical::WRITERS)?;
+    let values = user.posted(form, clinical::WRITERS)?;
     let kind = kind_of(&kind_path).ok_or_else(|| DeskError::not_found(user.lang))?;
-    values.remove("csrf");
     let mut f = FormState::with_values("co", values);
     let version: Option<i64> = super::parse_number(f.v("version"));
     let reason = f.v("reason").trim().to_string();

@@ -187,9 +187,7 @@ async fn propose(
     user: DeskUser,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Response, DeskError> {
-    let Form(values) = form.map_err(|e| user.bad_form(e))?;
-    user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
-    user.require(&[Role::Registrar])?;
+    let values = user.posted(form, &[Role::Registrar])?;
     let mut f = FormState::with_values("r", values);
     for i in 1..=4 {
         if let Some(part) = f.opt(&format!("ar{i}")) {
@@ -297,11 +295,8 @@ async fn register(
     user: DeskUser,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Response, DeskError> {
-    let Form(values) = form.map_err(|e| user.bad_form(e))?;
-    user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
-    user.require(&[Role::Registrar])?;
+    let values = user.posted(form, &[Role::Registrar])?;
     let mut f = FormState::with_values("r", values);
-    f.values.remove("csrf");
     let Some(input) = patient_input(user.lang, &mut f) else {
         let page = register_page(&user, f, None);
         return render(user.lang, StatusCode::UNPROCESSABLE_ENTITY, &page);

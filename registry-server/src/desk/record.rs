@@ -9,6 +9,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{date_of, render, Chrome, DeskError, DeskUser, FormState, Lang};
+use card_format::model::{Treatment, Tumour};
+
 use crate::auth::Role;
 use crate::domain::clinical::{self, Record};
 use crate::domain::Registry;
@@ -215,67 +217,77 @@ pub async fn show_record(
     render(user.lang, status, &page)
 }
 
+/// A tumour's cells in the record's table: ICD-10, site, morphology/behaviour, grade, basis,
+/// incidence, stage, ICCC.
+fn tumour_cells(x: &Tumour) -> Vec<String> {
+    let stage = x.stage.as_ref().map_or(String::new(), |s| {
+        [
+            Some(serde_name(&s.scheme)),
+            s.t.clone(),
+            s.n.clone(),
+            s.m.clone(),
+            Some(s.group.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+    });
+    vec![
+        x.icd10.clone(),
+        x.topography.clone(),
+        format!("{}/{}", x.morphology, x.behaviour),
+        x.grade.map_or(String::new(), |g| g.to_string()),
+        x.basis.to_string(),
+        x.incidence.to_string(),
+        stage,
+        x.iccc.clone().unwrap_or_default(),
+    ]
+}
+
+/// A treatment's cells: kind, regimen, cycles, start, end.
+fn treatment_cells(lang: Lang, x: &Treatment) -> Vec<String> {
+    vec![
+        label(lang, "treatmentkind", &serde_name(&x.kind)),
+        x.regimen.clone().unwrap_or_default(),
+        x.cycles.map_or(String::new(), |c| c.to_string()),
+        x.start.to_string(),
+        x.end.map_or(String::new(), |e| e.to_string()),
+    ]
+}
+
 fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str>) -> RecordPage {
     let lang = user.lang;
     let is_clinician = user.caller.role == Role::Clinician;
     let d = &r.patient.data;
     let correct = |kind: &str, id: &str| is_clinician.then(|| format!("/desk/records/{kind}/{id}"));
+    let row = |kind: &str, id: &str, version: i64, status: &str, cells: Vec<String>| Item {
+        id: id.to_string(),
+        version,
+        status: status.to_string(),
+        status_label: label(lang, "status", status),
+        cells,
+        correct_href: correct(kind, id),
+    };
     let tumours = r
         .tumours
         .iter()
         .map(|t| {
-            let x = &t.record;
-            let stage = x.stage.as_ref().map_or(String::new(), |s| {
-                [
-                    Some(serde_name(&s.scheme)),
-                    s.t.clone(),
-                    s.n.clone(),
-                    s.m.clone(),
-                    Some(s.group.clone()),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ")
-            });
-            Item {
-                id: t.id.clone(),
-                version: t.version,
-                status: t.status.clone(),
-                status_label: label(lang, "status", &t.status),
-                cells: vec![
-                    x.icd10.clone(),
-                    x.topography.clone(),
-                    format!("{}/{}", x.morphology, x.behaviour),
-                    x.grade.map_or(String::new(), |g| g.to_string()),
-                    x.basis.to_string(),
-                    x.incidence.to_string(),
-                    stage,
-                    x.iccc.clone().unwrap_or_default(),
-                ],
-                correct_href: correct("tumours", &t.id),
-            }
+            row(
+                "tumours",
+                &t.id,
+                t.version,
+                &t.status,
+                tumour_cells(&t.record),
+            )
         })
         .collect();
     let treatments = r
         .treatments
         .iter()
         .map(|t| {
-            let x = &t.record;
-            Item {
-                id: t.id.clone(),
-                version: t.version,
-                status: t.status.clone(),
-                status_label: label(lang, "status", &t.status),
-                cells: vec![
-                    label(lang, "treatmentkind", &serde_name(&x.kind)),
-                    x.regimen.clone().unwrap_or_default(),
-                    x.cycles.map_or(String::new(), |c| c.to_string()),
-                    x.start.to_string(),
-                    x.end.map_or(String::new(), |e| e.to_string()),
-                ],
-                correct_href: correct("treatments", &t.id),
-            }
+            let cells = treatment_cells(lang, &t.record);
+            row("treatments", &t.id, t.version, &t.status, cells)
         })
         .collect();
     let medicines = r
@@ -283,23 +295,17 @@ fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str
         .iter()
         .map(|m| {
             let x = &m.medicine;
-            Item {
-                id: x.id.to_string(),
-                version: m.version,
-                status: m.status.clone(),
-                status_label: label(lang, "status", &m.status),
-                cells: vec![
-                    x.atc.clone(),
-                    x.name.clone(),
-                    x.strength.clone(),
-                    label(lang, "doseform", &serde_name(&x.form)),
-                    x.quantity.to_string(),
-                    format!("{} / {}", m.dispensed_count, x.dispensings),
-                    x.interval_days.to_string(),
-                    x.valid_until.to_string(),
-                ],
-                correct_href: correct("medicines", &x.id.to_string()),
-            }
+            let cells = vec![
+                x.atc.clone(),
+                x.name.clone(),
+                x.strength.clone(),
+                label(lang, "doseform", &serde_name(&x.form)),
+                x.quantity.to_string(),
+                format!("{} / {}", m.dispensed_count, x.dispensings),
+                x.interval_days.to_string(),
+                x.valid_until.to_string(),
+            ];
+            row("medicines", &x.id.to_string(), m.version, &m.status, cells)
         })
         .collect();
     let allergies = r
@@ -307,20 +313,14 @@ fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str
         .iter()
         .map(|a| {
             let x = &a.record;
-            Item {
-                id: a.id.clone(),
-                version: a.version,
-                status: a.status.clone(),
-                status_label: label(lang, "status", &a.status),
-                cells: vec![
-                    x.substance.clone(),
-                    label(lang, "severity", &serde_name(&x.severity)),
-                    x.kind.map_or(String::new(), |k| {
-                        label(lang, "allergykind", &serde_name(&k))
-                    }),
-                ],
-                correct_href: correct("allergies", &a.id),
-            }
+            let cells = vec![
+                x.substance.clone(),
+                label(lang, "severity", &serde_name(&x.severity)),
+                x.kind.map_or(String::new(), |k| {
+                    label(lang, "allergykind", &serde_name(&k))
+                }),
+            ];
+            row("allergies", &a.id, a.version, &a.status, cells)
         })
         .collect();
     let active_card = r

@@ -10,9 +10,12 @@
 //! uses a double-submit cookie (`__Host-desk_login_csrf`) instead. `SameSite=Strict` already
 //! keeps the session cookie off cross-site requests; the tokens make that not the only guard.
 
+use std::collections::HashMap;
+
 use axum::extract::rejection::FormRejection;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::Form;
 use subtle::ConstantTimeEq;
 
 use super::{cookie, lang_of, DeskError, Lang};
@@ -66,6 +69,22 @@ impl DeskUser {
     /// A domain error as a page in the user's language.
     pub fn fail(&self, e: Error) -> DeskError {
         DeskError::from_domain(self.lang, e)
+    }
+
+    /// A posted form of free fields, decoded (a 400 page if it cannot be), its CSRF token
+    /// checked and the user's role checked, in that order; the fields without the token.
+    ///
+    /// # Errors
+    /// [`DeskUser::bad_form`], [`DeskError::csrf`], [`DeskError::forbidden`].
+    pub fn posted(
+        &self,
+        form: Result<Form<HashMap<String, String>>, FormRejection>,
+        roles: &[Role],
+    ) -> Result<HashMap<String, String>, DeskError> {
+        let Form(mut values) = form.map_err(|e| self.bad_form(e))?;
+        self.check_csrf(values.remove("csrf").as_deref().unwrap_or(""))?;
+        self.require(roles)?;
+        Ok(values)
     }
 
     /// A form that could not be decoded, as a 400 page.

@@ -41,45 +41,45 @@ pub(super) const MEDICINE_IN: &str = concat!(
     " FROM medicine_authorisations WHERE id = $1"
 );
 
-/// `put_tumour (new)`.
+/// `put (tumour, new)`.
 pub(super) const INSERT_TUMOUR: &str = concat!(
     "INSERT INTO tumours (",
     tumour_columns!(),
     ", updated_at, updated_by) VALUES ($1, $2, $3, $4, \
              $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'active', 1, $16, $17)"
 );
-/// `put_tumour (correction)`.
+/// `put (tumour, correction)`.
 pub(super) const UPDATE_TUMOUR: &str =
     "UPDATE tumours SET icd10 = $3, topography = $4, morphology = $5, \
              behaviour = $6, grade = $7, basis = $8, incidence = $9, stage_scheme = $10, \
              stage_t = $11, stage_n = $12, stage_m = $13, stage_group = $14, iccc = $15, \
              updated_at = $16, updated_by = $17, version = version + 1 \
              WHERE id = $1 AND patient_id = $2 AND version = $18";
-/// `put_treatment (new)`.
+/// `put (treatment, new)`.
 pub(super) const INSERT_TREATMENT: &str = concat!(
     "INSERT INTO treatments (",
     treatment_columns!(),
     ", updated_at, updated_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 1, $8, $9)"
 );
-/// `put_treatment (correction)`.
+/// `put (treatment, correction)`.
 pub(super) const UPDATE_TREATMENT: &str =
     "UPDATE treatments SET kind = $3, regimen = $4, cycles = $5, start_date = $6, \
              end_date = $7, updated_at = $8, updated_by = $9, version = version + 1 \
              WHERE id = $1 AND patient_id = $2 AND version = $10";
-/// `put_allergy (new)`.
+/// `put (allergy, new)`.
 pub(super) const INSERT_ALLERGY: &str = concat!(
     "INSERT INTO allergies (",
     allergy_columns!(),
     ", updated_at, updated_by) \
              VALUES ($1, $2, $3, $4, $5, 'active', 1, $6, $7)"
 );
-/// `put_allergy (correction)`.
+/// `put (allergy, correction)`.
 pub(super) const UPDATE_ALLERGY: &str =
     "UPDATE allergies SET substance = $3, severity = $4, kind = $5, \
              updated_at = $6, updated_by = $7, version = version + 1 \
              WHERE id = $1 AND patient_id = $2 AND version = $8";
-/// `put_medicine (new)`.
+/// `put (medicine, new)`.
 pub(super) const INSERT_MEDICINE: &str = concat!(
     "INSERT INTO medicine_authorisations (",
     medicine_columns!(),
@@ -87,7 +87,7 @@ pub(super) const INSERT_MEDICINE: &str = concat!(
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', 0, NULL, 1, \
              $13, $14)"
 );
-/// `put_medicine (correction)`.
+/// `put (medicine, correction)`.
 pub(super) const UPDATE_MEDICINE: &str =
     "UPDATE medicine_authorisations SET atc = $3, name = $4, strength = $5, \
              form = $6, quantity = $7, dispensings = $8, interval_days = $9, valid_until = $10, \
@@ -141,17 +141,17 @@ pub(crate) fn statements_per_kind() -> Vec<(String, String)> {
 
 /// Every fixed statement of this module, by name, for the test that prepares them all.
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
-    ("db/clinical.rs:put_tumour (new)", INSERT_TUMOUR),
-    ("db/clinical.rs:put_tumour (correction)", UPDATE_TUMOUR),
-    ("db/clinical.rs:put_treatment (new)", INSERT_TREATMENT),
+    ("db/clinical.rs:put (tumour, new)", INSERT_TUMOUR),
+    ("db/clinical.rs:put (tumour, correction)", UPDATE_TUMOUR),
+    ("db/clinical.rs:put (treatment, new)", INSERT_TREATMENT),
     (
-        "db/clinical.rs:put_treatment (correction)",
+        "db/clinical.rs:put (treatment, correction)",
         UPDATE_TREATMENT,
     ),
-    ("db/clinical.rs:put_allergy (new)", INSERT_ALLERGY),
-    ("db/clinical.rs:put_allergy (correction)", UPDATE_ALLERGY),
-    ("db/clinical.rs:put_medicine (new)", INSERT_MEDICINE),
-    ("db/clinical.rs:put_medicine (correction)", UPDATE_MEDICINE),
+    ("db/clinical.rs:put (allergy, new)", INSERT_ALLERGY),
+    ("db/clinical.rs:put (allergy, correction)", UPDATE_ALLERGY),
+    ("db/clinical.rs:put (medicine, new)", INSERT_MEDICINE),
+    ("db/clinical.rs:put (medicine, correction)", UPDATE_MEDICINE),
     ("db/clinical.rs:tumours", TUMOURS),
     ("db/clinical.rs:treatments", TREATMENTS),
     ("db/clinical.rs:allergies", ALLERGIES),
