@@ -99,34 +99,28 @@ async fn walkthrough_register_issue_dispense_revoke() {
         assert_eq!(summary.medicines[0].id, auth);
 
         // Dispense; a retry returns the first result; a second dispensing is too soon.
-        let (status, first) = app
-            .call(
-                POST,
-                "/api/v1/dispensings",
-                &staff.pharmacist,
-                Some(dispense("retry-key-1", &serial, auth, 30)),
-            )
-            .await;
+        let (status, first) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("retry-key-1", &serial, auth, 30),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{backend:?} {first}");
-        let (status, again) = app
-            .call(
-                POST,
-                "/api/v1/dispensings",
-                &staff.pharmacist,
-                Some(dispense("retry-key-1", &serial, auth, 30)),
-            )
-            .await;
+        let (status, again) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("retry-key-1", &serial, auth, 30),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{again}");
         assert_eq!(again["replayed"], true);
         assert_eq!(again["dispensing"]["id"], first["dispensing"]["id"]);
-        let (status, body) = app
-            .call(
-                POST,
-                "/api/v1/dispensings",
-                &staff.pharmacist,
-                Some(dispense("second-key", &serial, auth, 30)),
-            )
-            .await;
+        let (status, body) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("second-key", &serial, auth, 30),
+        )
+        .await;
         assert_eq!(
             (status, body["code"].as_str()),
             (StatusCode::CONFLICT, Some("too_soon")),
@@ -144,14 +138,12 @@ async fn walkthrough_register_issue_dispense_revoke() {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         app.state.clock.advance(29 * 86_400);
-        let (status, body) = app
-            .call(
-                POST,
-                "/api/v1/dispensings",
-                &staff.pharmacist,
-                Some(dispense("third-key1", &serial, auth, 30)),
-            )
-            .await;
+        let (status, body) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("third-key1", &serial, auth, 30),
+        )
+        .await;
         assert_eq!(body["code"], "card_revoked", "{status} {body}");
         let err = bundle_store(&app)
             .await
@@ -196,46 +188,33 @@ async fn dispensing_refusals_are_specific_and_change_nothing() {
             ),
         ];
         for (i, (body, code)) in cases.iter().enumerate() {
-            let (status, resp) = app
-                .call(
-                    POST,
-                    "/api/v1/dispensings",
-                    &staff.pharmacist,
-                    Some(body.clone()),
-                )
-                .await;
+            let (status, resp) = send(&app, &staff.pharmacist, body.clone()).await;
             assert_eq!(
                 (status, resp["code"].as_str()),
                 (StatusCode::CONFLICT, Some(*code)),
                 "case {i} {backend:?}: {resp}"
             );
         }
-        let (status, _) = app
-            .call(
-                POST,
-                "/api/v1/dispensings",
-                &staff.pharmacist,
-                Some(dispense("ok-key-001", &serial, auth, 30)),
-            )
-            .await;
+        let (status, _) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("ok-key-001", &serial, auth, 30),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED);
-        let (_, resp) = app
-            .call(
-                POST,
-                "/api/v1/dispensings",
-                &staff.pharmacist,
-                Some(dispense("ok-key-002", &serial, auth, 30)),
-            )
-            .await;
+        let (_, resp) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("ok-key-002", &serial, auth, 30),
+        )
+        .await;
         assert_eq!(resp["code"], "over_count", "{resp}");
-        let (_, resp) = app
-            .call(
-                POST,
-                "/api/v1/dispensings",
-                &staff.pharmacist,
-                Some(dispense("ok-key-001", &serial, auth, 29)),
-            )
-            .await;
+        let (_, resp) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("ok-key-001", &serial, auth, 29),
+        )
+        .await;
         assert_eq!(resp["code"], "idempotency_key_reused", "{resp}");
         // After all that, exactly one dispensing exists.
         let (_, list) = app
@@ -249,14 +228,12 @@ async fn dispensing_refusals_are_specific_and_change_nothing() {
         assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
         // An authorisation past its end date.
         app.state.clock.advance(400 * 86_400);
-        let (_, resp) = app
-            .call(
-                POST,
-                "/api/v1/dispensings",
-                &staff.pharmacist,
-                Some(dispense("late-key-1", &serial, others_auth, 1)),
-            )
-            .await;
+        let (_, resp) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("late-key-1", &serial, others_auth, 1),
+        )
+        .await;
         assert_eq!(resp["code"], "medicine_not_authorised", "{resp}");
     }
 }
