@@ -23,6 +23,7 @@ pub mod cards;
 pub mod clinical;
 pub mod dispensing;
 pub mod error;
+pub mod iccc;
 pub mod issuers;
 pub mod patients;
 pub mod trust;
