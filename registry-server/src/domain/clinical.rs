@@ -19,6 +19,7 @@ use crate::db::{self, patients::HistoryRow};
 
 pub use crate::db::clinical::Kind;
 
+pub mod derived;
 mod record;
 
 pub use record::{record, CardSummaryView, MedicineView, Record, Versioned};
@@ -106,11 +107,16 @@ impl Draft {
         }
     }
 
-    /// Checks the data; errors name fields under `at`. A tumour is checked against the
-    /// patient's birth date, which only it needs (so only it looks the patient up first).
-    fn validate(&self, at: &str, birth_date: Option<Date>, id: &str) -> Result<()> {
+    /// Fills the derived fields, then checks the data; errors name fields under `at`. A
+    /// tumour is checked against the patient's birth date, which only it needs (so only it
+    /// looks the patient up first), and gets its ICCC-3 subgroup ([`derived`]).
+    fn validate(&mut self, at: &str, birth_date: Option<Date>, id: &str) -> Result<()> {
         match self {
-            Draft::Tumour(t) => t.validate(at, birth_date.unwrap_or(Date(i32::MIN)))?,
+            Draft::Tumour(t) => {
+                let birth = birth_date.unwrap_or(Date(i32::MIN));
+                derived::derive_iccc(t, birth, at)?;
+                t.validate(at, birth)?;
+            }
             Draft::Treatment(t) => t.validate(at)?,
             Draft::Allergy(a) => a.validate(at)?,
             Draft::Medicine(m) => m.with_id(medicine_id(id)?).validate(at)?,
@@ -211,7 +217,7 @@ pub async fn create(
     registry: &Registry,
     caller: &Caller,
     patient_id: &str,
-    draft: Draft,
+    mut draft: Draft,
 ) -> Result<Written> {
     caller.require(WRITERS)?;
     let kind = draft.kind();
@@ -265,7 +271,7 @@ pub async fn correct(
     registry: &Registry,
     caller: &Caller,
     id: &str,
-    body: Correction<Draft>,
+    mut body: Correction<Draft>,
 ) -> Result<Written> {
     caller.require(WRITERS)?;
     let kind = body.data.kind();

@@ -1417,3 +1417,64 @@ async fn conflicts_list_pages_newest_first_and_each_read_is_audited() {
         assert_eq!((status, all.as_array().unwrap().len()), (StatusCode::OK, 4));
     }
 }
+
+#[tokio::test]
+async fn iccc_is_derived_for_a_child_and_a_typed_one_must_agree() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let mut child = patient_body("120150101234");
+        child["birth_date"] = json!("2015-01-01");
+        let (status, body) = app
+            .call(POST, "/api/v1/patients", &staff.registrar, Some(child))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let patient = body["patient"]["id"].as_str().unwrap().to_string();
+        let url = format!("/api/v1/patients/{patient}/tumours");
+        // Retinoblastoma of the retina at age 3: ICCC-3 group V, never typed.
+        let retinoblastoma = json!({
+            "icd10": "C69.2", "topography": "C69.2", "morphology": 9510, "behaviour": 3,
+            "basis": 7, "incidence": "2018-03-01"
+        });
+        let mut typed = retinoblastoma.clone();
+        typed["iccc"] = json!("Ia");
+        let (status, body) = app.call(POST, &url, &staff.clinician, Some(typed)).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("tumour.iccc")),
+            "{backend:?} {body}"
+        );
+        assert!(
+            body["detail"].as_str().unwrap().contains("here: V"),
+            "{body}"
+        );
+        let (status, body) = app
+            .call(POST, &url, &staff.clinician, Some(retinoblastoma.clone()))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?} {body}");
+        // The same tumour in an adult (born 1973) has no ICCC-3 group.
+        let adult = register(&app, &staff, "219730412345").await;
+        let (status, _) = app
+            .call(
+                POST,
+                &format!("/api/v1/patients/{adult}/tumours"),
+                &staff.clinician,
+                Some(retinoblastoma.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let mut groups = Vec::new();
+        for id in [&patient, &adult] {
+            let (_, record) = app
+                .call(
+                    GET,
+                    &format!("/api/v1/patients/{id}/record"),
+                    &staff.clinician,
+                    None,
+                )
+                .await;
+            groups.push(record["tumours"][0]["iccc"].clone());
+        }
+        assert_eq!(groups, [json!("V"), Value::Null]);
+    }
+}

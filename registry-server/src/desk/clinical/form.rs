@@ -126,7 +126,8 @@ pub(super) fn draft_of(kind: Kind, lang: Lang, f: &mut FormState) -> Option<Draf
                 basis: x.required_number("basis"),
                 incidence: x.required_date("incidence"),
                 stage,
-                iccc: x.f.opt("iccc"),
+                // Derived from the site, morphology and age (domain::clinical::derived).
+                iccc: None,
             })
         }
         Kind::Treatment => {
@@ -185,7 +186,6 @@ pub(super) fn values_of(draft: &Draft) -> HashMap<String, String> {
                 ("grade", t.grade.map(|g| g.to_string()).unwrap_or_default()),
                 ("basis", t.basis.to_string()),
                 ("incidence", t.incidence.to_string()),
-                ("iccc", opt(&t.iccc)),
             ]);
             if let Some(s) = &t.stage {
                 out.extend([
@@ -245,7 +245,6 @@ fn fields(kind: Kind) -> &'static [&'static str] {
             "stage_n",
             "stage_m",
             "stage_group",
-            "iccc",
         ],
         Kind::Treatment => &["kind", "regimen", "cycles", "start", "end"],
         Kind::Allergy => &["substance", "severity", "kind"],
