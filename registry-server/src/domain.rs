@@ -20,6 +20,7 @@
 pub mod access;
 pub mod audit;
 pub mod cards;
+pub mod checks;
 pub mod clinical;
 pub mod dispensing;
 pub mod error;
