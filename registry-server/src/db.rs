@@ -15,6 +15,7 @@ pub mod audit;
 pub mod cards;
 pub mod clinical;
 pub mod dispensings;
+pub mod follow_up;
 pub mod patients;
 pub mod status;
 pub mod trust;
@@ -268,6 +269,7 @@ pub fn statements() -> Vec<(String, String)> {
         cards::STATEMENTS,
         clinical::STATEMENTS,
         dispensings::STATEMENTS,
+        follow_up::STATEMENTS,
         patients::STATEMENTS,
         trust::STATEMENTS,
         users::STATEMENTS,

@@ -24,6 +24,7 @@ pub mod checks;
 pub mod clinical;
 pub mod dispensing;
 pub mod error;
+pub mod follow_up;
 pub mod iccc;
 pub mod issuers;
 pub mod patients;

@@ -17,6 +17,7 @@ pub mod cards;
 pub mod clinical;
 pub mod dispensings;
 pub mod error;
+pub mod follow_up;
 pub mod health;
 pub mod issuers;
 pub mod metrics;
@@ -44,6 +45,7 @@ pub fn documented() -> OpenApiRouter<Registry> {
         .merge(admin::router())
         .merge(audit::router())
         .merge(patients::router())
+        .merge(follow_up::router())
         .merge(clinical::router())
         .merge(cards::router())
         .merge(dispensings::router())

@@ -5,8 +5,9 @@
 //! authorisations, the registrar issues the card; the agent writes it to a smart card and
 //! prints the QR card. A pharmacist reads the smart card and dispenses, is refused the same
 //! dispensing again, goes offline and dispenses from the printed QR (queued), comes back and
-//! syncs. The registrar revokes the card; after `trust sync` both the smart card and the QR
-//! are refused offline as revoked.
+//! syncs. The registrar records the patient's death, which revokes the card: dispensing is
+//! refused online, and after `trust sync` both the smart card and the QR are refused offline
+//! as revoked.
 //!
 //! A second test kills the registry in the middle of a pharmacy sync and checks that no
 //! dispensing is lost and none duplicated.
@@ -340,11 +341,36 @@ fn story(database_url: Option<String>, label: &str) {
     assert_eq!(status, 200);
     assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
 
-    // The registrar revokes the card; after trust sync both forms are refused offline.
-    desk.post(
+    // The patient dies: the registrar records the death, which revokes the card (an explicit
+    // revocation is the API tests' story); online the pharmacy is refused at once, and after
+    // trust sync both forms are refused offline.
+    let today = card_format::model::Date::from_unix_seconds(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .to_string();
+    let death = desk.post(
         &registrar,
-        &format!("/cards/{serial}/revoke"),
-        json!({"reason": "lost"}),
+        &format!("/patients/{pid}/follow-ups"),
+        json!({"last_contact": today, "vital_status": "dead", "death_date": today,
+               "death_cause": "C50.9"}),
+    );
+    assert_eq!(death["revoked_cards"], json!([serial]), "{death}");
+    let (status, refused) = call(
+        "POST",
+        &desk.api("/dispensings"),
+        &pharmacist,
+        Some(
+            json!({"idempotency_key": "after-the-death", "card_serial": serial,
+                    "authorisation_id": ondansetron.parse::<u64>().unwrap(), "quantity": 10}),
+        ),
+    );
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (409, Some("card_revoked")),
+        "{refused}"
     );
     ok(
         agent(&pharmacy, &["trust", "sync", "--server", &server]),

@@ -82,11 +82,11 @@ pub async fn summary(registry: &Registry, patient_id: &str) -> Result<CardSummar
     Ok(summary)
 }
 
-/// Issues a new card for a patient and supersedes the previous one (`card.issue`).
-/// Registrars.
+/// Issues a new card for a patient and supersedes the previous one (`card.issue`); none
+/// for a patient recorded dead ([`super::follow_up`]). Registrars.
 ///
 /// # Errors
-/// [`Error::Forbidden`], [`Error::NotFound`], [`Error::Conflict`] (a card too full, or another registrar
+/// [`Error::Forbidden`], [`Error::NotFound`], [`Error::Conflict`] (`patient_deceased`, a card too full, or another registrar
 /// issuing for the same patient at the same moment), database and signing errors.
 pub async fn issue(
     registry: &Registry,
@@ -94,6 +94,12 @@ pub async fn issue(
     patient_id: &str,
 ) -> Result<IssuedCard, Error> {
     caller.require(ISSUERS)?;
+    if super::follow_up::is_deceased(registry, patient_id).await? {
+        return Err(Error::conflict(
+            "patient_deceased",
+            "the patient is recorded dead: no card is issued",
+        ));
+    }
     let summary = summary(registry, patient_id).await?;
     let now = registry.clock.now();
     let expires = now.saturating_add(

@@ -1478,3 +1478,106 @@ async fn iccc_is_derived_for_a_child_and_a_typed_one_must_agree() {
         assert_eq!(groups, [json!("V"), Value::Null]);
     }
 }
+
+#[tokio::test]
+async fn a_recorded_death_revokes_the_card_stops_dispensing_and_issuing() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let patient = register(&app, &staff, "219730412345").await;
+        let auth = authorise(&app, &staff, &patient, 6, 1).await;
+        let first = issue(&app, &staff, &patient).await;
+        let card = issue(&app, &staff, &patient).await; // the first is now superseded
+        let serial = card["serial"].as_str().unwrap().to_string();
+        let cose = qr::decode(card["qr"].as_str().unwrap()).unwrap();
+        let today = card_format::model::Date::from_unix_seconds(START as u64).to_string();
+        let url = format!("/api/v1/patients/{patient}/follow-ups");
+
+        // A death without its cause is refused and changes nothing.
+        let (status, body) = app
+            .call(
+                POST,
+                &url,
+                &staff.clinician,
+                Some(json!({"last_contact": today, "vital_status": "dead", "death_date": today})),
+            )
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("death_cause")),
+            "{backend:?} {body}"
+        );
+        let (status, _) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("before-death", &serial, auth, 30),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?}");
+
+        let death = json!({
+            "last_contact": today, "vital_status": "dead", "death_date": today,
+            "death_cause": "C91.0"
+        });
+        let (status, body) = app.call(POST, &url, &staff.registrar, Some(death)).await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?} {body}");
+        let mut revoked: Vec<&str> = body["revoked_cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        revoked.sort_unstable();
+        let mut both = [first["serial"].as_str().unwrap(), serial.as_str()];
+        both.sort_unstable();
+        assert_eq!(revoked, both, "both cards, the superseded one too: {body}");
+        assert_eq!(body["follow_up"]["vital_status"], "dead");
+
+        // Online: the card is revoked as deceased, dispensing is refused.
+        app.state.clock.advance(2 * 86_400);
+        let (_, status_body) = app
+            .call(
+                GET,
+                &format!("/api/v1/cards/{serial}/status"),
+                &staff.insurer,
+                None,
+            )
+            .await;
+        assert_eq!(status_body["status"], "revoked", "{status_body}");
+        assert_eq!(status_body["revoked_reason"], "deceased", "{status_body}");
+        let (_, body) = send(
+            &app,
+            &staff.pharmacist,
+            dispense("after-death", &serial, auth, 30),
+        )
+        .await;
+        assert_eq!(body["code"], "card_revoked", "{backend:?} {body}");
+        // Offline: the bundle lists it, so a verifier that synced refuses it.
+        let err = bundle_store(&app)
+            .await
+            .verify_card(&cose, START as u64 + 120, &Policy::default())
+            .unwrap_err();
+        assert_eq!(err.code(), "revoked");
+        // No new card for a patient recorded dead.
+        let (status, body) = app
+            .call(
+                POST,
+                &format!("/api/v1/patients/{patient}/cards"),
+                &staff.registrar,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("patient_deceased")),
+            "{body}"
+        );
+        // The follow-up reads back (an audited read); pharmacists may not read it.
+        let (status, list) = app.call(GET, &url, &staff.clinician, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+        assert_eq!(list[0]["death_cause"], "C91.0");
+        let (status, _) = app.call(GET, &url, &staff.pharmacist, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}

@@ -30,6 +30,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/patients/{id}"),
     ("PUT", "/api/v1/patients/{id}"),
     ("GET", "/api/v1/patients/{id}/history"),
+    ("GET", "/api/v1/patients/{id}/follow-ups"),
+    ("POST", "/api/v1/patients/{id}/follow-ups"),
     ("GET", "/api/v1/patients/{id}/record"),
     ("POST", "/api/v1/patients/{id}/tumours"),
     ("POST", "/api/v1/patients/{id}/treatments"),
