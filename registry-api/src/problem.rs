@@ -31,6 +31,25 @@ pub struct Problem {
     /// For `validation`: the path of the field at fault (`tumour.stage.group`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For `record_invalid` and `needs_confirmation`: the record checks at fault.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckResult>,
+}
+
+/// One record check at fault (IARC/IACR, IARC Technical Report 42).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckResult {
+    /// The check's stable code (`age_morphology`), also what a confirmation names.
+    pub check: String,
+    /// `query`, `rare` (confirm to keep the record) or `invalid` (refused).
+    pub outcome: String,
+    /// The record's fields it is about (`morphology`, `incidence`, ...).
+    pub fields: Vec<String>,
+    /// Why, in English.
+    pub message_en: String,
+    /// Why, in Arabic.
+    pub message_ar: String,
 }
 
 #[cfg(test)]
@@ -46,10 +65,12 @@ mod tests {
             detail: "the next dispensing is allowed from 2026-01-02".into(),
             code: "too_soon".into(),
             field: None,
+            checks: Vec::new(),
         };
         let text = serde_json::to_string(&p).unwrap();
         assert!(text.contains(r#""type":"/problems/too_soon""#), "{text}");
         assert!(!text.contains("field"), "{text}");
+        assert!(!text.contains("checks"), "{text}");
         assert_eq!(serde_json::from_str::<Problem>(&text).unwrap(), p);
     }
 }

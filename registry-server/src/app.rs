@@ -43,6 +43,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         (None, None) => None,
         _ => bail!("--tls-cert and --tls-key go together"),
     };
+    // The embedded record-check and ICCC-3 tables: a build that cannot read them must not
+    // serve (a defect the unit tests rule out; this names the file and line if it happens).
+    crate::domain::checks::verify_tables().context("the record-check tables")?;
+    crate::domain::iccc::check_table().context("the ICCC-3 table")?;
     let db = db::connect(&DbOptions {
         url: args.database_url.clone(),
         max_connections: args.db_max_connections,

@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod cards;
 pub mod clinical;
+pub mod confirmations;
 pub mod dispensings;
 pub mod follow_up;
 pub mod patients;
@@ -268,6 +269,7 @@ pub fn statements() -> Vec<(String, String)> {
         audit::STATEMENTS,
         cards::STATEMENTS,
         clinical::STATEMENTS,
+        confirmations::STATEMENTS,
         dispensings::STATEMENTS,
         follow_up::STATEMENTS,
         patients::STATEMENTS,

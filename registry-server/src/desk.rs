@@ -305,7 +305,7 @@ impl DeskError {
         match e {
             Error::NotFound { .. } => DeskError::not_found(lang),
             Error::Forbidden { .. } => DeskError::forbidden(lang),
-            Error::Validation { .. } => DeskError::bad_request(lang),
+            Error::Validation { .. } | Error::Checks { .. } => DeskError::bad_request(lang),
             Error::Conflict { code, .. } => DeskError::Page {
                 status: StatusCode::CONFLICT,
                 message: conflict_key(code),

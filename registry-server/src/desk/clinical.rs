@@ -19,7 +19,7 @@ use axum::{Form, Router};
 
 mod form;
 
-use form::{draft_of, place_error, values_of};
+use form::{draft_of, place_error, place_findings, values_of};
 
 use super::record::{show_record, Options, RecordForms};
 use super::{render, Chrome, DeskError, DeskUser, FormState};
@@ -32,6 +32,18 @@ pub fn router() -> Router<Registry> {
     Router::new()
         .route("/patients/{id}/{kind}", axum::routing::post(add))
         .route("/records/{kind}/{id}", get(correction_page).post(correct))
+}
+
+/// The record checks a form confirms: its `confirm.<code>` boxes that are ticked.
+fn confirmed_in(values: &HashMap<String, String>) -> Vec<String> {
+    let mut codes: Vec<String> = values
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .filter_map(|(k, _)| k.strip_prefix("confirm."))
+        .map(str::to_string)
+        .collect();
+    codes.sort_unstable();
+    codes
 }
 
 /// The record kinds of the desk's paths.
@@ -58,9 +70,12 @@ async fn add(
     };
     slot.values = values;
     let result = match draft_of(kind, user.lang, slot) {
-        Some(draft) => clinical::create(&state, &user.caller, &patient_id, draft)
-            .await
-            .map(|_| ()),
+        Some(draft) => {
+            let confirmed = confirmed_in(&slot.values);
+            clinical::create(&state, &user.caller, &patient_id, draft, &confirmed)
+                .await
+                .map(|_| ())
+        }
         None => Err(Error::invalid("form", "")),
     };
     match result {
@@ -68,6 +83,18 @@ async fn add(
             "/desk/patients/{patient_id}?done=saved#{path_kind}"
         ))
         .into_response()),
+        Err(Error::Checks { code, findings }) => {
+            place_findings(user.lang, slot, &findings, code == "needs_confirmation");
+            show_record(
+                &state,
+                &user,
+                &patient_id,
+                forms,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(Error::Validation { field, .. }) => {
             if field != "form" {
                 place_error(kind, user.lang, slot, &field);
@@ -208,9 +235,15 @@ async fn correct(
                 reason,
                 data,
             };
-            clinical::correct(&state, &user.caller, &id, correction)
-                .await
-                .map(|_| ())
+            clinical::correct(
+                &state,
+                &user.caller,
+                &id,
+                correction,
+                &confirmed_in(&f.values),
+            )
+            .await
+            .map(|_| ())
         }
         (_, None) => Err(Error::invalid("version", "")),
         (None, _) => Err(Error::invalid("form", "")),
@@ -223,6 +256,10 @@ async fn correct(
             return Ok(
                 Redirect::to(&format!("/desk/patients/{patient_id}?done=saved")).into_response(),
             );
+        }
+        Err(Error::Checks { code, findings }) => {
+            place_findings(user.lang, &mut f, &findings, code == "needs_confirmation");
+            None
         }
         Err(Error::Validation { field, .. }) => {
             match field.as_str() {

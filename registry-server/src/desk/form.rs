@@ -13,6 +13,8 @@ pub struct FormState {
     pub values: HashMap<String, String>,
     /// Error messages (already in the page language) by field name.
     pub errors: HashMap<String, String>,
+    /// Record checks the user may confirm: code and message (in the page language).
+    pub confirmations: Vec<(String, String)>,
 }
 
 impl FormState {
@@ -30,6 +32,7 @@ impl FormState {
             prefix,
             values,
             errors: HashMap::new(),
+            confirmations: Vec::new(),
         }
     }
 
@@ -69,5 +72,14 @@ impl FormState {
         self.errors
             .entry(field.to_string())
             .or_insert_with(|| message.to_string());
+    }
+
+    /// Adds a message to `field`'s error, after any it has.
+    pub fn also_fail(&mut self, field: &str, message: &str) {
+        let entry = self.errors.entry(field.to_string()).or_default();
+        if !entry.is_empty() {
+            entry.push_str(" · ");
+        }
+        entry.push_str(message);
     }
 }

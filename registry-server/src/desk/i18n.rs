@@ -239,6 +239,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("tumour.stage_m", "M", "M"),
     ("tumour.stage_group", "المرحلة", "Stage group"),
     ("tumour.iccc", "مجموعة ICCC-3", "ICCC-3 group"),
+    (
+        "checks.confirm",
+        "فحوص السجل (IARC): أؤكد ما يلي رغم ندرته",
+        "Record checks (IARC): I confirm these, unusual as they are",
+    ),
     ("tumour.stage", "المرحلة", "Stage"),
     ("treatment.kind", "نوع العلاج", "Kind"),
     ("treatment.regimen", "البروتوكول", "Regimen"),

@@ -119,6 +119,19 @@ pub enum Outcome {
     Invalid,
 }
 
+impl Outcome {
+    /// The stable code, as serialised: `ok`, `query`, `rare`, `missing`, `invalid`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Query => "query",
+            Outcome::Rare => "rare",
+            Outcome::Missing => "missing",
+            Outcome::Invalid => "invalid",
+        }
+    }
+}
+
 /// The checks, each with a stable code ([`Check::code`], also its serialised form).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -19,6 +19,7 @@ use crate::db::{self, patients::HistoryRow};
 
 pub use crate::db::clinical::Kind;
 
+mod checked;
 pub mod derived;
 mod record;
 
@@ -218,6 +219,7 @@ pub async fn create(
     caller: &Caller,
     patient_id: &str,
     mut draft: Draft,
+    confirmed: &[String],
 ) -> Result<Written> {
     caller.require(WRITERS)?;
     let kind = draft.kind();
@@ -225,19 +227,24 @@ pub async fn create(
         Kind::Medicine => new_medicine_id().to_string(),
         _ => auth::new_id(),
     };
-    let (at, birth) = match &draft {
-        Draft::Tumour(_) => ("tumour", Some(birth_date(registry, patient_id).await?)),
+    let (at, patient) = match &draft {
+        Draft::Tumour(_) => (
+            "tumour",
+            Some(checked::patient(registry, patient_id).await?),
+        ),
         Draft::Treatment(_) => ("treatment", None),
         Draft::Allergy(_) => ("allergy", None),
         Draft::Medicine(_) => ("medicine", None),
     };
+    let birth = patient.map(|p| p.birth);
     draft.validate(at, birth, &id)?;
+    let confirmations = checked::findings_of(&draft, patient.as_ref(), confirmed)?;
     if let Draft::Medicine(m) = &draft {
         if m.valid_until < registry.clock.today() {
             return Err(Error::invalid("valid_until", "already past"));
         }
     }
-    if birth.is_none() {
+    if patient.is_none() {
         birth_date(registry, patient_id).await?;
     }
     let now = registry.clock.now();
@@ -246,6 +253,7 @@ pub async fn create(
     if !written {
         return Err(stale());
     }
+    checked::store(&mut tx, kind, &id, 1, &confirmations, caller, now).await?;
     let entity = entity_name(kind);
     db::audit::append(
         &mut tx,
@@ -272,19 +280,21 @@ pub async fn correct(
     caller: &Caller,
     id: &str,
     mut body: Correction<Draft>,
+    confirmed: &[String],
 ) -> Result<Written> {
     caller.require(WRITERS)?;
     let kind = body.data.kind();
-    let birth = match &body.data {
+    let patient = match &body.data {
         Draft::Tumour(_) => {
             let (patient_id, _) = db::clinical::owner(&registry.db, kind, id)
                 .await?
                 .ok_or(Error::NotFound { what: "record" })?;
-            Some(birth_date(registry, &patient_id).await?)
+            Some(checked::patient(registry, &patient_id).await?)
         }
         _ => None,
     };
-    body.data.validate("data", birth, id)?;
+    body.data.validate("data", patient.map(|p| p.birth), id)?;
+    let confirmations = checked::findings_of(&body.data, patient.as_ref(), confirmed)?;
     check_reason(&body.reason)?;
     let (patient_id, current) = db::clinical::owner(&registry.db, kind, id)
         .await?
@@ -328,6 +338,8 @@ pub async fn correct(
     if !done {
         return Err(stale());
     }
+    let version = body.version + 1;
+    checked::store(&mut tx, kind, id, version, &confirmations, caller, now).await?;
     let action = format!("{}.correct", entity_name(kind));
     db::audit::append(&mut tx, now, &actor(caller), &action, entity_name(kind), id).await?;
     tx.commit().await?;

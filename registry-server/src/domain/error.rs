@@ -33,12 +33,35 @@ pub enum Error {
         /// Human-readable explanation, no patient data.
         message: String,
     },
+    /// A record failed its checks ([`crate::domain::checks`]): `record_invalid` (refused) or
+    /// `needs_confirmation` (kept once a person confirms the listed checks).
+    #[error("{}", checks_message(code, findings))]
+    Checks {
+        /// `record_invalid` or `needs_confirmation`.
+        code: &'static str,
+        /// The findings at fault.
+        findings: Vec<crate::domain::checks::Finding>,
+    },
     /// The database failed; details go to the log only.
     #[error("database error")]
     Db(#[from] sqlx::Error),
     /// Anything else unexpected; details go to the log only.
     #[error("internal error")]
     Internal(String),
+}
+
+/// The English summary of [`Error::Checks`], naming the checks (no patient data: codes and
+/// outcomes only).
+fn checks_message(code: &str, findings: &[crate::domain::checks::Finding]) -> String {
+    let codes: Vec<&str> = findings.iter().map(|f| f.check.code()).collect();
+    if code == "needs_confirmation" {
+        format!(
+            "the record checks ask a person to confirm: {}; send them again in `confirm`",
+            codes.join(", ")
+        )
+    } else {
+        format!("the record fails the checks: {}", codes.join(", "))
+    }
 }
 
 /// A domain result.

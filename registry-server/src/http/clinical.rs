@@ -8,7 +8,7 @@ use card_format::model::{Allergy, Treatment, Tumour};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, AppJson, Registry};
+use super::{ApiError, AppJson, AppQuery, Registry};
 use crate::auth::Caller;
 use crate::db::patients::HistoryRow;
 use crate::domain::clinical::{self, Draft, MedicineInput, Record, Withdrawal, Written};
@@ -53,6 +53,31 @@ async fn record(
 
 /// One handler to add a record of a kind and one to correct it: the body's type and the
 /// path's documentation differ, the rest is [`clinical::create`] and [`clinical::correct`].
+/// `?confirm=age_morphology,topography_morphology`: the record checks a person confirms.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Confirm {
+    /// Comma-separated codes of the record checks whose query or rare finding the caller
+    /// confirms (a tumour is kept only when every such finding is confirmed; the confirmation
+    /// is stored with the caller and the time, and audited).
+    pub confirm: Option<String>,
+}
+
+impl Confirm {
+    /// The codes, trimmed, empty ones left out.
+    pub fn codes(&self) -> Vec<String> {
+        self.confirm
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
 macro_rules! kind_routes {
     ($add:ident, $correct:ident, $body:ty, $variant:ident,
      $add_path:literal, $add_summary:literal, $correct_path:literal, $correct_summary:literal) => {
@@ -63,21 +88,24 @@ macro_rules! kind_routes {
             summary = $add_summary,
             tag = "clinical",
             security(("bearer" = [])),
-            params(("id" = String, Path, description = "Patient id")),
+            params(("id" = String, Path, description = "Patient id"), Confirm),
             request_body = $body,
             responses(
                 (status = 201, description = "Recorded at version 1", body = Written),
                 (status = 404, description = "No such patient (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "A tumour fails the record checks (`record_invalid`), or needs a person to confirm some (`needs_confirmation`); the problem's `checks` lists them", body = super::error::Problem, content_type = "application/problem+json"),
             )
         )]
         async fn $add(
             State(state): State<Registry>,
             caller: Caller,
             Path(patient_id): Path<String>,
+            AppQuery(confirm): AppQuery<Confirm>,
             AppJson(body): AppJson<$body>,
         ) -> Result<(StatusCode, AppJson<Written>), ApiError> {
+            let draft = Draft::$variant(body);
             let written =
-                clinical::create(&state, &caller, &patient_id, Draft::$variant(body)).await?;
+                clinical::create(&state, &caller, &patient_id, draft, &confirm.codes()).await?;
             Ok((StatusCode::CREATED, AppJson(written)))
         }
 
@@ -88,18 +116,20 @@ macro_rules! kind_routes {
             summary = $correct_summary,
             tag = "clinical",
             security(("bearer" = [])),
-            params(("id" = String, Path, description = "Record id")),
+            params(("id" = String, Path, description = "Record id"), Confirm),
             request_body = Correction<$body>,
             responses(
                 (status = 200, description = "Corrected; the previous version is kept in the history", body = Written),
                 (status = 404, description = "No such record (`not_found`)", body = super::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "The record changed since it was read, or is withdrawn (`stale_version`)", body = super::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "A tumour fails the record checks (`record_invalid`), or needs a person to confirm some (`needs_confirmation`); the problem's `checks` lists them", body = super::error::Problem, content_type = "application/problem+json"),
             )
         )]
         async fn $correct(
             State(state): State<Registry>,
             caller: Caller,
             Path(id): Path<String>,
+            AppQuery(confirm): AppQuery<Confirm>,
             AppJson(body): AppJson<Correction<$body>>,
         ) -> Result<AppJson<Written>, ApiError> {
             let body = Correction {
@@ -107,7 +137,8 @@ macro_rules! kind_routes {
                 reason: body.reason,
                 data: Draft::$variant(body.data),
             };
-            Ok(AppJson(clinical::correct(&state, &caller, &id, body).await?))
+            let written = clinical::correct(&state, &caller, &id, body, &confirm.codes()).await?;
+            Ok(AppJson(written))
         }
     };
 }

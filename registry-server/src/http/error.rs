@@ -41,7 +41,7 @@ impl ApiError {
             ApiError::Domain(e) => match e {
                 Error::Forbidden { .. } => StatusCode::FORBIDDEN,
                 Error::NotFound { .. } => StatusCode::NOT_FOUND,
-                Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                Error::Validation { .. } | Error::Checks { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Error::Conflict { .. } => StatusCode::CONFLICT,
                 Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
@@ -58,7 +58,7 @@ impl ApiError {
                 Error::Forbidden { .. } => "forbidden",
                 Error::NotFound { .. } => "not_found",
                 Error::Validation { .. } => "validation",
-                Error::Conflict { code, .. } => code,
+                Error::Conflict { code, .. } | Error::Checks { code, .. } => code,
                 Error::Db(_) | Error::Internal(_) => "internal",
             },
         }
@@ -81,7 +81,7 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-pub use registry_api::problem::{Problem, PROBLEM_JSON};
+pub use registry_api::problem::{CheckResult, Problem, PROBLEM_JSON};
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -108,9 +108,26 @@ impl IntoResponse for ApiError {
             detail,
             code: self.code().to_string(),
             field: field.map(str::to_string),
+            checks: match &self {
+                ApiError::Domain(Error::Checks { findings, .. }) => {
+                    findings.iter().map(check_result).collect()
+                }
+                _ => Vec::new(),
+            },
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
+    }
+}
+
+/// A finding as the problem's `checks` member carries it.
+fn check_result(f: &crate::domain::checks::Finding) -> CheckResult {
+    CheckResult {
+        check: f.check.code().to_string(),
+        outcome: f.outcome.code().to_string(),
+        fields: f.fields.iter().map(|s| (*s).to_string()).collect(),
+        message_en: f.message.en(),
+        message_ar: f.message.ar(),
     }
 }
 

@@ -1452,17 +1452,40 @@ async fn iccc_is_derived_for_a_child_and_a_typed_one_must_agree() {
             .call(POST, &url, &staff.clinician, Some(retinoblastoma.clone()))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{backend:?} {body}");
-        // The same tumour in an adult (born 1973) has no ICCC-3 group.
+        // The same tumour in an adult (born 1973) is rare (IARC age/histology rules): kept once
+        // confirmed, and then it has no ICCC-3 group.
         let adult = register(&app, &staff, "219730412345").await;
-        let (status, _) = app
+        let adult_url = format!("/api/v1/patients/{adult}/tumours");
+        let (status, body) = app
             .call(
                 POST,
-                &format!("/api/v1/patients/{adult}/tumours"),
+                &adult_url,
                 &staff.clinician,
                 Some(retinoblastoma.clone()),
             )
             .await;
-        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("needs_confirmation")),
+            "{body}"
+        );
+        let codes: Vec<&str> = body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["check"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["age_topography_morphology"], "{body}");
+        let confirmed = format!("{adult_url}?confirm={}", codes.join(","));
+        let (status, body) = app
+            .call(
+                POST,
+                &confirmed,
+                &staff.clinician,
+                Some(retinoblastoma.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
         let mut groups = Vec::new();
         for id in [&patient, &adult] {
             let (_, record) = app
@@ -1579,5 +1602,131 @@ async fn a_recorded_death_revokes_the_card_stops_dispensing_and_issuing() {
         assert_eq!(list[0]["death_cause"], "C91.0");
         let (status, _) = app.call(GET, &url, &staff.pharmacist, None).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn record_checks_refuse_the_impossible_and_keep_the_rare_once_confirmed() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let mut man = patient_body("119730412345");
+        man["sex"] = json!("male");
+        let (status, body) = app
+            .call(POST, "/api/v1/patients", &staff.registrar, Some(man))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let patient = body["patient"]["id"].as_str().unwrap().to_string();
+        let url = format!("/api/v1/patients/{patient}/tumours");
+        let before = audit_len(&app, &staff).await;
+
+        // A carcinoma of the cervix uteri in a man: invalid (IARC sex/site), refused.
+        let cervix = json!({
+            "icd10": "C53.9", "topography": "C53.9", "morphology": 8070, "behaviour": 3,
+            "grade": 2, "basis": 7, "incidence": "2025-09-03"
+        });
+        let (status, body) = app
+            .call(
+                POST,
+                &format!("{url}?confirm=sex_topography"),
+                &staff.clinician,
+                Some(cervix),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("record_invalid")),
+            "{backend:?} {body}"
+        );
+        let check = &body["checks"][0];
+        assert_eq!(check["check"], "sex_topography", "{body}");
+        assert_eq!(check["outcome"], "invalid");
+        assert!(
+            check["message_en"].as_str().unwrap().contains("C53.9"),
+            "{body}"
+        );
+        assert!(!check["message_ar"].as_str().unwrap().is_empty());
+
+        // A prostate adenocarcinoma at 35 (born 1973, incidence 2008): rare, kept only
+        // once confirmed; an unknown code is refused.
+        let prostate = json!({
+            "icd10": "C61", "topography": "C61.9", "morphology": 8140, "behaviour": 3,
+            "grade": 2, "basis": 7, "incidence": "2008-06-01"
+        });
+        let (status, body) = app
+            .call(POST, &url, &staff.clinician, Some(prostate.clone()))
+            .await;
+        assert_eq!(body["code"], "needs_confirmation", "{status} {body}");
+        let asked: Vec<String> = body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["check"].as_str().unwrap().to_string())
+            .collect();
+        assert!(asked.iter().any(|c| c.starts_with("age_")), "{body}");
+        let (status, body) = app
+            .call(
+                POST,
+                &format!("{url}?confirm=no_such_check"),
+                &staff.clinician,
+                Some(prostate.clone()),
+            )
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("confirm")),
+            "{body}"
+        );
+        let (_, record) = app
+            .call(
+                GET,
+                &format!("/api/v1/patients/{patient}/record"),
+                &staff.clinician,
+                None,
+            )
+            .await;
+        assert_eq!(
+            record["tumours"].as_array().unwrap().len(),
+            0,
+            "nothing written"
+        );
+        // +1: the record read just now.
+        assert_eq!(audit_len(&app, &staff).await, before + 2, "{backend:?}");
+
+        let (status, body) = app
+            .call(
+                POST,
+                &format!("{url}?confirm={}", asked.join(",")),
+                &staff.clinician,
+                Some(prostate),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?} {body}");
+        let id = body["id"].as_str().unwrap().to_string();
+        // The confirmation is kept with who and when, and audited.
+        let stored: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT check_code, outcome, confirmed_by FROM record_confirmations \
+             WHERE table_name = 'tumours' AND record_id = $1 AND version = 1 ORDER BY check_code",
+        )
+        .bind(&id)
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap();
+        let mut expected = asked.clone();
+        expected.sort();
+        assert_eq!(
+            stored.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            expected
+        );
+        assert!(stored.iter().all(|r| r.1 == "rare" || r.1 == "query"));
+        let (_, entries) = app
+            .call(
+                GET,
+                &format!("/api/v1/audit?action=tumour.confirm&entity_id={id}"),
+                &staff.auditor,
+                None,
+            )
+            .await;
+        assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
     }
 }

@@ -1334,3 +1334,78 @@ async fn a_registrar_downloads_the_printable_card_and_others_cannot() {
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.body.contains("لا تُطبع إلا البطاقة السارية"));
 }
+
+#[tokio::test]
+async fn a_rare_tumour_is_shown_with_its_check_and_kept_once_confirmed() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let (registrar, _) = person(&app, "registrar", "LY-BEN-PED").await;
+    let (clinician, _) = person(&app, "clinician", "LY-BEN-PED").await;
+    let mut r = Browser::signed_in(&app, &registrar).await;
+    let csrf = r.csrf().await;
+    let done = post_owned(
+        &mut r,
+        "/desk/patients",
+        &registration(&csrf, "219730412345", "1973-04-12"),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let patient = done
+        .location()
+        .trim_start_matches("/desk/patients/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut c = Browser::signed_in(&app, &clinician).await;
+    let csrf = c.csrf().await;
+    let url = format!("/desk/patients/{patient}/tumours");
+    // A retinoblastoma at 52: rare for the IARC age/site/histology rules.
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("icd10", "C69.2"),
+        ("topography", "C69.2"),
+        ("morphology", "9510"),
+        ("behaviour", "3"),
+        ("grade", "9"),
+        ("basis", "7"),
+        ("incidence", "2025-09-03"),
+    ];
+    let page = c.post(&url, &fields).await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("فحوص السجل (IARC)"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("name=\"confirm.age_topography_morphology\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("العمر 52"),
+        "the Arabic message: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains("value=\"9510\""),
+        "what was typed is kept"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM tumours").await, 0);
+
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirm.age_topography_morphology", "1"));
+    let saved = c.post(&url, &confirmed).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM tumours").await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM record_confirmations WHERE check_code = 'age_topography_morphology'"
+        )
+        .await,
+        1
+    );
+}

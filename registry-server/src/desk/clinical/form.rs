@@ -262,6 +262,44 @@ fn fields(kind: Kind) -> &'static [&'static str] {
 }
 
 /// Places a domain validation error on the form field it names.
+/// Shows record-check findings: each message beside the first form field it is about (the
+/// patient's dates and sex beside the incidence date), and, for queries and rare findings, a
+/// box per check to confirm it.
+pub(super) fn place_findings(
+    lang: Lang,
+    f: &mut FormState,
+    findings: &[crate::domain::checks::Finding],
+    confirmable: bool,
+) {
+    for finding in findings {
+        let message = match lang {
+            Lang::Ar => finding.message.ar(),
+            Lang::En => finding.message.en(),
+        };
+        let field = finding
+            .fields
+            .iter()
+            .find(|n| {
+                [
+                    "topography",
+                    "morphology",
+                    "behaviour",
+                    "grade",
+                    "basis",
+                    "incidence",
+                ]
+                .contains(n)
+            })
+            .copied()
+            .unwrap_or("incidence");
+        f.also_fail(field, &message);
+        if confirmable {
+            let code = finding.check.code().to_string();
+            f.confirmations.push((code, message));
+        }
+    }
+}
+
 pub(super) fn place_error(kind: Kind, lang: Lang, f: &mut FormState, field: &str) {
     let mut path = field;
     for prefix in ["data.", "tumour.", "treatment.", "allergy.", "medicine."] {
