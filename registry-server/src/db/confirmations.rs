@@ -32,32 +32,8 @@ pub async fn insert(
     Ok(())
 }
 
-/// The confirmations of a record, oldest first: (version, check, outcome, by, at).
-///
-/// # Errors
-/// Database errors.
-pub async fn of_record(
-    db: &super::Db,
-    table: &str,
-    id: &str,
-) -> Result<Vec<(i64, String, String, String, i64)>, sqlx::Error> {
-    sqlx::query_as(OF_RECORD)
-        .bind(table)
-        .bind(id)
-        .fetch_all(db.reader())
-        .await
-}
-
 /// `insert`.
 const INSERT: &str = "INSERT INTO record_confirmations (table_name, record_id, version, \
     check_code, outcome, confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-/// `of_record`.
-const OF_RECORD: &str = "SELECT version, check_code, outcome, confirmed_by, confirmed_at \
-    FROM record_confirmations WHERE table_name = $1 AND record_id = $2 \
-    ORDER BY confirmed_at, version, check_code";
-
 /// Every statement of this module, by name, for the test that prepares them all.
-pub(crate) const STATEMENTS: &[(&str, &str)] = &[
-    ("db/confirmations.rs:insert", INSERT),
-    ("db/confirmations.rs:of_record", OF_RECORD),
-];
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[("db/confirmations.rs:insert", INSERT)];
