@@ -249,6 +249,58 @@ pub async fn set_password(args: crate::config::SetPasswordArgs) -> anyhow::Resul
     Ok(())
 }
 
+/// `registry-server recheck`: every active tumour through the record checks; prints those
+/// that fail (invalid, or a query or rare finding nobody confirmed) by facility, and a
+/// summary line. Audited as done by `system`.
+///
+/// # Errors
+/// An unreachable database, a stored value that does not parse.
+pub async fn recheck(args: crate::config::RecheckArgs) -> anyhow::Result<()> {
+    crate::domain::checks::verify_tables().context("the record-check tables")?;
+    let db = db::connect(&DbOptions {
+        url: args.database_url.clone(),
+        max_connections: 2,
+        pg_schema: None,
+    })
+    .await
+    .context("while connecting to the database")?;
+    let actor = db::audit::Actor {
+        user_id: "system",
+        role: "system",
+        facility_code: "LY-MOH",
+    };
+    let found = crate::domain::recheck::run(&db, Clock::system().now(), &actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&found)?);
+        return Ok(());
+    }
+    for f in &found.failures {
+        for finding in &f.findings {
+            println!(
+                "{}\t{}\tv{}\t{}\t{}\t{}",
+                if f.facility.is_empty() {
+                    "-"
+                } else {
+                    &f.facility
+                },
+                f.tumour_id,
+                f.version,
+                finding.check.code(),
+                finding.outcome.code(),
+                finding.message.en()
+            );
+        }
+    }
+    println!(
+        "{} active tumours checked, {} fail",
+        found.checked,
+        found.failures.len()
+    );
+    Ok(())
+}
+
 fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;

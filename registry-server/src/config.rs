@@ -27,6 +27,24 @@ pub enum Command {
     Keys(crate::keys::KeysCommand),
     /// Set a user's web desk password, read from standard input (one line).
     SetPassword(SetPasswordArgs),
+    /// Run the record checks over every stored tumour and list those that fail, by facility
+    /// (for records entered before the checks, or after a table update).
+    Recheck(RecheckArgs),
+}
+
+/// `registry-server recheck [--json]`
+#[derive(Debug, Clone, Args)]
+pub struct RecheckArgs {
+    /// Database URL, as for serving.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite:var/registry.sqlite?mode=rwc"
+    )]
+    pub database_url: String,
+    /// One JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `registry-server set-password --username U < password`

@@ -28,6 +28,7 @@ pub mod follow_up;
 pub mod iccc;
 pub mod issuers;
 pub mod patients;
+pub mod recheck;
 pub mod trust;
 
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -12,6 +12,7 @@ async fn main() -> ExitCode {
         Some(Command::Keys(cmd)) => registry_server::keys::run(cmd),
         Some(Command::Serve(args)) => registry_server::app::serve(args).await,
         Some(Command::SetPassword(args)) => registry_server::app::set_password(args).await,
+        Some(Command::Recheck(args)) => registry_server::app::recheck(args).await,
         None => registry_server::app::serve(cli.serve).await,
     };
     match result {

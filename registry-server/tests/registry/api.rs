@@ -1730,3 +1730,52 @@ async fn record_checks_refuse_the_impossible_and_keep_the_rare_once_confirmed() 
         assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
     }
 }
+
+#[tokio::test]
+async fn recheck_lists_the_stored_tumours_that_fail_by_facility() {
+    use registry_server::db::audit::Actor;
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let patient = register(&app, &staff, "219730412345").await;
+        let url = format!("/api/v1/patients/{patient}/tumours");
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let (status, body) = app
+                .call(POST, &url, &staff.clinician, Some(tumour_body()))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            ids.push(body["id"].as_str().unwrap().to_string());
+        }
+        // Data entered before the checks: a prostate carcinoma on a woman's record.
+        sqlx::query("UPDATE tumours SET icd10 = 'C61', topography = 'C61.9', morphology = 8140 WHERE id = $1")
+            .bind(&ids[1])
+            .execute(&app.state.db.pool)
+            .await
+            .unwrap();
+        let actor = Actor {
+            user_id: "system",
+            role: "system",
+            facility_code: "LY-MOH",
+        };
+        let found = registry_server::domain::recheck::run(&app.state.db, START, &actor)
+            .await
+            .unwrap();
+        assert_eq!(found.checked, 2, "{backend:?}");
+        assert_eq!(found.failures.len(), 1, "{backend:?} {found:?}");
+        let failure = &found.failures[0];
+        assert_eq!(failure.tumour_id, ids[1]);
+        assert_eq!(failure.facility, "LY-BEN-PED", "the clinician's facility");
+        let codes: Vec<&str> = failure.findings.iter().map(|f| f.check.code()).collect();
+        assert!(codes.contains(&"sex_topography"), "{codes:?}");
+        let (_, entries) = app
+            .call(
+                GET,
+                "/api/v1/audit?action=registry.recheck",
+                &staff.auditor,
+                None,
+            )
+            .await;
+        assert_eq!(entries.as_array().unwrap().len(), 1, "audited: {entries}");
+    }
+}

@@ -306,6 +306,25 @@ fn set_password_command_reads_the_password_from_standard_input() {
 }
 
 /// Sends a raw request; returns the status and the whole response.
+#[test]
+fn recheck_command_reports_on_the_servers_database() {
+    let server = Server::start();
+    let url = format!(
+        "sqlite:{}?mode=rwc",
+        server.dir.path().join("registry.sqlite").display()
+    );
+    let (code, stdout, stderr) =
+        testkit::run(Command::new(env!("CARGO_BIN_EXE_registry-server")).args([
+            "recheck",
+            "--json",
+            "--database-url",
+            &url,
+        ]));
+    assert_eq!(code, Some(0), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report, json!({"checked": 0, "failures": []}));
+}
+
 fn raw(server: &Server, request: &str) -> (u16, String) {
     let mut tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     tcp.write_all(request.as_bytes()).unwrap();
