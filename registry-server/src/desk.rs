@@ -25,6 +25,7 @@ pub mod i18n;
 pub mod login;
 pub mod patients;
 pub mod pharmacy;
+pub mod recheck;
 pub mod record;
 pub mod session;
 
@@ -65,6 +66,7 @@ pub fn router() -> Router<Registry> {
         .merge(clinical::router())
         .merge(pharmacy::router())
         .merge(audit::router())
+        .merge(recheck::router())
         .fallback(not_found);
     Router::new()
         .route("/", get(|| async { Redirect::to("/desk/") }))
@@ -199,10 +201,14 @@ pub fn menu(role: Role, section: &str) -> Vec<NavItem> {
         Role::Registrar => &[
             ("/desk/patients", "nav.patients"),
             ("/desk/patients/new", "nav.register"),
+            ("/desk/recheck", "nav.recheck"),
         ],
         Role::Clinician => &[("/desk/patients", "nav.patients")],
         Role::Pharmacist => &[("/desk/pharmacy", "nav.pharmacy")],
-        Role::Auditor => &[("/desk/audit", "nav.audit")],
+        Role::Auditor => &[
+            ("/desk/audit", "nav.audit"),
+            ("/desk/recheck", "nav.recheck"),
+        ],
         Role::Admin | Role::Insurer => &[],
     };
     items
@@ -472,7 +478,7 @@ mod tests {
         assert_eq!(hrefs(Role::Pharmacist), ["/desk/pharmacy"]);
         assert!(!hrefs(Role::Clinician).contains(&"/desk/patients/new"));
         assert!(hrefs(Role::Registrar).contains(&"/desk/patients/new"));
-        assert_eq!(hrefs(Role::Auditor), ["/desk/audit"]);
+        assert_eq!(hrefs(Role::Auditor), ["/desk/audit", "/desk/recheck"]);
     }
 
     #[test]

@@ -7,9 +7,23 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::audit::actor;
 use super::checks::{self, Finding, Outcome, Subject};
-use super::Result;
+use super::{Registry, Result};
+use crate::auth::{Caller, Role};
 use crate::db::{self, audit::Actor, Db};
+
+/// Who may see the re-check: registrars (to correct) and auditors.
+pub const REVIEWERS: &[Role] = &[Role::Registrar, Role::Auditor];
+
+/// [`run`] for a signed-in reviewer.
+///
+/// # Errors
+/// [`super::Error::Forbidden`], as [`run`].
+pub async fn review(registry: &Registry, caller: &Caller) -> Result<Recheck> {
+    caller.require(REVIEWERS)?;
+    run(&registry.db, registry.clock.now(), &actor(caller)).await
+}
 
 /// A stored tumour that fails its checks now.
 #[derive(Debug, Clone, Serialize)]

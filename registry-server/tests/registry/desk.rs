@@ -1409,3 +1409,59 @@ async fn a_rare_tumour_is_shown_with_its_check_and_kept_once_confirmed() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_recheck_page_lists_stored_tumours_that_fail_for_registrars_and_auditors() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let staff = crate::support::Staff::hire(&app).await;
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            &staff.registrar,
+            Some(crate::support::patient_body("219730412345")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let patient = body["patient"]["id"].as_str().unwrap().to_string();
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/patients/{patient}/tumours"),
+            &staff.clinician,
+            Some(crate::support::tumour_body()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let tumour = body["id"].as_str().unwrap().to_string();
+    let (registrar, _) = person(&app, "registrar", "LY-BEN-PED").await;
+    let mut r = Browser::signed_in(&app, &registrar).await;
+    let page = r.get("/desk/recheck").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("كل الأورام المسجلة تجتاز الفحوص."),
+        "{}",
+        page.body
+    );
+
+    // Entered before the checks: a prostate carcinoma on a woman's record.
+    sqlx::query("UPDATE tumours SET topography = 'C61.9', icd10 = 'C61' WHERE id = $1")
+        .bind(&tumour)
+        .execute(&app.state.db.pool)
+        .await
+        .unwrap();
+    let page = r.get("/desk/recheck").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&tumour), "{}", page.body);
+    assert!(page.body.contains("sex_topography"), "{}", page.body);
+    assert!(page
+        .body
+        .contains(&format!("/desk/patients/{patient}#tumours")));
+    assert!(page.body.contains("LY-BEN-PED"), "the facility");
+    assert_security_headers(&page, "/desk/recheck");
+    assert_eq!(audited(&app, "registry.recheck", "tumours").await, 2);
+
+    let (pharmacist, _) = person(&app, "pharmacist", "LY-BEN-PED").await;
+    let mut p = Browser::signed_in(&app, &pharmacist).await;
+    assert_eq!(p.get("/desk/recheck").await.status, StatusCode::FORBIDDEN);
+}
