@@ -20,6 +20,7 @@
 pub mod assets;
 pub mod audit;
 pub mod clinical;
+pub mod follow_up;
 pub mod form;
 pub mod i18n;
 pub mod login;
@@ -64,6 +65,7 @@ pub fn router() -> Router<Registry> {
         .merge(assets::router())
         .merge(patients::router())
         .merge(clinical::router())
+        .merge(follow_up::router())
         .merge(pharmacy::router())
         .merge(audit::router())
         .merge(recheck::router())

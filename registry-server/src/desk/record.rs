@@ -13,6 +13,7 @@ use card_format::model::{Treatment, Tumour};
 
 use crate::auth::Role;
 use crate::domain::clinical::{self, Record};
+use crate::domain::follow_up;
 use crate::domain::Registry;
 
 /// The four clinical forms of the record page, with what was typed and the errors.
@@ -26,6 +27,8 @@ pub struct RecordForms {
     pub medicines: FormState,
     /// New allergy.
     pub allergies: FormState,
+    /// New follow-up contact.
+    pub follow_up: FormState,
 }
 
 impl RecordForms {
@@ -36,6 +39,7 @@ impl RecordForms {
             treatments: FormState::new("tr"),
             medicines: FormState::new("me"),
             allergies: FormState::new("al"),
+            follow_up: FormState::new("fu"),
         }
     }
 }
@@ -88,6 +92,7 @@ struct RecordPage {
     treatments: Vec<Item>,
     medicines: Vec<Item>,
     allergies: Vec<Item>,
+    follow_ups: Vec<Vec<String>>,
     cards: Vec<Item>,
     active_card: Option<String>,
     done: Option<&'static str>,
@@ -112,6 +117,8 @@ pub struct Options {
     pub allergy_kinds: Vec<(String, String)>,
     /// Card revocation reasons.
     pub revoke_reasons: Vec<(String, String)>,
+    /// Vital statuses.
+    pub vital_statuses: Vec<(String, String)>,
 }
 
 fn labelled(lang: Lang, group: &str, values: &[&str], blank: bool) -> Vec<(String, String)> {
@@ -182,6 +189,7 @@ impl Options {
                 &["lost", "stolen", "deceased", "error"],
                 false,
             ),
+            vital_statuses: labelled(lang, "vital", &["alive", "dead", "lost"], false),
         }
     }
 }
@@ -213,7 +221,22 @@ pub async fn show_record(
     let record = clinical::record(state, &user.caller, id)
         .await
         .map_err(|e| user.fail(e))?;
-    let page = record_page(user, record, forms, done);
+    let follow_ups = follow_up::list(state, &user.caller, id)
+        .await
+        .map_err(|e| user.fail(e))?;
+    let mut page = record_page(user, record, forms, done);
+    page.follow_ups = follow_ups
+        .iter()
+        .map(|f| {
+            vec![
+                f.last_contact.to_string(),
+                label(user.lang, "vital", f.vital_status.as_str()),
+                f.death_date.map(|d| d.to_string()).unwrap_or_default(),
+                f.death_cause.clone().unwrap_or_default(),
+                date_of(f.recorded_at),
+            ]
+        })
+        .collect();
     render(user.lang, status, &page)
 }
 
@@ -351,6 +374,7 @@ fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str
         Some("saved") => Some("record.saved"),
         Some("issue") => Some("card.issued_ok"),
         Some("revoke") => Some("card.revoked_ok"),
+        Some("followup") => Some("follow_up.saved"),
         _ => None,
     };
     RecordPage {
@@ -377,6 +401,7 @@ fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str
         treatments,
         medicines,
         allergies,
+        follow_ups: Vec::new(),
         cards,
         active_card,
         done,

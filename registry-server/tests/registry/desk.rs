@@ -1465,3 +1465,96 @@ async fn the_recheck_page_lists_stored_tumours_that_fail_for_registrars_and_audi
     let mut p = Browser::signed_in(&app, &pharmacist).await;
     assert_eq!(p.get("/desk/recheck").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_death_recorded_on_the_record_page_revokes_the_card() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let mut w = world(&app).await;
+    let record = format!("/desk/patients/{}", w.patient);
+    let page = w.clinician.get(&record).await;
+    assert!(
+        page.body.contains("المتابعة والحالة الحيوية"),
+        "{}",
+        page.body
+    );
+    let csrf = w.clinician.csrf().await;
+    let url = format!("{record}/follow-ups");
+    let today =
+        card_format::model::Date::from_unix_seconds(crate::support::START as u64).to_string();
+    // A death without its cause: the field is marked, in Arabic, and nothing changes.
+    let refused = w
+        .clinician
+        .post(
+            &url,
+            &[
+                ("csrf", &csrf),
+                ("last_contact", &today),
+                ("vital_status", "dead"),
+                ("death_date", &today),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("id=\"fu-death_cause-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("رمز ICD-10 مثل C91.0"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM follow_ups").await, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM cards WHERE status = 'active'").await,
+        1
+    );
+
+    let saved = w
+        .clinician
+        .post(
+            &url,
+            &[
+                ("csrf", &csrf),
+                ("last_contact", &today),
+                ("vital_status", "dead"),
+                ("death_date", &today),
+                ("death_cause", "c50.9"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = w.clinician.get(&saved.location()).await;
+    assert!(
+        page.body.contains("الوفاة تلغي بطاقات المريض"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("C50.9"), "the cause, upper-cased");
+    let (status, reason): (String, Option<String>) =
+        sqlx::query_as("SELECT status, revoked_reason FROM cards WHERE serial = $1")
+            .bind(&w.serial)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), reason.as_deref()),
+        ("revoked", Some("deceased"))
+    );
+    // A pharmacist may not record follow-up.
+    let csrf = w.pharmacist.csrf().await;
+    let forbidden = w
+        .pharmacist
+        .post(
+            &url,
+            &[
+                ("csrf", &csrf),
+                ("last_contact", &today),
+                ("vital_status", "alive"),
+            ],
+        )
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+}
