@@ -206,11 +206,7 @@ pub async fn first_admin(state: &Registry) -> anyhow::Result<Option<String>> {
     )
     .await?;
     db::users::insert_token(&mut *tx, &auth::hash_token(&token), &user_id, now).await?;
-    let actor = db::audit::Actor {
-        user_id: "system",
-        role: "system",
-        facility_code: "LY-MOH",
-    };
+    let actor = SYSTEM;
     db::audit::append(&mut tx, now, &actor, "user.create", "user", &user_id).await?;
     tx.commit().await?;
     Ok(Some(token))
@@ -227,21 +223,11 @@ pub async fn set_password(args: crate::config::SetPasswordArgs) -> anyhow::Resul
         .read_line(&mut line)
         .context("while reading the password from standard input")?;
     let password = line.trim_end_matches(['\n', '\r']).to_string();
-    let db = db::connect(&DbOptions {
-        url: args.database_url.clone(),
-        max_connections: 2,
-        pg_schema: None,
-    })
-    .await
-    .context("while connecting to the database")?;
+    let db = connect_for_command(&args.database_url).await?;
     let user_id = db::web::user_id_by_name(&db, &args.username)
         .await?
         .with_context(|| format!("no user named {}", args.username))?;
-    let actor = db::audit::Actor {
-        user_id: "system",
-        role: "system",
-        facility_code: "LY-MOH",
-    };
+    let actor = SYSTEM;
     crate::domain::access::set_password(&db, Clock::system().now(), &actor, &user_id, password)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -257,18 +243,8 @@ pub async fn set_password(args: crate::config::SetPasswordArgs) -> anyhow::Resul
 /// An unreachable database, a stored value that does not parse.
 pub async fn recheck(args: crate::config::RecheckArgs) -> anyhow::Result<()> {
     crate::domain::checks::verify_tables().context("the record-check tables")?;
-    let db = db::connect(&DbOptions {
-        url: args.database_url.clone(),
-        max_connections: 2,
-        pg_schema: None,
-    })
-    .await
-    .context("while connecting to the database")?;
-    let actor = db::audit::Actor {
-        user_id: "system",
-        role: "system",
-        facility_code: "LY-MOH",
-    };
+    let db = connect_for_command(&args.database_url).await?;
+    let actor = SYSTEM;
     let found = crate::domain::recheck::run(&db, Clock::system().now(), &actor)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -299,6 +275,24 @@ pub async fn recheck(args: crate::config::RecheckArgs) -> anyhow::Result<()> {
         found.failures.len()
     );
     Ok(())
+}
+
+/// Who the audit log names for what the registry does by itself or a command does.
+const SYSTEM: db::audit::Actor<'static> = db::audit::Actor {
+    user_id: "system",
+    role: "system",
+    facility_code: "LY-MOH",
+};
+
+/// A small pool for a one-off command.
+async fn connect_for_command(url: &str) -> anyhow::Result<db::Db> {
+    db::connect(&DbOptions {
+        url: url.to_string(),
+        max_connections: 2,
+        pg_schema: None,
+    })
+    .await
+    .context("while connecting to the database")
 }
 
 fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {

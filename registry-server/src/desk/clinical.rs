@@ -34,6 +34,9 @@ pub fn router() -> Router<Registry> {
         .route("/records/{kind}/{id}", get(correction_page).post(correct))
 }
 
+/// A form sent back with its errors.
+pub(super) const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
 /// The record checks a form confirms: its `confirm.<code>` boxes that are ticked.
 fn confirmed_in(values: &HashMap<String, String>) -> Vec<String> {
     let mut codes: Vec<String> = values
@@ -85,29 +88,13 @@ async fn add(
         .into_response()),
         Err(Error::Checks { code, findings }) => {
             place_findings(user.lang, slot, &findings, code == "needs_confirmation");
-            show_record(
-                &state,
-                &user,
-                &patient_id,
-                forms,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            show_record(&state, &user, &patient_id, forms, None, UNPROCESSABLE).await
         }
         Err(Error::Validation { field, .. }) => {
             if field != "form" {
                 place_error(kind, user.lang, slot, &field);
             }
-            show_record(
-                &state,
-                &user,
-                &patient_id,
-                forms,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            show_record(&state, &user, &patient_id, forms, None, UNPROCESSABLE).await
         }
         Err(e) => Err(user.fail(e)),
     }

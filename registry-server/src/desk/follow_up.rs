@@ -6,11 +6,11 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 
+use super::clinical::UNPROCESSABLE;
 use super::record::{show_record, RecordForms};
 use super::{parse_date, DeskError, DeskUser, FormState};
 use crate::domain::follow_up::{self, FollowUpInput, VitalStatus};
@@ -92,15 +92,7 @@ async fn record(
             if let Some(key) = key {
                 forms.follow_up.fail(&field, user.lang.t(key));
             }
-            show_record(
-                &state,
-                &user,
-                &patient_id,
-                forms,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            show_record(&state, &user, &patient_id, forms, None, UNPROCESSABLE).await
         }
         Err(e) => Err(user.fail(e)),
     }

@@ -1526,7 +1526,7 @@ async fn a_death_recorded_on_the_record_page_revokes_the_card() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-    let page = w.clinician.get(&saved.location()).await;
+    let page = w.clinician.get(saved.location()).await;
     assert!(
         page.body.contains("الوفاة تلغي بطاقات المريض"),
         "{}",
