@@ -28,6 +28,7 @@ pub mod follow_up;
 pub mod iccc;
 pub mod issuers;
 pub mod patients;
+pub mod primaries;
 pub mod recheck;
 pub mod trust;
 
