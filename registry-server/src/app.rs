@@ -47,6 +47,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // serve (a defect the unit tests rule out; this names the file and line if it happens).
     crate::domain::checks::verify_tables().context("the record-check tables")?;
     crate::domain::iccc::check_table().context("the ICCC-3 table")?;
+    crate::domain::primaries::verify_tables().context("the multiple-primary tables")?;
     let db = db::connect(&DbOptions {
         url: args.database_url.clone(),
         max_connections: args.db_max_connections,

@@ -18,6 +18,7 @@ pub mod confirmations;
 pub mod dispensings;
 pub mod follow_up;
 pub mod patients;
+pub mod primaries;
 pub mod recheck;
 pub mod status;
 pub mod trust;
@@ -274,6 +275,7 @@ pub fn statements() -> Vec<(String, String)> {
         dispensings::STATEMENTS,
         follow_up::STATEMENTS,
         patients::STATEMENTS,
+        primaries::STATEMENTS,
         recheck::STATEMENTS,
         trust::STATEMENTS,
         users::STATEMENTS,

@@ -277,6 +277,10 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("tumour.stage_m", "M", "M"),
     ("tumour.stage_group", "المرحلة", "Stage group"),
     ("tumour.iccc", "مجموعة ICCC-3", "ICCC-3 group"),
+    ("tumour.primary", "أولي متعدد (IARC 2004)", "Multiple primary (IARC 2004)"),
+    ("primary.duplicate", "مكرر", "duplicate"),
+    ("primary.new_primary", "ورم أولي جديد", "new primary"),
+    ("primary.review", "يحتاج مراجعة", "needs review"),
     (
         "checks.confirm",
         "فحوص السجل (IARC): أؤكد ما يلي رغم ندرته",

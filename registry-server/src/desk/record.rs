@@ -296,13 +296,16 @@ fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str
         .tumours
         .iter()
         .map(|t| {
-            row(
-                "tumours",
-                &t.id,
-                t.version,
-                &t.status,
-                tumour_cells(&t.record),
-            )
+            let mut cells = tumour_cells(&t.record);
+            cells.push(
+                r.primaries
+                    .iter()
+                    .find(|p| p.tumour_id == t.id)
+                    .map_or(String::new(), |p| {
+                        format!("{} ({})", label(lang, "primary", &p.decision), p.rule)
+                    }),
+            );
+            row("tumours", &t.id, t.version, &t.status, cells)
         })
         .collect();
     let treatments = r

@@ -21,6 +21,7 @@ pub use crate::db::clinical::Kind;
 
 mod checked;
 pub mod derived;
+pub mod primary;
 mod record;
 
 pub use record::{record, CardSummaryView, MedicineView, Record, Versioned};
@@ -179,6 +180,10 @@ pub struct Written {
     pub id: String,
     /// Its version now.
     pub version: i64,
+    /// For a tumour: what the multiple-primary rules decided against the patient's other
+    /// tumours (stored with this version).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary: Option<primary::Primary>,
 }
 
 /// The patient a clinical record belongs to (a record id is no patient data: not audited).
@@ -247,6 +252,10 @@ pub async fn create(
     if patient.is_none() {
         birth_date(registry, patient_id).await?;
     }
+    let judged = match &draft {
+        Draft::Tumour(t) => Some(primary::judge(registry, patient_id, t, None).await?),
+        _ => None,
+    };
     let now = registry.clock.now();
     let mut tx = registry.db.pool.begin().await?;
     let written = db::clinical::put(&mut tx, &id, patient_id, &draft, caller, None, now).await?;
@@ -254,6 +263,9 @@ pub async fn create(
         return Err(stale());
     }
     checked::store(&mut tx, kind, &id, 1, &confirmations, caller, now).await?;
+    if let Some(p) = &judged {
+        primary::store(&mut tx, &id, 1, p, now).await?;
+    }
     let entity = entity_name(kind);
     db::audit::append(
         &mut tx,
@@ -265,7 +277,11 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    Ok(Written { id, version: 1 })
+    Ok(Written {
+        id,
+        version: 1,
+        primary: judged,
+    })
 }
 
 /// Applies a correction of record `id`, keeping the previous version in the history
@@ -305,6 +321,10 @@ pub async fn correct(
     let previous = db::clinical::current_json(&registry.db, kind, &patient_id, id)
         .await?
         .ok_or(Error::NotFound { what: "record" })?;
+    let judged = match &body.data {
+        Draft::Tumour(t) => Some(primary::judge(registry, &patient_id, t, Some(id)).await?),
+        _ => None,
+    };
     let now = registry.clock.now();
     let mut tx = registry.db.pool.begin().await?;
     db::patients::insert_history(
@@ -340,12 +360,16 @@ pub async fn correct(
     }
     let version = body.version + 1;
     checked::store(&mut tx, kind, id, version, &confirmations, caller, now).await?;
+    if let Some(p) = &judged {
+        primary::store(&mut tx, id, version, p, now).await?;
+    }
     let action = format!("{}.correct", entity_name(kind));
     db::audit::append(&mut tx, now, &actor(caller), &action, entity_name(kind), id).await?;
     tx.commit().await?;
     Ok(Written {
         id: id.to_string(),
         version: body.version + 1,
+        primary: judged,
     })
 }
 
@@ -389,6 +413,7 @@ pub async fn withdraw(
     Ok(Written {
         id: id.to_string(),
         version: body.version + 1,
+        primary: None,
     })
 }
 

@@ -1779,3 +1779,87 @@ async fn recheck_lists_the_stored_tumours_that_fail_by_facility() {
         assert_eq!(entries.as_array().unwrap().len(), 1, "audited: {entries}");
     }
 }
+
+#[tokio::test]
+async fn the_multiple_primary_rules_mark_a_second_breast_tumour_duplicate_and_a_colon_one_new() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let patient = register(&app, &staff, "219730412345").await;
+        let url = format!("/api/v1/patients/{patient}/tumours");
+        let post = |body: Value| {
+            let app = &app;
+            let url = url.clone();
+            let token = staff.clinician.clone();
+            async move { app.call(POST, &url, &token, Some(body)).await }
+        };
+        let (status, first) = post(tumour_body()).await;
+        assert_eq!(status, StatusCode::CREATED, "{first}");
+        assert_eq!(first["primary"]["decision"], "new_primary", "{first}");
+        assert_eq!(first["primary"]["rule"], "first_tumour");
+        // The other breast quadrant, same histology: one organ, one tumour (rule 3).
+        let mut again = tumour_body();
+        again["topography"] = json!("C50.1");
+        let (status, second) = post(again).await;
+        assert_eq!(status, StatusCode::CREATED, "{second}");
+        assert_eq!(
+            second["primary"]["decision"], "duplicate",
+            "{backend:?} {second}"
+        );
+        assert_eq!(second["primary"]["rule"], "same_organ_same_histology");
+        assert_eq!(second["primary"]["against"], first["id"]);
+        assert!(
+            second["primary"]["message_en"]
+                .as_str()
+                .unwrap()
+                .contains("rule 3"),
+            "{second}"
+        );
+        // An adenocarcinoma of the colon: another organ, a new primary.
+        let colon = json!({
+            "icd10": "C18.7", "topography": "C18.7", "morphology": 8140, "behaviour": 3,
+            "grade": 2, "basis": 7, "incidence": "2025-10-01"
+        });
+        let (status, third) = post(colon).await;
+        assert_eq!(status, StatusCode::CREATED, "{third}");
+        assert_eq!(third["primary"]["decision"], "new_primary", "{third}");
+        assert_eq!(third["primary"]["rule"], "different_organ");
+        // The record carries each tumour's stored decision.
+        let (_, record) = app
+            .call(
+                GET,
+                &format!("/api/v1/patients/{patient}/record"),
+                &staff.clinician,
+                None,
+            )
+            .await;
+        let mut decisions: Vec<(String, String)> = record["primaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["tumour_id"].as_str().unwrap().to_string(),
+                    p["decision"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        decisions.sort();
+        let mut expected = vec![
+            (
+                first["id"].as_str().unwrap().to_string(),
+                "new_primary".to_string(),
+            ),
+            (
+                second["id"].as_str().unwrap().to_string(),
+                "duplicate".to_string(),
+            ),
+            (
+                third["id"].as_str().unwrap().to_string(),
+                "new_primary".to_string(),
+            ),
+        ];
+        expected.sort();
+        assert_eq!(decisions, expected, "{record}");
+    }
+}

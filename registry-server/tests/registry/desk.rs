@@ -1408,6 +1408,18 @@ async fn a_rare_tumour_is_shown_with_its_check_and_kept_once_confirmed() {
         .await,
         1
     );
+    // The record shows what the multiple-primary rules decided.
+    let page = c.get(&format!("/desk/patients/{patient}")).await;
+    assert!(
+        page.body.contains("أولي متعدد (IARC 2004)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("ورم أولي جديد (first_tumour)"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]

@@ -74,6 +74,8 @@ pub struct Record {
     pub medicines: Vec<MedicineView>,
     /// Cards, newest first.
     pub cards: Vec<CardSummaryView>,
+    /// The multiple-primary decision of each tumour's current version.
+    pub primaries: Vec<super::primary::StoredPrimary>,
 }
 
 impl Record {
@@ -175,6 +177,7 @@ pub async fn record(registry: &Registry, caller: &Caller, id: &str) -> Result<Re
                 revoked_reason: c.revoked_reason,
             })
             .collect(),
+        primaries: super::primary::of_patient(registry, id).await?,
     };
     super::super::audit::read_by(registry, caller, "patient.read", "patient", id).await?;
     Ok(record)

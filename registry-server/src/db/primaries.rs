@@ -1,0 +1,66 @@
+//! SQL for the multiple-primary decisions of tumours (`tumour_primaries`, one row per
+//! tumour version).
+
+use sqlx::AnyConnection;
+
+use super::Db;
+
+/// A decision as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PrimaryRow {
+    /// The tumour.
+    pub tumour_id: String,
+    /// `duplicate`, `new_primary` or `review`.
+    pub decision: String,
+    /// The rule's stable code.
+    pub rule: String,
+    /// The other tumour that decided it.
+    pub against_id: Option<String>,
+}
+
+/// Stores the decision for version `version` of tumour `tumour_id`.
+///
+/// # Errors
+/// Database errors.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    row: &PrimaryRow,
+    version: i64,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(INSERT)
+        .bind(&row.tumour_id)
+        .bind(version)
+        .bind(&row.decision)
+        .bind(&row.rule)
+        .bind(row.against_id.as_deref())
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The decisions of the current versions of a patient's tumours.
+///
+/// # Errors
+/// Database errors.
+pub async fn of_patient(db: &Db, patient_id: &str) -> Result<Vec<PrimaryRow>, sqlx::Error> {
+    sqlx::query_as(OF_PATIENT)
+        .bind(patient_id)
+        .fetch_all(db.reader())
+        .await
+}
+
+/// `insert`.
+const INSERT: &str = "INSERT INTO tumour_primaries (tumour_id, version, decision, rule, \
+    against_id, decided_at) VALUES ($1, $2, $3, $4, $5, $6)";
+/// `of_patient`.
+const OF_PATIENT: &str = "SELECT p.tumour_id, p.decision, p.rule, p.against_id \
+    FROM tumour_primaries p JOIN tumours t ON t.id = p.tumour_id AND t.version = p.version \
+    WHERE t.patient_id = $1";
+
+/// Every statement of this module, by name, for the test that prepares them all.
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("db/primaries.rs:insert", INSERT),
+    ("db/primaries.rs:of_patient", OF_PATIENT),
+];
