@@ -243,7 +243,7 @@ pub async fn create(
     };
     let birth = patient.map(|p| p.birth);
     draft.validate(at, birth, &id)?;
-    let confirmations = checked::findings_of(&draft, patient.as_ref(), confirmed)?;
+    let confirmations = checked::findings_of(&draft, patient.as_ref(), confirmed, at)?;
     if let Draft::Medicine(m) = &draft {
         if m.valid_until < registry.clock.today() {
             return Err(Error::invalid("valid_until", "already past"));
@@ -310,7 +310,7 @@ pub async fn correct(
         _ => None,
     };
     body.data.validate("data", patient.map(|p| p.birth), id)?;
-    let confirmations = checked::findings_of(&body.data, patient.as_ref(), confirmed)?;
+    let confirmations = checked::findings_of(&body.data, patient.as_ref(), confirmed, "data")?;
     check_reason(&body.reason)?;
     let (patient_id, current) = db::clinical::owner(&registry.db, kind, id)
         .await?

@@ -1863,3 +1863,52 @@ async fn the_multiple_primary_rules_mark_a_second_breast_tumour_duplicate_and_a_
         assert_eq!(decisions, expected, "{record}");
     }
 }
+
+#[tokio::test]
+async fn a_death_certificate_only_tumour_needs_the_death_and_its_date() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let patient = register(&app, &staff, "219730412345").await;
+        let url = format!("/api/v1/patients/{patient}/tumours");
+        let today = card_format::model::Date::from_unix_seconds(START as u64).to_string();
+        let dco = |incidence: &str| {
+            json!({
+                "icd10": "C80.9", "topography": "C80.9", "morphology": 8000, "behaviour": 3,
+                "basis": 0, "incidence": incidence
+            })
+        };
+        let (status, body) = app
+            .call(POST, &url, &staff.clinician, Some(dco(&today)))
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("tumour.basis")),
+            "{backend:?} {body}"
+        );
+        let death = json!({"last_contact": today, "vital_status": "dead", "death_date": today,
+                           "death_cause": "C80.9"});
+        let (status, _) = app
+            .call(
+                POST,
+                &format!("/api/v1/patients/{patient}/follow-ups"),
+                &staff.registrar,
+                Some(death),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, body) = app
+            .call(POST, &url, &staff.clinician, Some(dco("2026-01-01")))
+            .await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("tumour.incidence")),
+            "{body}"
+        );
+        assert!(body["detail"].as_str().unwrap().contains(&today), "{body}");
+        let (status, body) = app
+            .call(POST, &url, &staff.clinician, Some(dco(&today)))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?} {body}");
+    }
+}

@@ -42,6 +42,32 @@ pub async fn patient(registry: &Registry, patient_id: &str) -> Result<Patient> {
     })
 }
 
+/// A death-certificate-only registration (basis 0) is of a patient recorded dead, and its
+/// incidence date is the date of death (ENCR recommendations for coding the incidence date;
+/// IARC Technical Report 42 treats basis 0 as DCO).
+///
+/// # Errors
+/// [`Error::Validation`] on `{at}.basis` when no death is recorded, on `{at}.incidence` when
+/// it is not the date of death.
+fn death_certificate_only(tumour: &Tumour, patient: &Patient, at: &str) -> Result<()> {
+    if tumour.basis != 0 {
+        return Ok(());
+    }
+    match patient.death {
+        None => Err(Error::invalid(
+            format!("{at}.basis"),
+            "0 (death certificate only) needs the patient's death recorded first (follow-up)",
+        )),
+        Some(death) if death != tumour.incidence => Err(Error::invalid(
+            format!("{at}.incidence"),
+            format!(
+                "a death-certificate-only tumour's incidence date is the date of death, {death}"
+            ),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Runs the checks on the tumour. Returns the query and rare findings, all of which
 /// `confirmed` names (to be stored with the record).
 ///
@@ -49,13 +75,19 @@ pub async fn patient(registry: &Registry, patient_id: &str) -> Result<Patient> {
 /// [`Error::Validation`] on `confirm` for a code that names no check; [`Error::Checks`]:
 /// `record_invalid` with the invalid findings, or `needs_confirmation` with the query and
 /// rare findings when one of them is not confirmed.
-pub fn apply(tumour: &Tumour, patient: &Patient, confirmed: &[String]) -> Result<Vec<Finding>> {
+pub fn apply(
+    tumour: &Tumour,
+    patient: &Patient,
+    confirmed: &[String],
+    at: &str,
+) -> Result<Vec<Finding>> {
     if let Some(unknown) = confirmed.iter().find(|c| Check::from_code(c).is_none()) {
         return Err(Error::invalid(
             "confirm",
             format!("{unknown:?} is not a record check"),
         ));
     }
+    death_certificate_only(tumour, patient, at)?;
     let report = checks::check(&Subject {
         sex: patient.sex,
         birth: Some(patient.birth),
@@ -103,9 +135,10 @@ pub fn findings_of(
     draft: &Draft,
     patient: Option<&Patient>,
     confirmed: &[String],
+    at: &str,
 ) -> Result<Vec<Finding>> {
     match (draft, patient) {
-        (Draft::Tumour(t), Some(p)) => apply(t, p, confirmed),
+        (Draft::Tumour(t), Some(p)) => apply(t, p, confirmed, at),
         _ if confirmed.is_empty() => Ok(Vec::new()),
         _ => Err(Error::invalid("confirm", "only tumours have record checks")),
     }
