@@ -278,6 +278,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("tumour.stage_group", "المرحلة", "Stage group"),
     ("tumour.iccc", "مجموعة ICCC-3", "ICCC-3 group"),
     ("tumour.primary", "أولي متعدد (IARC 2004)", "Multiple primary (IARC 2004)"),
+    ("tumour.confirmed", "فحوص مؤكدة", "Checks confirmed"),
     ("primary.duplicate", "مكرر", "duplicate"),
     ("primary.new_primary", "ورم أولي جديد", "new primary"),
     ("primary.review", "يحتاج مراجعة", "needs review"),

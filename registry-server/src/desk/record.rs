@@ -305,6 +305,17 @@ fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str
                         format!("{} ({})", label(lang, "primary", &p.decision), p.rule)
                     }),
             );
+            let confirmed: Vec<String> = r
+                .confirmations
+                .iter()
+                .filter(|c| c.record_id == t.id)
+                .map(|c| {
+                    let key = format!("recheck.outcome_{}", c.outcome);
+                    let outcome = lang.t(&key);
+                    format!("{} ({outcome}, {})", c.check_code, date_of(c.confirmed_at))
+                })
+                .collect();
+            cells.push(confirmed.join(" · "));
             row("tumours", &t.id, t.version, &t.status, cells)
         })
         .collect();

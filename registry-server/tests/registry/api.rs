@@ -1728,6 +1728,22 @@ async fn record_checks_refuse_the_impossible_and_keep_the_rare_once_confirmed() 
             )
             .await;
         assert_eq!(entries.as_array().unwrap().len(), 1, "{entries}");
+        // The record shows the confirmations of the current version.
+        let (_, record) = app
+            .call(
+                GET,
+                &format!("/api/v1/patients/{patient}/record"),
+                &staff.clinician,
+                None,
+            )
+            .await;
+        let shown: Vec<&str> = record["confirmations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["check_code"].as_str().unwrap())
+            .collect();
+        assert_eq!(shown.len(), asked.len(), "{record}");
     }
 }
 

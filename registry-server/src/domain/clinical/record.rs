@@ -76,6 +76,8 @@ pub struct Record {
     pub cards: Vec<CardSummaryView>,
     /// The multiple-primary decision of each tumour's current version.
     pub primaries: Vec<super::primary::StoredPrimary>,
+    /// The record checks confirmed for each tumour's current version, with who and when.
+    pub confirmations: Vec<db::confirmations::ConfirmationRow>,
 }
 
 impl Record {
@@ -178,6 +180,7 @@ pub async fn record(registry: &Registry, caller: &Caller, id: &str) -> Result<Re
             })
             .collect(),
         primaries: super::primary::of_patient(registry, id).await?,
+        confirmations: db::confirmations::of_patient(db, id).await?,
     };
     super::super::audit::read_by(registry, caller, "patient.read", "patient", id).await?;
     Ok(record)
