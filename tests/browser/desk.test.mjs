@@ -427,3 +427,35 @@ test("the registration page works at a narrow width", async () => {
   assert.ok(overflow <= 1, `page overflows by ${overflow}px`);
   await shot(page, "record-narrow-ar");
 });
+
+test("the clinician confirms a rare tumour; a second breast tumour is marked duplicate", async () => {
+  const page = await browser();
+  await signIn(page, env("CLINICIAN_USER"));
+  await page.goto(`${URL}/desk/patients/${world.patient}`);
+  const tumour = async (fields) => {
+    await page.click("#tumours summary");
+    for (const [name, value] of Object.entries(fields)) {
+      await page.fill(`#tu-${name}`, value);
+    }
+    await page.click("#tumours button[type=submit]");
+  };
+  // A retinoblastoma at 40: rare for the IARC age/site/histology rules.
+  await tumour({ icd10: "C69.2", topography: "C69.2", morphology: "9510", behaviour: "3",
+    grade: "9", basis: "7", incidence: "2025-09-03" });
+  const box = "input[name='confirm.age_topography_morphology']";
+  await page.waitForSelector(box);
+  assert.match(await page.textContent("#tumours"), /نادر/);
+  assert.equal(await page.inputValue("#tu-morphology"), "9510", "what was typed is kept");
+  await shot(page, "record-tumour-rare-ar");
+  await page.check(box);
+  await page.click("#tumours button[type=submit]");
+  await page.waitForURL(/done=saved/);
+  assert.match(await page.textContent("#tumours"), /age_topography_morphology/);
+  // Another quadrant of the same breast, same histology: the 2004 rules say duplicate.
+  await tumour({ icd10: "C50.1", topography: "C50.1", morphology: "8500", behaviour: "3",
+    grade: "2", basis: "7", incidence: "2025-10-01" });
+  await page.waitForURL(/done=saved/);
+  assert.match(await page.textContent("#tumours"), /مكرر \(same_organ_same_histology\)/);
+  await shot(page, "record-tumour-duplicate-ar");
+  assert.deepEqual(page.problems, []);
+});
