@@ -23,6 +23,7 @@ pub mod cards;
 pub mod checks;
 pub mod clinical;
 pub mod dispensing;
+pub mod duplicates;
 pub mod error;
 pub mod follow_up;
 pub mod iccc;
