@@ -22,6 +22,7 @@ pub mod audit;
 pub mod cards;
 pub mod checks;
 pub mod clinical;
+pub mod data_table;
 pub mod dispensing;
 pub mod duplicates;
 pub mod error;

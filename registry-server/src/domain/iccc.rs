@@ -168,17 +168,7 @@ impl Iccc {
     }
 }
 
-/// A defect of the embedded conversion table: which file, which line, what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file} line {line}: {message}")]
-pub struct TableError {
-    /// The data file, relative to the crate.
-    pub file: &'static str,
-    /// The 1-based line (0 when the defect is of the file as a whole).
-    pub line: usize,
-    /// What is wrong.
-    pub message: String,
-}
+pub use crate::domain::data_table::TableError;
 
 /// The ICCC-3 place of a tumour with ICD-O-3 `topography` (as stored on the card, `"C71.9"`;
 /// `"C719"` is read too), histology `morphology` (`9836`) and `behaviour` (`3`), or `None` if

@@ -31,17 +31,7 @@ pub(super) fn tables() -> Result<&'static Tables, &'static TableError> {
     TABLES.as_ref()
 }
 
-/// A defect of an embedded table: which file, which line, what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file} line {line}: {message}")]
-pub struct TableError {
-    /// The data file, relative to the crate (`data/iarc-mp/organs.tsv`).
-    pub file: &'static str,
-    /// The 1-based line (0 when the defect is of the file as a whole).
-    pub line: usize,
-    /// What is wrong.
-    pub message: String,
-}
+pub use crate::domain::data_table::TableError;
 
 /// An organ in the sense of rule 3: a group of Table 1 or a single three-character ICD-O-3
 /// topography category.
