@@ -2,8 +2,8 @@
 //! itself. Pure: the search that finds candidates (and the review queue, merge and unmerge)
 //! builds on it.
 //!
-//! The evidence, each with its points (a project choice, tuned on the planted-duplicate set
-//! still to come; the weights follow the usual record-linkage practice of strong agreement
+//! The evidence, each with its points (a project choice, measured on the planted-duplicate
+//! set of [`synthetic`]; the weights follow the usual record-linkage practice of strong agreement
 //! on identifiers and birth date, name agreement by normalised keys, and a veto on sex):
 //!
 //! | evidence | points |
@@ -14,16 +14,34 @@
 //! | Latin name keys, likewise (Mohammed / Muhammad share a key) | up to 20 |
 //! | birth date equal | 25 |
 //! | birth date a day off, or month and day swapped | 15 |
+//! | birth date a month or a year off, the rest the same | 10 |
 //! | same birth year only | 5 |
 //! | sex differs (both known) | -40 |
 //!
 //! Name parts are compared as sets of keys, so swapped parts still agree.
+//!
+//! ## Finding the candidates (blocking)
+//!
+//! Scoring every registered patient against a new one is out of the question at a million
+//! patients, so the search first takes a small block from indexes (record-linkage
+//! "blocking"), then scores only that block:
+//! - [`birth_dates_near`]: patients born on the same day, a day before or after, with month
+//!   and day swapped, a month off (same day) or a year off (same month and day), from the
+//!   index on `birth_date`: about 9 days of births, a few hundred patients at a million;
+//! - [`identifier_variants`]: patients whose identifier of the same scheme is the same or one
+//!   typo away (one character changed, or two neighbours swapped), from the unique index on
+//!   the identifier.
+//!
+//! A duplicate whose birth date is further off than that *and* whose identifier differs by
+//! more than one typo is not found. A pair is a candidate when its score reaches
+//! [`THRESHOLD`]; the best [`MAX_CANDIDATES`] are shown.
 
 use card_format::model::{Date, IdType, PatientId, Sex};
 use serde::Serialize;
 
 use crate::names;
 
+pub mod synthetic;
 #[cfg(test)]
 mod tests;
 
@@ -60,6 +78,8 @@ pub enum Reason {
     BirthDateDayOff,
     /// The birth date with month and day swapped.
     BirthDateSwapped,
+    /// The birth date a month or a year off, the rest the same.
+    BirthDateClose,
     /// The same birth year only.
     SameBirthYear,
     /// Sexes differ.
@@ -76,6 +96,7 @@ impl Reason {
             Reason::LatinNames(p) => i32::from(p) * 20 / 100,
             Reason::SameBirthDate => 25,
             Reason::BirthDateDayOff | Reason::BirthDateSwapped => 15,
+            Reason::BirthDateClose => 10,
             Reason::SameBirthYear => 5,
             Reason::SexDiffers => -40,
         }
@@ -91,6 +112,7 @@ impl Reason {
             Reason::SameBirthDate => "the same birth date".into(),
             Reason::BirthDateDayOff => "birth dates a day apart".into(),
             Reason::BirthDateSwapped => "birth dates with month and day swapped".into(),
+            Reason::BirthDateClose => "birth dates a month or a year apart".into(),
             Reason::SameBirthYear => "the same birth year".into(),
             Reason::SexDiffers => "different sexes".into(),
         }
@@ -106,6 +128,7 @@ impl Reason {
             Reason::SameBirthDate => "تاريخ الميلاد نفسه".into(),
             Reason::BirthDateDayOff => "تاريخا الميلاد بينهما يوم واحد".into(),
             Reason::BirthDateSwapped => "تاريخ الميلاد مع تبديل الشهر واليوم".into(),
+            Reason::BirthDateClose => "تاريخا الميلاد بينهما شهر أو سنة".into(),
             Reason::SameBirthYear => "سنة الميلاد نفسها".into(),
             Reason::SexDiffers => "الجنس مختلف".into(),
         }
@@ -121,8 +144,47 @@ pub struct Score {
     pub reasons: Vec<Reason>,
 }
 
+/// A person's name keys ([`crate::names::search_keys`]), Arabic-script and Latin-script
+/// apart; computed once per person, not once per pair.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keys {
+    ar: Vec<String>,
+    latin: Vec<String>,
+}
+
+impl Keys {
+    /// The keys of the person's Arabic and Latin names.
+    pub fn of(p: &Person) -> Keys {
+        let mut all = names::search_keys(&p.name_ar);
+        all.extend(names::search_keys(&p.name_latin));
+        Keys::from_stored(all.iter().map(String::as_str))
+    }
+
+    /// From the keys the registry stores for a patient (`patient_name_keys`: the keys of both
+    /// names together, `a:` Arabic-script, `l:` Latin-script), the same as [`Keys::of`].
+    pub fn from_stored<'a>(keys: impl IntoIterator<Item = &'a str>) -> Keys {
+        let mut k = Keys::default();
+        for key in keys {
+            let list = if key.starts_with("a:") {
+                &mut k.ar
+            } else {
+                &mut k.latin
+            };
+            if !list.iter().any(|x| x == key) {
+                list.push(key.to_string());
+            }
+        }
+        k
+    }
+}
+
 /// Scores how likely `a` and `b` are the same person.
 pub fn score(a: &Person, b: &Person) -> Score {
+    score_keyed(a, &Keys::of(a), b, &Keys::of(b))
+}
+
+/// [`score`] with the name keys already computed.
+pub fn score_keyed(a: &Person, ka: &Keys, b: &Person, kb: &Keys) -> Score {
     let mut reasons = Vec::new();
     if a.id.kind == b.id.kind {
         if a.id.value == b.id.value {
@@ -131,10 +193,10 @@ pub fn score(a: &Person, b: &Person) -> Score {
             reasons.push(Reason::IdentifierTypo);
         }
     }
-    if let Some(p) = agreement(&a.name_ar, &b.name_ar) {
+    if let Some(p) = agreement(&ka.ar, &kb.ar) {
         reasons.push(Reason::ArabicNames(p));
     }
-    if let Some(p) = agreement(&a.name_latin, &b.name_latin) {
+    if let Some(p) = agreement(&ka.latin, &kb.latin) {
         reasons.push(Reason::LatinNames(p));
     }
     if let Some(r) = birth(a.birth, b.birth) {
@@ -168,8 +230,7 @@ fn one_typo(a: &str, b: &str) -> bool {
 
 /// The share (percent) of the smaller key set found in the other; None when either has no
 /// key or none is shared.
-fn agreement(a: &[String], b: &[String]) -> Option<u8> {
-    let (ka, kb) = (names::search_keys(a), names::search_keys(b));
+fn agreement(ka: &[String], kb: &[String]) -> Option<u8> {
     let smaller = ka.len().min(kb.len());
     if smaller == 0 {
         return None;
@@ -194,5 +255,161 @@ fn birth(a: Date, b: Date) -> Option<Reason> {
     if ya == yb && ma == db && da == mb {
         return Some(Reason::BirthDateSwapped);
     }
+    let month_off = ya == yb && da == db && ma.abs_diff(mb) == 1;
+    let year_off = ma == mb && da == db && ya.abs_diff(yb) == 1;
+    if month_off || year_off {
+        return Some(Reason::BirthDateClose);
+    }
     (ya == yb).then_some(Reason::SameBirthYear)
+}
+
+/// The score from which a pair is a candidate duplicate, tuned on the synthetic set of
+/// [`synthetic`] (docs/benchmarks.md, "Duplicate patients"): at 50 almost every false pair
+/// scored exactly 50 (two strangers born the same day sharing two of four names), while the
+/// weakest planted duplicate scored 65; 55 leaves those strangers out and every planted
+/// duplicate in.
+pub const THRESHOLD: i32 = 55;
+
+/// How many candidates a search returns at most, best first.
+pub const MAX_CANDIDATES: usize = 10;
+
+/// The birth dates whose patients are scored against a patient born on `birth`: the day
+/// itself, a day either side, month and day swapped, a month either side and a year either
+/// side (same day). Each once; impossible dates (30 February) are left out.
+pub fn birth_dates_near(birth: Date) -> Vec<Date> {
+    let mut dates = vec![birth, Date(birth.0 - 1), Date(birth.0 + 1)];
+    if let Some((y, m, d)) = birth.to_ymd() {
+        let (m, d) = (i32::from(m), i32::from(d));
+        for (y, m, d) in [
+            (y, d, m),
+            (y, m - 1, d),
+            (y, m + 1, d),
+            (y - 1, m, d),
+            (y + 1, m, d),
+        ] {
+            if let Some(date) = ymd(y, m, d) {
+                if !dates.contains(&date) {
+                    dates.push(date);
+                }
+            }
+        }
+    }
+    dates
+}
+
+fn ymd(y: i32, m: i32, d: i32) -> Option<Date> {
+    Date::from_ymd(
+        "birth_date",
+        y,
+        u8::try_from(m).ok()?,
+        u8::try_from(d).ok()?,
+    )
+    .ok()
+}
+
+/// Identifier values one typo away from `value`: each character replaced by another of its
+/// kind (digit for digit, letter for letter), and each pair of neighbours swapped. `value`
+/// itself is not among them. Empty for an identifier longer than 20 characters (no
+/// identifier scheme is; the bound keeps the list small).
+pub fn identifier_variants(value: &str) -> Vec<String> {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() > 20 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for i in 0..chars.len() {
+        let alphabet: &[u8] = if chars[i].is_ascii_digit() {
+            b"0123456789"
+        } else if chars[i].is_ascii_uppercase() {
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        } else {
+            continue;
+        };
+        for &c in alphabet {
+            if char::from(c) != chars[i] {
+                let mut v = chars.clone();
+                v[i] = char::from(c);
+                out.push(v.into_iter().collect());
+            }
+        }
+    }
+    for i in 1..chars.len() {
+        if chars[i] != chars[i - 1] {
+            let mut v = chars.clone();
+            v.swap(i - 1, i);
+            out.push(v.into_iter().collect::<String>());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A registered patient found alike, with the score that explains why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    /// The registry id of the patient found.
+    pub patient_id: String,
+    /// The score.
+    pub score: Score,
+}
+
+/// Scores `block` against `person` and keeps the candidates: score at least [`THRESHOLD`],
+/// best first (ties by id), at most [`MAX_CANDIDATES`]. `exclude` (the patient's own id)
+/// is never a candidate of itself.
+pub fn rank<'a>(
+    person: &Person,
+    exclude: Option<&str>,
+    block: impl IntoIterator<Item = (&'a str, &'a Person)>,
+) -> Vec<Candidate> {
+    let keyed: Vec<(&str, &Person, Keys)> = block
+        .into_iter()
+        .map(|(id, p)| (id, p, Keys::of(p)))
+        .collect();
+    rank_keyed(
+        person,
+        &Keys::of(person),
+        exclude,
+        keyed.iter().map(|(id, p, k)| (*id, *p, k)),
+    )
+}
+
+/// [`rank`] with the name keys already computed (the database search reads the block's
+/// stored keys instead of computing them again).
+pub fn rank_keyed<'a>(
+    person: &Person,
+    keys: &Keys,
+    exclude: Option<&str>,
+    block: impl IntoIterator<Item = (&'a str, &'a Person, &'a Keys)>,
+) -> Vec<Candidate> {
+    let mut found: Vec<Candidate> = block
+        .into_iter()
+        .filter(|(id, _, _)| Some(*id) != exclude)
+        .map(|(id, other, k)| Candidate {
+            patient_id: id.to_string(),
+            score: score_keyed(person, keys, other, k),
+        })
+        .filter(|c| c.score.total >= THRESHOLD)
+        .collect();
+    found.sort_by(|a, b| {
+        b.score
+            .total
+            .cmp(&a.score.total)
+            .then_with(|| a.patient_id.cmp(&b.patient_id))
+    });
+    found.dedup_by(|a, b| a.patient_id == b.patient_id);
+    found.truncate(MAX_CANDIDATES);
+    found
+}
+
+impl From<&crate::patient::PatientData> for Person {
+    fn from(d: &crate::patient::PatientData) -> Person {
+        Person {
+            id: d.id.clone(),
+            name_ar: d.name_ar.clone(),
+            name_latin: d.name_latin.clone(),
+            sex: d.sex,
+            birth: d.birth_date,
+        }
+    }
 }

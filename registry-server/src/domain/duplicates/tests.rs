@@ -97,7 +97,13 @@ fn birth_dates_a_day_apart_or_in_the_same_year() {
         birth(date("2019-03-01"), date("2019-07-20")),
         Some(Reason::SameBirthYear)
     );
-    assert_eq!(birth(date("2019-03-01"), date("2018-03-01")), None);
+    assert_eq!(
+        birth(date("2019-03-01"), date("2018-03-01")),
+        Some(Reason::BirthDateClose),
+        "a year off, the same day"
+    );
+    assert_eq!(birth(date("2019-03-01"), date("2017-03-01")), None);
+    assert_eq!(birth(date("2019-03-01"), date("2018-03-02")), None);
 }
 
 #[test]
@@ -131,4 +137,116 @@ fn every_reason_says_itself_in_both_languages() {
     }
     assert_eq!(Reason::ArabicNames(50).points(), 15);
     assert_eq!(Reason::LatinNames(50).points(), 10);
+}
+
+#[test]
+fn the_birth_date_block_covers_each_close_date_once() {
+    let dates: Vec<String> = birth_dates_near(date("2015-03-07"))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            "2015-03-07",
+            "2015-03-06",
+            "2015-03-08",
+            "2015-07-03",
+            "2015-02-07",
+            "2015-04-07",
+            "2014-03-07",
+            "2016-03-07"
+        ]
+    );
+    // 31 January: no 31 February, no swap (month 31); the day before is in December.
+    let dates: Vec<String> = birth_dates_near(date("2015-01-31"))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            "2015-01-31",
+            "2015-01-30",
+            "2015-02-01",
+            "2014-01-31",
+            "2016-01-31"
+        ]
+    );
+    // The 5th of May: swapped is itself, listed once.
+    assert_eq!(birth_dates_near(date("2015-05-05")).len(), 7);
+}
+
+#[test]
+fn identifier_variants_are_every_single_typo_and_only_those() {
+    let v = identifier_variants("1201");
+    // 4 digits × 9 replacements, and 3 neighbour swaps: "2101", "1021", "1210".
+    assert_eq!(v.len(), 4 * 9 + 3);
+    assert!(v.contains(&"2101".to_string()));
+    assert!(v.contains(&"1210".to_string()));
+    assert!(v.contains(&"1207".to_string()));
+    assert!(!v.contains(&"1201".to_string()));
+    assert!(!v.contains(&"2110".to_string()));
+    // Letters are replaced by letters, digits by digits.
+    let v = identifier_variants("A1");
+    assert_eq!(v.len(), 25 + 9 + 1);
+    assert!(v.contains(&"1A".to_string()));
+    assert!(identifier_variants(&"1".repeat(21)).is_empty());
+    // Every variant scores as a typo.
+    for other in identifier_variants("119901234567") {
+        assert!(one_typo("119901234567", &other), "{other}");
+    }
+}
+
+#[test]
+fn rank_keeps_the_best_candidates_above_the_threshold() {
+    let a = fatima();
+    let mut twin = fatima();
+    twin.id.value = "219730412346".into();
+    let stranger = person(
+        "119800101010",
+        &["خالد", "سالم"],
+        &["Khaled", "Salem"],
+        Sex::Male,
+        "1980-01-01",
+    );
+    let block = [("p-self", &a), ("p-twin", &twin), ("p-stranger", &stranger)];
+    let found = rank(&a, Some("p-self"), block);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].patient_id, "p-twin");
+    assert!(found[0].score.total >= THRESHOLD);
+    assert!(found[0].score.reasons.contains(&Reason::IdentifierTypo));
+}
+
+#[test]
+fn a_month_or_a_year_off_is_close() {
+    let a = fatima();
+    let mut b = fatima();
+    b.birth = date("1973-05-12");
+    assert!(score(&a, &b).reasons.contains(&Reason::BirthDateClose));
+    b.birth = date("1974-04-12");
+    assert!(score(&a, &b).reasons.contains(&Reason::BirthDateClose));
+    b.birth = date("1973-06-12");
+    assert!(score(&a, &b).reasons.contains(&Reason::SameBirthYear));
+}
+
+#[test]
+fn stored_keys_are_the_keys_of_the_names() {
+    let p = fatima();
+    let mut stored = names::search_keys(&p.name_ar);
+    stored.extend(names::search_keys(&p.name_latin));
+    stored.reverse();
+    let from_stored = Keys::from_stored(stored.iter().map(String::as_str));
+    let mut a = from_stored.clone();
+    let mut b = Keys::of(&p);
+    a.ar.sort();
+    a.latin.sort();
+    b.ar.sort();
+    b.latin.sort();
+    assert_eq!(a, b);
+    assert!(!b.ar.is_empty() && !b.latin.is_empty());
+    assert_eq!(
+        score_keyed(&p, &from_stored, &p, &Keys::of(&p)),
+        score(&p, &p)
+    );
 }
