@@ -30,9 +30,12 @@ pub enum Command {
     /// Run the record checks over every stored tumour and list those that fail, by facility
     /// (for records entered before the checks, or after a table update).
     Recheck(RecheckArgs),
+    /// Run the duplicate-patient search for every record and queue the candidate pairs for
+    /// review (`/desk/duplicates`); prints how many records and pairs.
+    Duplicates(RecheckArgs),
 }
 
-/// `registry-server recheck [--json]`
+/// `registry-server recheck [--json]`, `registry-server duplicates [--json]`
 #[derive(Debug, Clone, Args)]
 pub struct RecheckArgs {
     /// Database URL, as for serving.

@@ -17,6 +17,8 @@ pub mod clinical;
 pub mod confirmations;
 pub mod dispensings;
 pub mod follow_up;
+pub mod linkage;
+pub mod merges;
 pub mod patients;
 pub mod primaries;
 pub mod recheck;
@@ -288,6 +290,8 @@ pub fn statements() -> Vec<(String, String)> {
         .collect();
     all.extend(clinical::statements_per_kind());
     all.extend(patients::search_statements());
+    all.extend(linkage::statements());
+    all.extend(merges::statements());
     all
 }
 

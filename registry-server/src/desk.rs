@@ -20,6 +20,7 @@
 pub mod assets;
 pub mod audit;
 pub mod clinical;
+pub mod duplicates;
 pub mod follow_up;
 pub mod form;
 pub mod i18n;
@@ -68,6 +69,7 @@ pub fn router() -> Router<Registry> {
         .merge(follow_up::router())
         .merge(pharmacy::router())
         .merge(audit::router())
+        .merge(duplicates::router())
         .merge(recheck::router())
         .fallback(not_found);
     Router::new()
@@ -203,12 +205,14 @@ pub fn menu(role: Role, section: &str) -> Vec<NavItem> {
         Role::Registrar => &[
             ("/desk/patients", "nav.patients"),
             ("/desk/patients/new", "nav.register"),
+            ("/desk/duplicates", "nav.duplicates"),
             ("/desk/recheck", "nav.recheck"),
         ],
         Role::Clinician => &[("/desk/patients", "nav.patients")],
         Role::Pharmacist => &[("/desk/pharmacy", "nav.pharmacy")],
         Role::Auditor => &[
             ("/desk/audit", "nav.audit"),
+            ("/desk/duplicates", "nav.duplicates"),
             ("/desk/recheck", "nav.recheck"),
         ],
         Role::Admin | Role::Insurer => &[],
@@ -480,7 +484,10 @@ mod tests {
         assert_eq!(hrefs(Role::Pharmacist), ["/desk/pharmacy"]);
         assert!(!hrefs(Role::Clinician).contains(&"/desk/patients/new"));
         assert!(hrefs(Role::Registrar).contains(&"/desk/patients/new"));
-        assert_eq!(hrefs(Role::Auditor), ["/desk/audit", "/desk/recheck"]);
+        assert_eq!(
+            hrefs(Role::Auditor),
+            ["/desk/audit", "/desk/duplicates", "/desk/recheck"]
+        );
     }
 
     #[test]

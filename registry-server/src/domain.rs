@@ -29,6 +29,7 @@ pub mod error;
 pub mod follow_up;
 pub mod iccc;
 pub mod issuers;
+pub mod linkage;
 pub mod patients;
 pub mod primaries;
 pub mod recheck;

@@ -20,6 +20,7 @@ pub mod error;
 pub mod follow_up;
 pub mod health;
 pub mod issuers;
+pub mod linkage;
 pub mod metrics;
 pub mod openapi;
 pub mod patients;
@@ -46,6 +47,7 @@ pub fn documented() -> OpenApiRouter<Registry> {
         .merge(audit::router())
         .merge(patients::router())
         .merge(follow_up::router())
+        .merge(linkage::router())
         .merge(clinical::router())
         .merge(cards::router())
         .merge(dispensings::router())

@@ -13,6 +13,7 @@ async fn main() -> ExitCode {
         Some(Command::Serve(args)) => registry_server::app::serve(args).await,
         Some(Command::SetPassword(args)) => registry_server::app::set_password(args).await,
         Some(Command::Recheck(args)) => registry_server::app::recheck(args).await,
+        Some(Command::Duplicates(args)) => registry_server::app::duplicates(args).await,
         None => registry_server::app::serve(cli.serve).await,
     };
     match result {

@@ -459,3 +459,62 @@ test("the clinician confirms a rare tumour; a second breast tumour is marked dup
   await shot(page, "record-tumour-duplicate-ar");
   assert.deepEqual(page.problems, []);
 });
+
+test("the registrar registers the patient again, is told, and merges the two records", async () => {
+  const page = await browser();
+  await signIn(page, env("REGISTRAR_USER"));
+  await page.goto(`${URL}/desk/patients/new`);
+  // The same woman typed again elsewhere: one digit of the national number wrong, the family
+  // name without its article, and the birth date with month and day swapped.
+  await page.selectOption("#r-id_type", "national");
+  await page.fill("#r-id_value", "٢١٩٨٥٠٣٠٧١٢٤");
+  await page.fill("#r-ar1", "مريم");
+  await page.fill("#r-ar2", "علي");
+  await page.fill("#r-ar3", "سالم");
+  await page.fill("#r-ar4", "ورفلي");
+  await page.selectOption("#r-sex", "female");
+  await page.fill("#r-birth_date", "1985-07-03");
+  await page.click("button.primary[type=submit]");
+  await page.waitForURL(/\/desk\/patients\/[a-z0-9]+\?done=register/);
+  const second = new globalThis.URL(page.url()).pathname.split("/").pop();
+  assert.notEqual(second, world.patient);
+  await page.waitForSelector("#duplicates-open");
+  await page.click("#issue-card");
+  await page.waitForURL(/done=issue/);
+  const serial = (await page.textContent("#cards tbody tr td .code")).trim();
+
+  await page.click("#duplicates-open a[href='/desk/duplicates']");
+  await page.waitForURL(`${URL}/desk/duplicates`);
+  const pair = page.locator("section.dup-pair").first();
+  assert.match(await pair.textContent(), /الرقم يختلف بخطأ كتابي واحد/);
+  assert.match(await pair.textContent(), /تاريخ الميلاد مع تبديل الشهر واليوم/);
+  await shot(page, "duplicates-ar");
+  // Keep the first record: the hidden inputs say which side it is.
+  const a = await pair.locator("form.merge input[name=a]").inputValue();
+  const keep = a === world.patient ? "a" : "b";
+  // No reason: refused with the message, nothing merged.
+  await pair.locator(`form.merge button[value=${keep}]`).click();
+  await page.waitForSelector("p.alert.error");
+  assert.match(await page.textContent("p.alert.error"), /اكتب السبب/);
+  const again = page.locator("section.dup-pair").first();
+  await again.locator("form.merge input[name=reason]").fill("نفس المريضة، سُجّلت مرتين");
+  await again.locator(`form.merge button[value=${keep}]`).click();
+  await page.waitForURL(`${URL}/desk/patients/${world.patient}?done=merged`);
+  assert.match(await page.textContent("p.alert.ok"), /لم تعد سارية/);
+  // The merged record's card moved here, superseded.
+  const row = page.locator("#cards tbody tr", { hasText: serial });
+  assert.equal(await row.locator(".badge").getAttribute("class"), "badge superseded");
+  await shot(page, "record-merged-ar");
+  // The card no longer verifies as current, and the merged record says where it went.
+  const status = await fetch(`${URL}/api/v1/cards/${serial}/status`, {
+    headers: { Authorization: `Bearer ${env("REGISTRAR_TOKEN")}` },
+  });
+  assert.equal((await status.json()).status, "superseded");
+  await page.goto(`${URL}/desk/patients/${second}`);
+  await page.waitForSelector("#merged-into");
+  assert.equal(
+    await page.getAttribute("#merged-into a", "href"),
+    `/desk/patients/${world.patient}`,
+  );
+  assert.deepEqual(page.problems, []);
+});

@@ -42,13 +42,15 @@ pub struct PatientRow {
     pub updated_at: i64,
     /// User id of the last change.
     pub updated_by: String,
+    /// The patient this record was merged into, if it was.
+    pub merged_into: Option<String>,
 }
 
 macro_rules! columns {
     () => {
         "id, id_type, id_value, name_ar, name_latin, sex, birth_date, blood_group, \
     municipality, phone, insurance_scheme, insurance_member_id, version, created_at, updated_at, \
-    updated_by"
+    updated_by, merged_into"
     };
 }
 
@@ -314,7 +316,7 @@ pub async fn find_by_identifier(
         .await
 }
 
-/// Patients having every one of `keys`, by id, after the cursor `after`, at most `limit`.
+/// Patients having every one of `keys` (merged records left out), by id, after the cursor `after`, at most `limit`.
 ///
 /// The longest key drives the join: longer names are rarer, so the scan stays short even when
 /// another key is "محمد".
@@ -381,8 +383,8 @@ fn search_sql(n: usize) -> String {
     let mut sql = String::from(
         "SELECT p.id, p.id_type, p.id_value, p.name_ar, p.name_latin, p.sex, \
         p.birth_date, p.blood_group, p.municipality, p.phone, p.insurance_scheme, \
-        p.insurance_member_id, p.version, p.created_at, p.updated_at, p.updated_by \
-        FROM patient_name_keys k0",
+        p.insurance_member_id, p.version, p.created_at, p.updated_at, p.updated_by, \
+        p.merged_into FROM patient_name_keys k0",
     );
     for i in 1..n {
         sql.push_str(&format!(
@@ -392,7 +394,7 @@ fn search_sql(n: usize) -> String {
     }
     sql.push_str(&format!(
         " JOIN patients p ON p.id = k0.patient_id WHERE k0.name_key = $1 AND k0.patient_id > ${} \
-         ORDER BY k0.patient_id LIMIT ${}",
+         AND p.merged_into IS NULL ORDER BY k0.patient_id LIMIT ${}",
         n + 1,
         n + 2
     ));

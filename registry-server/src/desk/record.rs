@@ -98,6 +98,10 @@ struct RecordPage {
     done: Option<&'static str>,
     is_registrar: bool,
     is_clinician: bool,
+    /// The record this one was merged into.
+    merged_into: Option<String>,
+    /// Open duplicate pairs this patient is in (shown to registrars).
+    duplicates_open: usize,
     f: RecordForms,
     options: Options,
 }
@@ -225,6 +229,12 @@ pub async fn show_record(
         .await
         .map_err(|e| user.fail(e))?;
     let mut page = record_page(user, record, forms, done);
+    if page.is_registrar {
+        page.duplicates_open = crate::domain::linkage::open_pairs_of(state, id)
+            .await
+            .map_err(|e| user.fail(e))?
+            .len();
+    }
     page.follow_ups = follow_ups
         .iter()
         .map(|f| {
@@ -389,6 +399,7 @@ fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str
         Some("issue") => Some("card.issued_ok"),
         Some("revoke") => Some("card.revoked_ok"),
         Some("followup") => Some("follow_up.saved"),
+        Some("merged") => Some("dup.merged_done"),
         _ => None,
     };
     RecordPage {
@@ -421,6 +432,8 @@ fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str
         done,
         is_registrar: user.caller.role == Role::Registrar,
         is_clinician,
+        merged_into: r.patient.merged_into.clone(),
+        duplicates_open: 0,
         f: forms,
         options: Options::new(lang),
     }

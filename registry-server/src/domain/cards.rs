@@ -94,6 +94,7 @@ pub async fn issue(
     patient_id: &str,
 ) -> Result<IssuedCard, Error> {
     caller.require(ISSUERS)?;
+    super::patients::live_row(registry, patient_id).await?;
     if super::follow_up::is_deceased(registry, patient_id).await? {
         return Err(Error::conflict(
             "patient_deceased",

@@ -199,7 +199,7 @@ pub async fn patient_of(registry: &Registry, kind: Kind, id: &str) -> Result<Str
 
 /// The patient's birth date, or [`Error::NotFound`].
 async fn birth_date(registry: &Registry, patient_id: &str) -> Result<Date> {
-    Ok(patients::row(registry, patient_id)
+    Ok(patients::live_row(registry, patient_id)
         .await?
         .data()?
         .birth_date)

@@ -144,8 +144,8 @@ pub struct Score {
     pub reasons: Vec<Reason>,
 }
 
-/// A person's name keys ([`crate::names::search_keys`]), Arabic-script and Latin-script
-/// apart; computed once per person, not once per pair.
+/// A person's name keys ([`crate::names::search_keys`]) of the Arabic and of the Latin
+/// name; computed once per person, not once per pair.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keys {
     ar: Vec<String>,
@@ -155,26 +155,10 @@ pub struct Keys {
 impl Keys {
     /// The keys of the person's Arabic and Latin names.
     pub fn of(p: &Person) -> Keys {
-        let mut all = names::search_keys(&p.name_ar);
-        all.extend(names::search_keys(&p.name_latin));
-        Keys::from_stored(all.iter().map(String::as_str))
-    }
-
-    /// From the keys the registry stores for a patient (`patient_name_keys`: the keys of both
-    /// names together, `a:` Arabic-script, `l:` Latin-script), the same as [`Keys::of`].
-    pub fn from_stored<'a>(keys: impl IntoIterator<Item = &'a str>) -> Keys {
-        let mut k = Keys::default();
-        for key in keys {
-            let list = if key.starts_with("a:") {
-                &mut k.ar
-            } else {
-                &mut k.latin
-            };
-            if !list.iter().any(|x| x == key) {
-                list.push(key.to_string());
-            }
+        Keys {
+            ar: names::search_keys(&p.name_ar),
+            latin: names::search_keys(&p.name_latin),
         }
-        k
     }
 }
 
@@ -354,43 +338,47 @@ pub struct Candidate {
     pub score: Score,
 }
 
+/// The most the names can add: both scripts agreeing fully.
+const MAX_NAME_POINTS: i32 = 30 + 20;
+
+/// A patient of the other sex with no identifier evidence cannot become a candidate, however
+/// close the birth date and the names: the database search leaves them out of the birth-date
+/// block (the identifier block still brings those whose identifier agrees).
+pub const OTHER_SEX_OUT_OF_REACH: bool = 25 - 40 + MAX_NAME_POINTS < THRESHOLD;
+const _: () = assert!(OTHER_SEX_OUT_OF_REACH);
+
 /// Scores `block` against `person` and keeps the candidates: score at least [`THRESHOLD`],
 /// best first (ties by id), at most [`MAX_CANDIDATES`]. `exclude` (the patient's own id)
 /// is never a candidate of itself.
+///
+/// The name keys, the costly part, are computed once for `person` and only for the patients
+/// of the block whose other evidence leaves the threshold within reach of the names
+/// (50 points at most): a patient of the other sex born on a close day cannot reach it.
+/// The result is the same as scoring everyone.
 pub fn rank<'a>(
     person: &Person,
     exclude: Option<&str>,
     block: impl IntoIterator<Item = (&'a str, &'a Person)>,
 ) -> Vec<Candidate> {
-    let keyed: Vec<(&str, &Person, Keys)> = block
-        .into_iter()
-        .map(|(id, p)| (id, p, Keys::of(p)))
-        .collect();
-    rank_keyed(
-        person,
-        &Keys::of(person),
-        exclude,
-        keyed.iter().map(|(id, p, k)| (*id, *p, k)),
-    )
-}
-
-/// [`rank`] with the name keys already computed (the database search reads the block's
-/// stored keys instead of computing them again).
-pub fn rank_keyed<'a>(
-    person: &Person,
-    keys: &Keys,
-    exclude: Option<&str>,
-    block: impl IntoIterator<Item = (&'a str, &'a Person, &'a Keys)>,
-) -> Vec<Candidate> {
-    let mut found: Vec<Candidate> = block
-        .into_iter()
-        .filter(|(id, _, _)| Some(*id) != exclude)
-        .map(|(id, other, k)| Candidate {
-            patient_id: id.to_string(),
-            score: score_keyed(person, keys, other, k),
-        })
-        .filter(|c| c.score.total >= THRESHOLD)
-        .collect();
+    let keys = Keys::of(person);
+    let none = Keys::default();
+    let mut found: Vec<Candidate> = Vec::new();
+    for (id, other) in block {
+        if Some(id) == exclude {
+            continue;
+        }
+        let without_names = score_keyed(person, &none, other, &none).total;
+        if without_names + MAX_NAME_POINTS < THRESHOLD {
+            continue;
+        }
+        let score = score_keyed(person, &keys, other, &Keys::of(other));
+        if score.total >= THRESHOLD {
+            found.push(Candidate {
+                patient_id: id.to_string(),
+                score,
+            });
+        }
+    }
     found.sort_by(|a, b| {
         b.score
             .total

@@ -190,7 +190,7 @@ pub async fn record(
     input: FollowUpInput,
 ) -> Result<Recorded> {
     caller.require(RECORDERS)?;
-    let birth = patients::row(registry, patient_id)
+    let birth = patients::live_row(registry, patient_id)
         .await?
         .data()?
         .birth_date;

@@ -30,6 +30,9 @@ pub struct PatientView {
     pub created_at: i64,
     /// Unix seconds.
     pub updated_at: i64,
+    /// The record this one was merged into ([`super::linkage`]); absent for a live record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
 }
 
 impl PatientView {
@@ -44,6 +47,7 @@ impl PatientView {
             data: row.data()?,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            merged_into: row.merged_into.clone(),
         })
     }
 }
@@ -55,6 +59,10 @@ pub struct Registered {
     pub patient: PatientView,
     /// Cross-check warnings (never rejections).
     pub warnings: Vec<String>,
+    /// At a registration: registered patients that may be the same person
+    /// ([`super::linkage`]), best first; each pair is queued for review.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub possible_duplicates: Vec<super::linkage::CandidateView>,
 }
 
 /// A correction: the version it corrects, why, and the new data.
@@ -104,6 +112,19 @@ pub(crate) async fn row(registry: &Registry, id: &str) -> Result<PatientRow> {
         .ok_or(Error::NotFound { what: "patient" })
 }
 
+/// The patient's row if it is a live record: [`Error::NotFound`], or [`Error::Conflict`]
+/// `patient_merged` for a record merged into another (nothing more is written to it).
+pub(crate) async fn live_row(registry: &Registry, id: &str) -> Result<PatientRow> {
+    let row = row(registry, id).await?;
+    if row.merged_into.is_some() {
+        return Err(Error::conflict(
+            "patient_merged",
+            "this record was merged into another: write to that record",
+        ));
+    }
+    Ok(row)
+}
+
 /// Validates and registers a patient, with its audit entry (`patient.create`). Registrars.
 ///
 /// # Errors
@@ -117,6 +138,8 @@ pub async fn register(
     caller.require(&[Role::Registrar])?;
     let (data, warnings) = input.validate(registry.clock.today())?;
     let id = auth::new_id();
+    let found =
+        super::linkage::candidates(registry, &super::duplicates::Person::from(&data), None).await?;
     let now = registry.clock.now();
     let mut tx = registry.db.pool.begin().await?;
     db::patients::insert(
@@ -138,10 +161,12 @@ pub async fn register(
         &id,
     )
     .await?;
+    super::linkage::queue_found(&mut tx, &id, &found, now).await?;
     tx.commit().await?;
     Ok(Registered {
         patient: PatientView::from_row(&row(registry, &id).await?)?,
         warnings,
+        possible_duplicates: super::linkage::shown(registry, caller, &found).await?,
     })
 }
 
@@ -273,7 +298,7 @@ pub async fn correct(
     caller.require(&[Role::Registrar])?;
     check_reason(&body.reason)?;
     let (data, warnings) = body.data.validate(registry.clock.today())?;
-    row(registry, id).await?;
+    live_row(registry, id).await?;
     let now = registry.clock.now();
     let mut tx = registry.db.pool.begin().await?;
     let keys = search_keys(&data);
@@ -308,6 +333,7 @@ pub async fn correct(
     Ok(Registered {
         patient: PatientView::from_row(&row(registry, id).await?)?,
         warnings,
+        possible_duplicates: Vec::new(),
     })
 }
 

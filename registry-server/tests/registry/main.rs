@@ -18,6 +18,8 @@ mod desk;
 mod hsm_server;
 /// The layers: no SQL outside db/, no door imported by the domain or the other door.
 mod layers;
+/// One patient, one record: duplicate search, review queue, merge and unmerge.
+mod linkage;
 /// The OpenAPI document against the real answers; HTTPS; logs.
 mod openapi;
 /// Every route with every role.

@@ -31,7 +31,7 @@ pub struct Patient {
 /// # Errors
 /// [`Error::NotFound`], database errors, a stored value that does not parse.
 pub async fn patient(registry: &Registry, patient_id: &str) -> Result<Patient> {
-    let data = patients::row(registry, patient_id).await?.data()?;
+    let data = patients::live_row(registry, patient_id).await?.data()?;
     let latest = db::follow_up::latest(&registry.db, patient_id).await?;
     let day = |d: i64| i32::try_from(d).ok().map(Date);
     Ok(Patient {
