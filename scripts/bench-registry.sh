@@ -9,8 +9,9 @@
 # For each database, registry-server/examples/load.rs seeds PATIENTS synthetic patients
 # through SQL, starts target/release/registry-server as a child process with the fixture test
 # keys, registers patients with a tumour and 3 medicines through the API, then measures card
-# issuance (cards/s), lookup by national number (p50/p99/max), lookup by name, and the
-# server's peak memory (VmHWM). PostgreSQL uses the schema `bench` of POSTGRES_URL (default
+# issuance (cards/s), lookup by national number (p50/p99/max), lookup by name, the desk's
+# record page, the duplicate search for a new registration, and the server's peak memory
+# (VmHWM). PostgreSQL uses the schema `bench` of POSTGRES_URL (default
 # postgres://postgres@127.0.0.1:5432/test), dropped and re-created by the run; SQLite uses
 # target/bench-registry/registry.sqlite, re-created too.
 #
