@@ -428,7 +428,7 @@ test("the registration page works at a narrow width", async () => {
   await shot(page, "record-narrow-ar");
 });
 
-test("the clinician confirms a rare tumour; a second breast tumour is marked duplicate", async () => {
+test("the clinician confirms a rare tumour and a queried one; a second breast tumour is marked duplicate", async () => {
   const page = await browser();
   await signIn(page, env("CLINICIAN_USER"));
   await page.goto(`${URL}/desk/patients/${world.patient}`);
@@ -451,6 +451,19 @@ test("the clinician confirms a rare tumour; a second breast tumour is marked dup
   await page.click("#tumours button[type=submit]");
   await page.waitForURL(/done=saved/);
   assert.match(await page.textContent("#tumours"), /age_topography_morphology/);
+  // An adenocarcinoma of the colon on an unknown basis: a query (a specific morphology is
+  // expected to be verified microscopically), kept once confirmed; another organ, so a new
+  // primary.
+  await tumour({ icd10: "C18.7", topography: "C18.7", morphology: "8140", behaviour: "3",
+    grade: "2", basis: "9", incidence: "2025-09-20" });
+  const query = "input[name='confirm.basis_morphology']";
+  await page.waitForSelector(query);
+  assert.match(await page.textContent("#tumours"), /يُتوقع إثبات النوع النسيجي المحدد/);
+  await shot(page, "record-tumour-query-ar");
+  await page.check(query);
+  await page.click("#tumours button[type=submit]");
+  await page.waitForURL(/done=saved/);
+  assert.match(await page.textContent("#tumours"), /basis_morphology/);
   // Another quadrant of the same breast, same histology: the 2004 rules say duplicate.
   await tumour({ icd10: "C50.1", topography: "C50.1", morphology: "8500", behaviour: "3",
     grade: "2", basis: "7", incidence: "2025-10-01" });
