@@ -18,7 +18,7 @@ use super::patients::{self, PatientView};
 use super::{Error, Registry, Result};
 use crate::auth::{Caller, Role};
 use crate::db::{self, linkage::BlockRow, linkage::PairRow, patients::enum_from, Db};
-use crate::patient::{PatientData, PatientInput};
+use crate::patient::PatientInput;
 
 /// Who searches for duplicates and decides pairs.
 pub const REGISTRARS: &[Role] = &[Role::Registrar];
@@ -168,16 +168,22 @@ pub(crate) async fn shown(
         });
     }
     let ids: Vec<&str> = found.iter().map(|c| c.patient_id.as_str()).collect();
+    audit_shown(registry, caller, &ids).await?;
+    Ok(views)
+}
+
+/// One `patient.duplicates` read per patient shown.
+async fn audit_shown(registry: &Registry, caller: &Caller, ids: &[&str]) -> Result<()> {
     db::audit::append_reads(
         &registry.db,
         registry.clock.now(),
         &actor(caller),
         "patient.duplicates",
         "patient",
-        &ids,
+        ids,
     )
     .await?;
-    Ok(views)
+    Ok(())
 }
 
 /// The registered patients that may be the one about to be registered (validated as a
@@ -303,15 +309,7 @@ pub async fn queue(
         views.push(pair_view(registry, row).await?);
     }
     let ids: Vec<&str> = shown.iter().map(String::as_str).collect();
-    db::audit::append_reads(
-        &registry.db,
-        registry.clock.now(),
-        &actor(caller),
-        "patient.duplicates",
-        "patient",
-        &ids,
-    )
-    .await?;
+    audit_shown(registry, caller, &ids).await?;
     Ok(views)
 }
 
@@ -323,13 +321,47 @@ pub async fn open_pairs_of(registry: &Registry, patient_id: &str) -> Result<Vec<
     Ok(db::linkage::open_pairs_of(&registry.db, patient_id).await?)
 }
 
-/// The score of two registered patients now, with its reasons as stored.
-async fn rescore(registry: &Registry, x: &str, y: &str) -> Result<(PatientData, i32, String)> {
+/// The score of a pair now, with its reasons as stored, for the decision on it.
+pub(crate) struct Rescored {
+    score: i64,
+    reasons: String,
+}
+
+/// The score of two registered patients now.
+pub(crate) async fn rescore(registry: &Registry, x: &str, y: &str) -> Result<Rescored> {
     let a = patients::row(registry, x).await?.data()?;
     let b = patients::row(registry, y).await?.data()?;
     let s = duplicates::score(&Person::from(&a), &Person::from(&b));
     let reasons: Vec<ReasonView> = s.reasons.iter().copied().map(ReasonView::of).collect();
-    Ok((a, s.total, reasons_json(&reasons)?))
+    Ok(Rescored {
+        score: i64::from(s.total),
+        reasons: reasons_json(&reasons)?,
+    })
+}
+
+impl Rescored {
+    /// Records the decision `status` on the pair, in the caller's transaction.
+    pub(crate) async fn decide(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        (x, y): (&str, &str),
+        status: &str,
+        now: i64,
+        caller: &Caller,
+    ) -> Result<()> {
+        db::linkage::decide(
+            conn,
+            x,
+            y,
+            self.score,
+            &self.reasons,
+            status,
+            now,
+            &caller.user_id,
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 /// Records that two patients are different people (`patient.distinct`, on the pair
@@ -343,21 +375,13 @@ pub async fn distinct(registry: &Registry, caller: &Caller, x: &str, y: &str) ->
     if x == y {
         return Err(Error::invalid("other", "another patient"));
     }
-    let (_, score, reasons) = rescore(registry, x, y).await?;
+    let scored = rescore(registry, x, y).await?;
     let now = registry.clock.now();
     let (a, b) = db::linkage::ordered(x, y);
     let mut tx = registry.db.pool.begin().await?;
-    db::linkage::decide(
-        &mut tx,
-        a,
-        b,
-        i64::from(score),
-        &reasons,
-        "distinct",
-        now,
-        &caller.user_id,
-    )
-    .await?;
+    scored
+        .decide(&mut tx, (a, b), "distinct", now, caller)
+        .await?;
     db::audit::append(
         &mut tx,
         now,

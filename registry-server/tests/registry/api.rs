@@ -1,10 +1,11 @@
 //! The registry's HTTP API, in-process, on SQLite and (with `TEST_POSTGRES_URL`) PostgreSQL.
 //! Every test runs its story once per backend, each on a fresh database.
 
-use crate::support::{backends, medicine_body, patient_body, tumour_body, Staff, TestApp, START};
+use crate::support::{
+    backends, bundle_store, medicine_body, patient_body, tumour_body, Staff, TestApp, START,
+};
 use axum::http::{Method, StatusCode};
-use card_format::trust::MAX_BUNDLE_LEN;
-use card_format::{qr, Policy, TrustStore};
+use card_format::{qr, Policy};
 use serde_json::{json, Value};
 
 const GET: Method = Method::GET;
@@ -54,12 +55,6 @@ async fn issue(app: &TestApp, staff: &Staff, patient: &str) -> Value {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body
-}
-
-async fn bundle_store(app: &TestApp) -> TrustStore {
-    let (status, bytes, _) = app.raw(GET, "/api/v1/trust-bundle", "", None, &[]).await;
-    assert_eq!(status, StatusCode::OK);
-    TrustStore::from_bundle(app.state.signing.root.clone(), &bytes, MAX_BUNDLE_LEN).unwrap()
 }
 
 fn dispense(key: &str, serial: &str, auth: u64, quantity: u32) -> Value {

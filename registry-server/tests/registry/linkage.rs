@@ -2,10 +2,11 @@
 //! before a registration, the review queue, a merge (rows moved, card superseded, bundle
 //! says so), "distinct", and an auditor's unmerge.
 
-use crate::support::{backends, medicine_body, patient_body, tumour_body, Staff, TestApp, START};
+use crate::support::{
+    backends, bundle_store, medicine_body, patient_body, tumour_body, Staff, TestApp, START,
+};
 use axum::http::{Method, StatusCode};
-use card_format::trust::MAX_BUNDLE_LEN;
-use card_format::{qr, Policy, TrustStore, Warning};
+use card_format::{qr, Policy, Warning};
 use serde_json::{json, Value};
 
 const GET: Method = Method::GET;
@@ -42,6 +43,22 @@ async fn registered(app: &TestApp, staff: &Staff, body: Value) -> Value {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body
+}
+
+/// A GET that must answer 200; its JSON.
+async fn get(app: &TestApp, path: &str, token: &str) -> Value {
+    let (status, body) = app.call(GET, path, token, None).await;
+    assert_eq!(status, StatusCode::OK, "{path} {body}");
+    body
+}
+
+/// A POST's status and problem code.
+async fn refusal(app: &TestApp, path: &str, token: &str, body: Value) -> (StatusCode, String) {
+    let (status, problem) = app.call(POST, path, token, Some(body)).await;
+    (
+        status,
+        problem["code"].as_str().unwrap_or_default().to_string(),
+    )
 }
 
 fn codes(candidate: &Value) -> Vec<String> {
@@ -313,24 +330,15 @@ async fn a_merge_moves_the_record_supersedes_its_card_and_an_auditor_undoes_it()
 
         // The survivor holds the rows; the merged record says where it went and takes no
         // more writes or cards; a name search finds one record.
-        let (_, record) = app
-            .call(
-                GET,
-                &format!("/api/v1/patients/{keep}/record"),
-                &staff.clinician,
-                None,
-            )
-            .await;
+        let record = get(
+            &app,
+            &format!("/api/v1/patients/{keep}/record"),
+            &staff.clinician,
+        )
+        .await;
         assert_eq!(record["tumours"].as_array().unwrap().len(), 1, "{record}");
         assert_eq!(record["medicines"].as_array().unwrap().len(), 1, "{record}");
-        let (_, old) = app
-            .call(
-                GET,
-                &format!("/api/v1/patients/{gone}"),
-                &staff.registrar,
-                None,
-            )
-            .await;
+        let old = get(&app, &format!("/api/v1/patients/{gone}"), &staff.registrar).await;
         assert_eq!(old["merged_into"], keep.as_str(), "{old}");
         for (path, who, body) in [
             (
@@ -351,44 +359,29 @@ async fn a_merge_moves_the_record_supersedes_its_card_and_an_auditor_undoes_it()
                 "{backend:?} {path}"
             );
         }
-        let (_, page) = app
-            .call(
-                GET,
-                "/api/v1/patients?name=Almansouri",
-                &staff.registrar,
-                None,
-            )
-            .await;
+        let page = get(&app, "/api/v1/patients?name=Almansouri", &staff.registrar).await;
         assert_eq!(page["patients"].as_array().unwrap().len(), 1, "{page}");
         // A second merge of the same record is refused.
-        let (status, problem) = app
-            .call(
-                POST,
+        assert_eq!(
+            refusal(
+                &app,
                 &url,
                 &staff.registrar,
-                Some(json!({"merged_id": gone, "reason": "again"})),
+                json!({"merged_id": gone, "reason": "again"})
             )
-            .await;
-        assert_eq!(
-            (status, problem["code"].as_str()),
-            (StatusCode::CONFLICT, Some("patient_merged"))
+            .await,
+            (StatusCode::CONFLICT, "patient_merged".into())
         );
 
         // The merged record's card: superseded online, and offline after a bundle sync.
-        let (_, status_body) = app
-            .call(
-                GET,
-                &format!("/api/v1/cards/{serial}/status"),
-                &staff.insurer,
-                None,
-            )
-            .await;
+        let status_body = get(
+            &app,
+            &format!("/api/v1/cards/{serial}/status"),
+            &staff.insurer,
+        )
+        .await;
         assert_eq!(status_body["status"], "superseded", "{status_body}");
-        let (status, bundle, _) = app.raw(GET, "/api/v1/trust-bundle", "", None, &[]).await;
-        assert_eq!(status, StatusCode::OK);
-        let store =
-            TrustStore::from_bundle(app.state.signing.root.clone(), &bundle, MAX_BUNDLE_LEN)
-                .unwrap();
+        let store = bundle_store(&app).await;
         let verified = store
             .verify_card(&cose, START as u64 + 60, &Policy::default())
             .unwrap();
@@ -441,36 +434,19 @@ async fn a_merge_moves_the_record_supersedes_its_card_and_an_auditor_undoes_it()
             .await,
             0
         );
-        let (_, old) = app
-            .call(
-                GET,
-                &format!("/api/v1/patients/{gone}"),
-                &staff.registrar,
-                None,
-            )
-            .await;
+        let old = get(&app, &format!("/api/v1/patients/{gone}"), &staff.registrar).await;
         assert!(old.get("merged_into").is_none(), "{old}");
-        let (status, problem) = app
-            .call(
-                POST,
-                &unmerge,
-                &staff.auditor,
-                Some(json!({"reason": "again"})),
-            )
-            .await;
         assert_eq!(
-            (status, problem["code"].as_str()),
-            (StatusCode::CONFLICT, Some("already_unmerged"))
+            refusal(&app, &unmerge, &staff.auditor, json!({"reason": "again"})).await,
+            (StatusCode::CONFLICT, "already_unmerged".into())
         );
         // Both are audited, and the chain holds.
-        let (_, audit) = app
-            .call(
-                GET,
-                &format!("/api/v1/audit?entity_id={merge_id}"),
-                &staff.auditor,
-                None,
-            )
-            .await;
+        let audit = get(
+            &app,
+            &format!("/api/v1/audit?entity_id={merge_id}"),
+            &staff.auditor,
+        )
+        .await;
         let actions: Vec<&str> = audit
             .as_array()
             .unwrap()
@@ -478,19 +454,15 @@ async fn a_merge_moves_the_record_supersedes_its_card_and_an_auditor_undoes_it()
             .map(|e| e["action"].as_str().unwrap())
             .collect();
         assert_eq!(actions, ["patient.merge", "patient.unmerge"], "{audit}");
-        let (_, chain) = app
-            .call(GET, "/api/v1/audit/verify", &staff.auditor, None)
-            .await;
+        let chain = get(&app, "/api/v1/audit/verify", &staff.auditor).await;
         assert_eq!(chain["intact"], true, "{chain}");
         // The merge list shows it undone.
-        let (_, merges) = app
-            .call(
-                GET,
-                &format!("/api/v1/merges?patient={keep}"),
-                &staff.auditor,
-                None,
-            )
-            .await;
+        let merges = get(
+            &app,
+            &format!("/api/v1/merges?patient={keep}"),
+            &staff.auditor,
+        )
+        .await;
         assert!(merges[0]["unmerged_by"].as_str().is_some(), "{merges}");
     }
 }

@@ -283,3 +283,23 @@ pub fn medicine_body(dispensings: u32, interval: u32) -> Value {
         "valid_until": "2027-06-30"
     })
 }
+
+/// The registry's trust bundle, verified into a store as a `trust sync` would.
+pub async fn bundle_store(app: &TestApp) -> card_format::TrustStore {
+    let (status, bytes, _) = app
+        .raw(
+            axum::http::Method::GET,
+            "/api/v1/trust-bundle",
+            "",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    card_format::TrustStore::from_bundle(
+        app.state.signing.root.clone(),
+        &bytes,
+        card_format::trust::MAX_BUNDLE_LEN,
+    )
+    .unwrap()
+}

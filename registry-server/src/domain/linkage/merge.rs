@@ -138,7 +138,7 @@ pub async fn merge(
             return Err(already_merged());
         }
     }
-    let (_, score, reasons) = rescore(registry, survivor_id, merged_id).await?;
+    let scored = rescore(registry, survivor_id, merged_id).await?;
     let dead = dead_after(registry, survivor_id, merged_id).await?;
     let now = registry.clock.now();
     let who = actor(caller);
@@ -190,17 +190,9 @@ pub async fn merge(
         unmerge_reason: None,
     };
     db::merges::insert_merge(&mut tx, &row).await?;
-    db::linkage::decide(
-        &mut tx,
-        survivor_id,
-        merged_id,
-        i64::from(score),
-        &reasons,
-        "merged",
-        now,
-        &caller.user_id,
-    )
-    .await?;
+    scored
+        .decide(&mut tx, (survivor_id, merged_id), "merged", now, caller)
+        .await?;
     db::audit::append(&mut tx, now, &who, "patient.merge", "merge", &merge_id).await?;
     tx.commit().await?;
     Ok(Merged {
@@ -262,18 +254,16 @@ pub async fn unmerge(
     {
         return Err(moved_on());
     }
-    let (_, score, reasons) = rescore(registry, &merge.survivor_id, &merge.merged_id).await?;
-    db::linkage::decide(
-        &mut tx,
-        &merge.survivor_id,
-        &merge.merged_id,
-        i64::from(score),
-        &reasons,
-        "distinct",
-        now,
-        &caller.user_id,
-    )
-    .await?;
+    rescore(registry, &merge.survivor_id, &merge.merged_id)
+        .await?
+        .decide(
+            &mut tx,
+            (&merge.survivor_id, &merge.merged_id),
+            "distinct",
+            now,
+            caller,
+        )
+        .await?;
     db::audit::append(
         &mut tx,
         now,
