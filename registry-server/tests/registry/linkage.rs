@@ -267,6 +267,16 @@ async fn a_merge_moves_the_record_supersedes_its_card_and_an_auditor_undoes_it()
             .await;
         let serial = card["serial"].as_str().unwrap().to_string();
         let cose = qr::decode(card["qr"].as_str().unwrap()).unwrap();
+        // The same breast tumour was also entered on the record kept, at another facility.
+        let (status, _) = app
+            .call(
+                POST,
+                &format!("/api/v1/patients/{keep}/tumours"),
+                &staff.clinician,
+                Some(tumour_body()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
         let url = format!("/api/v1/patients/{keep}/merge");
 
         // Refusals change nothing: no reason, itself, the wrong role.
@@ -315,6 +325,9 @@ async fn a_merge_moves_the_record_supersedes_its_card_and_an_auditor_undoes_it()
             .await;
         assert_eq!(status, StatusCode::CREATED, "{backend:?} {merged}");
         assert_eq!(merged["superseded_cards"], json!([serial]));
+        // Judged again against the kept record's tumours: the same tumour twice.
+        assert_eq!(merged["primaries"][0]["decision"], "duplicate", "{merged}");
+        assert_eq!(merged["primaries"][0]["rule"], "same_organ_same_histology");
         assert_eq!(
             merged["merge"]["moved"]["tumours"]
                 .as_array()
@@ -336,7 +349,14 @@ async fn a_merge_moves_the_record_supersedes_its_card_and_an_auditor_undoes_it()
             &staff.clinician,
         )
         .await;
-        assert_eq!(record["tumours"].as_array().unwrap().len(), 1, "{record}");
+        assert_eq!(record["tumours"].as_array().unwrap().len(), 2, "{record}");
+        let decisions: Vec<&str> = record["primaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["decision"].as_str().unwrap())
+            .collect();
+        assert!(decisions.contains(&"duplicate"), "{record}");
         assert_eq!(record["medicines"].as_array().unwrap().len(), 1, "{record}");
         let old = get(&app, &format!("/api/v1/patients/{gone}"), &staff.registrar).await;
         assert_eq!(old["merged_into"], keep.as_str(), "{old}");
@@ -416,6 +436,13 @@ async fn a_merge_moves_the_record_supersedes_its_card_and_an_auditor_undoes_it()
             .await;
         assert_eq!(status, StatusCode::OK, "{backend:?} {undone}");
         assert_eq!(undone["unmerge_reason"], "two sisters");
+        let back = get(
+            &app,
+            &format!("/api/v1/patients/{gone}/record"),
+            &staff.clinician,
+        )
+        .await;
+        assert_eq!(back["primaries"][0]["rule"], "first_tumour", "{back}");
         assert_eq!(
             count(
                 &app,

@@ -7,7 +7,7 @@
 use serde::Serialize;
 use sqlx::AnyConnection;
 
-use crate::db::{self, primaries::PrimaryRow};
+use crate::db::{self, clinical::TumourRow, primaries::PrimaryRow};
 use crate::domain::primaries::{self, Decision, Tumour as Seen};
 use crate::domain::{Registry, Result};
 use card_format::model::Tumour;
@@ -132,4 +132,68 @@ pub async fn of_patient(registry: &Registry, patient_id: &str) -> Result<Vec<Sto
             against: r.against_id,
         })
         .collect())
+}
+
+/// Judges again the tumours a merge moved (`moved`, rows of the merged record) against the
+/// surviving record's active tumours (`kept`), oldest incidence first, each also against the
+/// moved ones judged before it, and replaces their stored decisions, in the caller's
+/// transaction: the same tumour registered at two facilities is then marked duplicate. With
+/// `kept` empty (an unmerge), the moved tumours are judged among themselves again.
+///
+/// # Errors
+/// Database errors, a stored tumour that does not parse.
+pub async fn rejudge(
+    conn: &mut AnyConnection,
+    kept: &[TumourRow],
+    moved: &[TumourRow],
+    now: i64,
+) -> Result<Vec<StoredPrimary>> {
+    let active = |r: &&TumourRow| r.status.as_str() == "active";
+    let mut seen_rows: Vec<&TumourRow> = kept.iter().filter(active).collect();
+    let mut seen: Vec<Tumour> = seen_rows
+        .iter()
+        .map(|r| r.tumour())
+        .collect::<Result<_, _>>()?;
+    let mut order: Vec<&TumourRow> = moved.iter().filter(active).collect();
+    order.sort_by_key(|r| (r.incidence, r.id.clone()));
+    let mut out = Vec::new();
+    for row in order {
+        let tumour = row.tumour()?;
+        let views: Vec<Seen<'_>> = seen
+            .iter()
+            .map(|t| Seen {
+                topography: &t.topography,
+                morphology: t.morphology,
+                behaviour: t.behaviour,
+            })
+            .collect();
+        let verdict = primaries::judge(
+            &Seen {
+                topography: &tumour.topography,
+                morphology: tumour.morphology,
+                behaviour: tumour.behaviour,
+            },
+            &views,
+        );
+        let stored = PrimaryRow {
+            tumour_id: row.id.clone(),
+            decision: decision_code(verdict.decision).to_string(),
+            rule: verdict.rule.code().to_string(),
+            against_id: if views.is_empty() {
+                None
+            } else {
+                seen_rows.get(verdict.against).map(|r| r.id.clone())
+            },
+        };
+        db::primaries::replace(conn, &stored, row.version, now).await?;
+        out.push(StoredPrimary {
+            tumour_id: stored.tumour_id,
+            decision: stored.decision,
+            rule: stored.rule,
+            against: stored.against_id,
+        });
+        seen_rows.push(row);
+        seen.push(tumour);
+    }
+    Ok(out)
 }

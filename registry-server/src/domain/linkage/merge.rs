@@ -10,6 +10,8 @@
 //!   the merge;
 //! - when a death recorded on the merged record is now the survivor's latest follow-up, the
 //!   survivor's cards are revoked as `deceased`, as recording the death would have;
+//! - the moved tumours are judged again by the multiple-primary rules against the kept
+//!   record's tumours (the same tumour registered at two facilities becomes `duplicate`);
 //! - the pair is marked `merged` and the merge is audited (`patient.merge`, on the merge).
 //!
 //! The merged record itself stays, with its history and audit entries; it is no longer found
@@ -18,9 +20,10 @@
 //! An unmerge (auditors only) moves exactly the rows the merge moved back, clears
 //! `merged_into`, marks the pair `distinct` and is audited (`patient.unmerge`). Cards the merge
 //! superseded (or revoked as `deceased`) stay so: the bundle has published that, so the
-//! restored record gets a new card. Rows added to the survivor after the merge stay with it. An unmerge is refused
-//! while a row the merge moved is no longer the survivor's (a later merge moved it on):
-//! undo that one first.
+//! restored record gets a new card. The tumours moved back are judged again among themselves.
+//! Rows added to the survivor after the merge stay with it. An unmerge is refused while a row
+//! the merge moved is no longer the survivor's (a later merge moved it on): undo that one
+//! first.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +31,7 @@ use serde::Serialize;
 
 use super::super::audit::actor;
 use super::super::cards::display_serial;
+use super::super::clinical::primary::{self, StoredPrimary};
 use super::super::patients::{self, check_reason};
 use super::super::{Error, Registry, Result};
 use super::{rescore, QUEUE_READERS, REGISTRARS};
@@ -66,6 +70,14 @@ pub struct MergeView {
 }
 
 impl MergeView {
+    /// Whether the merge stored in `row` moved the row `key` of `table`.
+    fn moved_in(row: &MergeRow, table: &str, key: &str) -> bool {
+        serde_json::from_str::<BTreeMap<String, Vec<String>>>(&row.moved)
+            .ok()
+            .and_then(|m| m.get(table).map(|keys| keys.iter().any(|k| k == key)))
+            .unwrap_or(false)
+    }
+
     fn from_row(row: MergeRow) -> Result<MergeView> {
         let moved = serde_json::from_str(&row.moved)
             .map_err(|e| Error::Db(sqlx::Error::Decode(Box::new(e))))?;
@@ -93,6 +105,9 @@ pub struct Merged {
     pub superseded_cards: Vec<String>,
     /// Cards revoked as `deceased` because the merged record's death now applies.
     pub revoked_cards: Vec<String>,
+    /// The moved tumours judged again by the multiple-primary rules against the kept
+    /// record's tumours (the same tumour entered at two facilities becomes `duplicate`).
+    pub primaries: Vec<StoredPrimary>,
 }
 
 fn already_merged() -> Error {
@@ -140,6 +155,8 @@ pub async fn merge(
     }
     let scored = rescore(registry, survivor_id, merged_id).await?;
     let dead = dead_after(registry, survivor_id, merged_id).await?;
+    let kept_tumours = db::clinical::tumours(&registry.db, survivor_id).await?;
+    let moved_tumours = db::clinical::tumours(&registry.db, merged_id).await?;
     let now = registry.clock.now();
     let who = actor(caller);
     let merge_id = auth::new_id();
@@ -167,6 +184,7 @@ pub async fn merge(
             moved.insert(table.table.to_string(), keys);
         }
     }
+    let primaries = primary::rejudge(&mut tx, &kept_tumours, &moved_tumours, now).await?;
     let mut revoked = Vec::new();
     if dead {
         revoked = db::follow_up::revoke_cards_of_deceased(&mut tx, survivor_id, now).await?;
@@ -199,6 +217,7 @@ pub async fn merge(
         merge: MergeView::from_row(row)?,
         superseded_cards: superseded.iter().map(|s| display_serial(s)).collect(),
         revoked_cards: revoked.iter().map(|s| display_serial(s)).collect(),
+        primaries,
     })
 }
 
@@ -217,6 +236,14 @@ pub async fn unmerge(
     caller.require(UNMERGERS)?;
     check_reason(reason)?;
     let now = registry.clock.now();
+    let before = db::merges::merge(&registry.db, merge_id)
+        .await?
+        .ok_or(Error::NotFound { what: "merge" })?;
+    let back: Vec<_> = db::clinical::tumours(&registry.db, &before.survivor_id)
+        .await?
+        .into_iter()
+        .filter(|t| MergeView::moved_in(&before, "tumours", &t.id))
+        .collect();
     let mut tx = registry.db.pool.begin().await?;
     let row = db::merges::merge_in(&mut tx, merge_id)
         .await?
@@ -244,6 +271,7 @@ pub async fn unmerge(
             }
         }
     }
+    primary::rejudge(&mut tx, &[], &back, now).await?;
     if !db::merges::set_merged_into(
         &mut tx,
         &merge.merged_id,
