@@ -33,6 +33,7 @@ pub mod linkage;
 pub mod patients;
 pub mod primaries;
 pub mod recheck;
+pub mod stats;
 pub mod trust;
 
 use std::sync::atomic::{AtomicI64, Ordering};
