@@ -9,7 +9,8 @@
 //! - [`standard`]: the standard populations (world, European, WHO 2000-2025) as tables;
 //! - [`survival`]: observed survival by the Kaplan-Meier product-limit estimator, with
 //!   Greenwood's variance and a log(−log) confidence interval;
-//! - [`suppression`]: which small cells a published table hides.
+//! - [`suppression`]: which small cells a published table hides;
+//! - [`population`]: the denominators' CSV file, parsed and checked whole.
 //!
 //! # Sources
 //! - Boyle P, Parkin DM. Statistical methods for registries. In: Jensen OM, Parkin DM,
@@ -27,6 +28,7 @@
 //! Every function refuses what it cannot compute with a [`StatsError`] instead of
 //! panicking or returning NaN.
 
+pub mod population;
 pub mod rates;
 pub mod standard;
 pub mod suppression;
