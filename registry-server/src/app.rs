@@ -299,6 +299,52 @@ pub async fn duplicates(args: crate::config::RecheckArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The largest denominators file read (a century of 500 municipalities is about 60 MB).
+const MAX_POPULATION_FILE: u64 = 256 * 1024 * 1024;
+
+/// `registry-server population --file F`: imports the denominators; a refused file prints
+/// its errors (line, column, message) and fails. Audited as done by `system`.
+///
+/// # Errors
+/// An unreadable or oversized file, a refused file, an unreachable database.
+pub async fn population(args: crate::config::PopulationArgs) -> anyhow::Result<()> {
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("while reading {}", args.file.display()))?
+        .len();
+    anyhow::ensure!(
+        size <= MAX_POPULATION_FILE,
+        "{} is {size} bytes, more than {MAX_POPULATION_FILE}",
+        args.file.display()
+    );
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("while reading {}", args.file.display()))?;
+    let db = connect_for_command(&args.database_url).await?;
+    let done = crate::domain::population::import(&db, Clock::system().now(), &SYSTEM, &bytes)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match done {
+        Ok(years) => {
+            for y in years {
+                println!(
+                    "{}: version {}, {} areas, {} cells, population {}",
+                    y.year, y.version, y.areas, y.cells, y.total
+                );
+            }
+            Ok(())
+        }
+        Err(refused) => {
+            for e in &refused.errors {
+                eprintln!("line {}: {}: {}", e.line, e.column, e.message);
+            }
+            anyhow::bail!(
+                "{} refused with {} errors; nothing was imported",
+                args.file.display(),
+                refused.total
+            )
+        }
+    }
+}
+
 /// Who the audit log names for what the registry does by itself or a command does.
 const SYSTEM: db::audit::Actor<'static> = db::audit::Actor {
     user_id: "system",

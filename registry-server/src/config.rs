@@ -33,6 +33,25 @@ pub enum Command {
     /// Run the duplicate-patient search for every record and queue the candidate pairs for
     /// review (`/desk/duplicates`); prints how many records and pairs.
     Duplicates(RecheckArgs),
+    /// Import population denominators from a CSV file (area,year,sex,age_group,population);
+    /// each year in the file replaces that year's figures. A file with any error changes
+    /// nothing and its errors are listed by line and column.
+    Population(PopulationArgs),
+}
+
+/// `registry-server population --file F`
+#[derive(Debug, Clone, Args)]
+pub struct PopulationArgs {
+    /// The CSV file (registry-server/data/population/sample.csv shows the layout).
+    #[arg(long)]
+    pub file: std::path::PathBuf,
+    /// Database URL, as for serving.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite:var/registry.sqlite?mode=rwc"
+    )]
+    pub database_url: String,
 }
 
 /// `registry-server recheck [--json]`, `registry-server duplicates [--json]`

@@ -20,6 +20,7 @@ pub mod follow_up;
 pub mod linkage;
 pub mod merges;
 pub mod patients;
+pub mod population;
 pub mod primaries;
 pub mod recheck;
 pub mod status;
@@ -277,6 +278,7 @@ pub fn statements() -> Vec<(String, String)> {
         dispensings::STATEMENTS,
         follow_up::STATEMENTS,
         patients::STATEMENTS,
+        population::STATEMENTS,
         primaries::STATEMENTS,
         recheck::STATEMENTS,
         trust::STATEMENTS,

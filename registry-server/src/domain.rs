@@ -31,6 +31,7 @@ pub mod iccc;
 pub mod issuers;
 pub mod linkage;
 pub mod patients;
+pub mod population;
 pub mod primaries;
 pub mod recheck;
 pub mod stats;

@@ -14,6 +14,7 @@ async fn main() -> ExitCode {
         Some(Command::SetPassword(args)) => registry_server::app::set_password(args).await,
         Some(Command::Recheck(args)) => registry_server::app::recheck(args).await,
         Some(Command::Duplicates(args)) => registry_server::app::duplicates(args).await,
+        Some(Command::Population(args)) => registry_server::app::population(args).await,
         None => registry_server::app::serve(cli.serve).await,
     };
     match result {

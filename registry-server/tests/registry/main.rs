@@ -22,6 +22,8 @@ mod layers;
 mod linkage;
 /// The OpenAPI document against the real answers; HTTPS; logs.
 mod openapi;
+/// Population denominators imported, replaced, refused.
+mod population;
 /// Every route with every role.
 mod roles;
 /// A registry in process on a fresh database.
