@@ -28,16 +28,7 @@ pub async fn insert(
     version: i64,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(INSERT)
-        .bind(&row.tumour_id)
-        .bind(version)
-        .bind(&row.decision)
-        .bind(&row.rule)
-        .bind(row.against_id.as_deref())
-        .bind(at)
-        .execute(conn)
-        .await?;
-    Ok(())
+    write(conn, INSERT, row, version, at).await
 }
 
 /// Stores the decision for version `version` of tumour `tumour_id`, replacing the one made
@@ -51,7 +42,18 @@ pub async fn replace(
     version: i64,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(REPLACE)
+    write(conn, REPLACE, row, version, at).await
+}
+
+/// Runs `INSERT` or `REPLACE` (the same six columns) for one decision.
+async fn write(
+    conn: &mut AnyConnection,
+    sql: &str,
+    row: &PrimaryRow,
+    version: i64,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(sql)
         .bind(&row.tumour_id)
         .bind(version)
         .bind(&row.decision)

@@ -2,7 +2,8 @@
 //! Every test runs its story once per backend, each on a fresh database.
 
 use crate::support::{
-    backends, bundle_store, medicine_body, patient_body, tumour_body, Staff, TestApp, START,
+    backends, bundle_store, medicine_body, patient_body, register_patient, tumour_body, Staff,
+    TestApp, START,
 };
 use axum::http::{Method, StatusCode};
 use card_format::{qr, Policy};
@@ -13,16 +14,10 @@ const POST: Method = Method::POST;
 const PUT: Method = Method::PUT;
 
 async fn register(app: &TestApp, staff: &Staff, id: &str) -> String {
-    let (status, body) = app
-        .call(
-            POST,
-            "/api/v1/patients",
-            &staff.registrar,
-            Some(patient_body(id)),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["patient"]["id"].as_str().unwrap().to_string()
+    register_patient(app, staff, patient_body(id)).await["patient"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn authorise(
@@ -1420,10 +1415,7 @@ async fn iccc_is_derived_for_a_child_and_a_typed_one_must_agree() {
         let staff = Staff::hire(&app).await;
         let mut child = patient_body("120150101234");
         child["birth_date"] = json!("2015-01-01");
-        let (status, body) = app
-            .call(POST, "/api/v1/patients", &staff.registrar, Some(child))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let body = register_patient(&app, &staff, child).await;
         let patient = body["patient"]["id"].as_str().unwrap().to_string();
         let url = format!("/api/v1/patients/{patient}/tumours");
         // Retinoblastoma of the retina at age 3: ICCC-3 group V, never typed.
@@ -1607,10 +1599,7 @@ async fn record_checks_refuse_the_impossible_and_keep_the_rare_once_confirmed() 
         let staff = Staff::hire(&app).await;
         let mut man = patient_body("119730412345");
         man["sex"] = json!("male");
-        let (status, body) = app
-            .call(POST, "/api/v1/patients", &staff.registrar, Some(man))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let body = register_patient(&app, &staff, man).await;
         let patient = body["patient"]["id"].as_str().unwrap().to_string();
         let url = format!("/api/v1/patients/{patient}/tumours");
         let before = audit_len(&app, &staff).await;

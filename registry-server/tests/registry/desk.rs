@@ -1426,26 +1426,7 @@ async fn a_rare_tumour_is_shown_with_its_check_and_kept_once_confirmed() {
 async fn the_recheck_page_lists_stored_tumours_that_fail_for_registrars_and_auditors() {
     let app = TestApp::new(Backend::Sqlite).await;
     let staff = crate::support::Staff::hire(&app).await;
-    let (status, body) = app
-        .call(
-            Method::POST,
-            "/api/v1/patients",
-            &staff.registrar,
-            Some(crate::support::patient_body("219730412345")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let patient = body["patient"]["id"].as_str().unwrap().to_string();
-    let (status, body) = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/patients/{patient}/tumours"),
-            &staff.clinician,
-            Some(crate::support::tumour_body()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let tumour = body["id"].as_str().unwrap().to_string();
+    let (patient, tumour) = crate::support::patient_with_tumour(&app, &staff).await;
     let (registrar, _) = person(&app, "registrar", "LY-BEN-PED").await;
     let mut r = Browser::signed_in(&app, &registrar).await;
     let page = r.get("/desk/recheck").await;

@@ -178,25 +178,7 @@ async fn a_stored_value_that_does_not_parse_is_an_error() {
     for backend in crate::support::backends() {
         let app = crate::support::TestApp::new(backend).await;
         let staff = crate::support::Staff::hire(&app).await;
-        let (status, patient) = app
-            .call(
-                Method::POST,
-                "/api/v1/patients",
-                &staff.registrar,
-                Some(crate::support::patient_body("219730412345")),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{patient}");
-        let id = patient["patient"]["id"].as_str().unwrap().to_string();
-        let (status, _) = app
-            .call(
-                Method::POST,
-                &format!("/api/v1/patients/{id}/tumours"),
-                &staff.clinician,
-                Some(crate::support::tumour_body()),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
+        let (id, _) = crate::support::patient_with_tumour(&app, &staff).await;
         let record = format!("/api/v1/patients/{id}/record");
         let (status, _) = app.call(Method::GET, &record, &staff.clinician, None).await;
         assert_eq!(status, StatusCode::OK);

@@ -3,7 +3,8 @@
 //! says so), "distinct", and an auditor's unmerge.
 
 use crate::support::{
-    backends, bundle_store, medicine_body, patient_body, tumour_body, Staff, TestApp, START,
+    backends, bundle_store, medicine_body, patient_body, register_patient, tumour_body, Staff,
+    TestApp, START,
 };
 use axum::http::{Method, StatusCode};
 use card_format::{qr, Policy, Warning};
@@ -37,14 +38,6 @@ fn stranger() -> Value {
     })
 }
 
-async fn registered(app: &TestApp, staff: &Staff, body: Value) -> Value {
-    let (status, body) = app
-        .call(POST, "/api/v1/patients", &staff.registrar, Some(body))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body
-}
-
 /// A GET that must answer 200; its JSON.
 async fn get(app: &TestApp, path: &str, token: &str) -> Value {
     let (status, body) = app.call(GET, path, token, None).await;
@@ -75,10 +68,10 @@ async fn a_patient_typed_again_is_found_explained_and_queued() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let staff = Staff::hire(&app).await;
-        let first = registered(&app, &staff, patient_body("219730412345")).await;
+        let first = register_patient(&app, &staff, patient_body("219730412345")).await;
         let first_id = first["patient"]["id"].as_str().unwrap().to_string();
         assert!(first.get("possible_duplicates").is_none(), "{first}");
-        registered(&app, &staff, stranger()).await;
+        register_patient(&app, &staff, stranger()).await;
 
         // Before registering: the search finds the first record, not the stranger born the
         // same day, and says why.
@@ -139,7 +132,7 @@ async fn a_patient_typed_again_is_found_explained_and_queued() {
         assert_eq!(status, StatusCode::FORBIDDEN);
 
         // Registering it anyway: the answer names the candidate and the pair is queued.
-        let second = registered(&app, &staff, typed_again()).await;
+        let second = register_patient(&app, &staff, typed_again()).await;
         let second_id = second["patient"]["id"].as_str().unwrap().to_string();
         assert_eq!(
             second["possible_duplicates"][0]["patient"]["id"],
@@ -230,11 +223,12 @@ async fn a_merge_moves_the_record_supersedes_its_card_and_an_auditor_undoes_it()
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let staff = Staff::hire(&app).await;
-        let keep = registered(&app, &staff, patient_body("219730412345")).await["patient"]["id"]
+        let keep = register_patient(&app, &staff, patient_body("219730412345")).await["patient"]
+            ["id"]
             .as_str()
             .unwrap()
             .to_string();
-        let gone = registered(&app, &staff, typed_again()).await["patient"]["id"]
+        let gone = register_patient(&app, &staff, typed_again()).await["patient"]["id"]
             .as_str()
             .unwrap()
             .to_string();

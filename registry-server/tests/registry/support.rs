@@ -303,3 +303,33 @@ pub async fn bundle_store(app: &TestApp) -> card_format::TrustStore {
     )
     .unwrap()
 }
+
+/// Registers a patient from `body` (a registration) as the registrar; the answer.
+pub async fn register_patient(app: &TestApp, staff: &Staff, body: Value) -> Value {
+    let (status, answer) = app
+        .call(
+            axum::http::Method::POST,
+            "/api/v1/patients",
+            &staff.registrar,
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::CREATED, "{answer}");
+    answer
+}
+
+/// The support patient registered with the support breast tumour: (patient id, tumour id).
+pub async fn patient_with_tumour(app: &TestApp, staff: &Staff) -> (String, String) {
+    let answer = register_patient(app, staff, patient_body("219730412345")).await;
+    let patient = answer["patient"]["id"].as_str().unwrap().to_string();
+    let (status, body) = app
+        .call(
+            axum::http::Method::POST,
+            &format!("/api/v1/patients/{patient}/tumours"),
+            &staff.clinician,
+            Some(tumour_body()),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::CREATED, "{body}");
+    (patient, body["id"].as_str().unwrap().to_string())
+}

@@ -70,14 +70,6 @@ pub struct MergeView {
 }
 
 impl MergeView {
-    /// Whether the merge stored in `row` moved the row `key` of `table`.
-    fn moved_in(row: &MergeRow, table: &str, key: &str) -> bool {
-        serde_json::from_str::<BTreeMap<String, Vec<String>>>(&row.moved)
-            .ok()
-            .and_then(|m| m.get(table).map(|keys| keys.iter().any(|k| k == key)))
-            .unwrap_or(false)
-    }
-
     fn from_row(row: MergeRow) -> Result<MergeView> {
         let moved = serde_json::from_str(&row.moved)
             .map_err(|e| Error::Db(sqlx::Error::Decode(Box::new(e))))?;
@@ -236,13 +228,16 @@ pub async fn unmerge(
     caller.require(UNMERGERS)?;
     check_reason(reason)?;
     let now = registry.clock.now();
-    let before = db::merges::merge(&registry.db, merge_id)
-        .await?
-        .ok_or(Error::NotFound { what: "merge" })?;
+    let before = MergeView::from_row(
+        db::merges::merge(&registry.db, merge_id)
+            .await?
+            .ok_or(Error::NotFound { what: "merge" })?,
+    )?;
+    let moved_tumours = before.moved.get("tumours").cloned().unwrap_or_default();
     let back: Vec<_> = db::clinical::tumours(&registry.db, &before.survivor_id)
         .await?
         .into_iter()
-        .filter(|t| MergeView::moved_in(&before, "tumours", &t.id))
+        .filter(|t| moved_tumours.contains(&t.id))
         .collect();
     let mut tx = registry.db.pool.begin().await?;
     let row = db::merges::merge_in(&mut tx, merge_id)
