@@ -28,17 +28,21 @@ pub enum Role {
     Insurer,
     /// Reads and verifies the audit log.
     Auditor,
+    /// Reads the registry's aggregate statistics (the ministry's epidemiologists): never a
+    /// name, an identifier or a single record.
+    Statistician,
 }
 
 impl Role {
     /// Every role, for role-matrix tests and documentation.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Admin,
         Role::Registrar,
         Role::Clinician,
         Role::Pharmacist,
         Role::Insurer,
         Role::Auditor,
+        Role::Statistician,
     ];
 
     /// The name stored in the database and shown in errors.
@@ -50,6 +54,7 @@ impl Role {
             Role::Pharmacist => "pharmacist",
             Role::Insurer => "insurer",
             Role::Auditor => "auditor",
+            Role::Statistician => "statistician",
         }
     }
 

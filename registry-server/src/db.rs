@@ -23,6 +23,7 @@ pub mod patients;
 pub mod population;
 pub mod primaries;
 pub mod recheck;
+pub mod stats;
 pub mod status;
 pub mod trust;
 pub mod users;
@@ -281,6 +282,7 @@ pub fn statements() -> Vec<(String, String)> {
         population::STATEMENTS,
         primaries::STATEMENTS,
         recheck::STATEMENTS,
+        stats::STATEMENTS,
         trust::STATEMENTS,
         users::STATEMENTS,
         web::STATEMENTS,

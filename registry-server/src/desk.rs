@@ -19,6 +19,7 @@
 
 pub mod assets;
 pub mod audit;
+pub mod charts;
 pub mod clinical;
 pub mod duplicates;
 pub mod follow_up;
@@ -207,6 +208,7 @@ pub fn menu(role: Role, section: &str) -> Vec<NavItem> {
             ("/desk/patients/new", "nav.register"),
             ("/desk/duplicates", "nav.duplicates"),
             ("/desk/recheck", "nav.recheck"),
+            ("/desk/statistics", "nav.statistics"),
         ],
         Role::Clinician => &[("/desk/patients", "nav.patients")],
         Role::Pharmacist => &[("/desk/pharmacy", "nav.pharmacy")],
@@ -215,6 +217,7 @@ pub fn menu(role: Role, section: &str) -> Vec<NavItem> {
             ("/desk/duplicates", "nav.duplicates"),
             ("/desk/recheck", "nav.recheck"),
         ],
+        Role::Statistician => &[("/desk/statistics", "nav.statistics")],
         Role::Admin | Role::Insurer => &[],
     };
     items

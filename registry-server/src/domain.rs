@@ -34,6 +34,7 @@ pub mod patients;
 pub mod population;
 pub mod primaries;
 pub mod recheck;
+pub mod statistics;
 pub mod stats;
 pub mod trust;
 

@@ -24,6 +24,7 @@ pub mod linkage;
 pub mod metrics;
 pub mod openapi;
 pub mod patients;
+pub mod statistics;
 pub mod trust;
 
 use axum::Router;
@@ -48,6 +49,7 @@ pub fn documented() -> OpenApiRouter<Registry> {
         .merge(patients::router())
         .merge(follow_up::router())
         .merge(linkage::router())
+        .merge(statistics::router())
         .merge(clinical::router())
         .merge(cards::router())
         .merge(dispensings::router())

@@ -36,6 +36,10 @@ pub struct PatientInput {
     /// Municipality of residence.
     #[serde(default)]
     pub municipality: Option<String>,
+    /// Region of residence (`east`, `west`, `south`: an area of the population file), which
+    /// the incidence tables count by.
+    #[serde(default)]
+    pub region: Option<String>,
     /// Phone number.
     #[serde(default)]
     pub phone: Option<String>,
@@ -62,6 +66,9 @@ pub struct PatientData {
     pub blood_group: Option<BloodGroup>,
     /// Municipality.
     pub municipality: Option<String>,
+    /// Region of residence, lower case.
+    #[serde(default)]
+    pub region: Option<String>,
     /// Phone.
     pub phone: Option<String>,
     /// Insurance.
@@ -109,6 +116,7 @@ impl PatientInput {
             birth_date,
             blood_group: self.blood_group,
             municipality: clean_optional("municipality", self.municipality, 60)?,
+            region: clean_optional("region", self.region, 60)?.map(|r| r.to_lowercase()),
             phone: clean_phone(self.phone)?,
             insurance: self.insurance,
         };
@@ -243,6 +251,7 @@ mod tests {
             birth_date: birth.into(),
             blood_group: None,
             municipality: None,
+            region: None,
             phone: None,
             insurance: None,
         }

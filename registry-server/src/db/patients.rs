@@ -28,6 +28,8 @@ pub struct PatientRow {
     pub blood_group: Option<String>,
     /// Municipality.
     pub municipality: Option<String>,
+    /// Region of residence.
+    pub region: Option<String>,
     /// Phone.
     pub phone: Option<String>,
     /// Insurance scheme code.
@@ -50,7 +52,7 @@ macro_rules! columns {
     () => {
         "id, id_type, id_value, name_ar, name_latin, sex, birth_date, blood_group, \
     municipality, phone, insurance_scheme, insurance_member_id, version, created_at, updated_at, \
-    updated_by, merged_into"
+    updated_by, merged_into, region"
     };
 }
 
@@ -96,6 +98,7 @@ impl PatientRow {
             birth_date: date_from(self.birth_date)?,
             blood_group: self.blood_group.as_deref().map(enum_from).transpose()?,
             municipality: self.municipality.clone(),
+            region: self.region.clone(),
             phone: self.phone.clone(),
             insurance: match (&self.insurance_scheme, &self.insurance_member_id) {
                 (Some(scheme), Some(member_id)) => Some(card_format::model::Insurance {
@@ -109,7 +112,7 @@ impl PatientRow {
 }
 
 /// Binds the patient's data, in the order of the table's data columns (`id_type` to
-/// `insurance_member_id`), after whatever `query` has bound already.
+/// `insurance_member_id`, then `region`), after whatever `query` has bound already.
 fn bind_data<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     d: &'q PatientData,
@@ -125,7 +128,8 @@ fn bind_data<'q>(
         .bind(d.municipality.as_deref())
         .bind(d.phone.as_deref())
         .bind(d.insurance.as_ref().map(|i| i.scheme.clone()))
-        .bind(d.insurance.as_ref().map(|i| i.member_id.clone())))
+        .bind(d.insurance.as_ref().map(|i| i.member_id.clone()))
+        .bind(d.region.as_deref()))
 }
 
 fn json(parts: &[String]) -> Result<String, sqlx::Error> {
@@ -346,9 +350,9 @@ pub async fn search(
 /// `insert`.
 const INSERT: &str =
     "INSERT INTO patients (id, id_type, id_value, name_ar, name_latin, sex, birth_date, \
-         blood_group, municipality, phone, insurance_scheme, insurance_member_id, version, \
-         created_at, updated_at, updated_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14)";
+         blood_group, municipality, phone, insurance_scheme, insurance_member_id, region, \
+         version, created_at, updated_at, updated_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $15)";
 /// `replace_keys`.
 const REPLACE_KEYS: &str = "DELETE FROM patient_name_keys WHERE patient_id = $1";
 /// `replace_keys`.
@@ -357,8 +361,8 @@ const REPLACE_KEYS_2: &str = "INSERT INTO patient_name_keys (name_key, patient_i
 const UPDATE: &str =
     "UPDATE patients SET id_type = $1, id_value = $2, name_ar = $3, name_latin = $4, \
          sex = $5, birth_date = $6, blood_group = $7, municipality = $8, phone = $9, \
-         insurance_scheme = $10, insurance_member_id = $11, version = version + 1, \
-         updated_at = $12, updated_by = $13 WHERE id = $14 AND version = $15";
+         insurance_scheme = $10, insurance_member_id = $11, region = $12, version = version + 1, \
+         updated_at = $13, updated_by = $14 WHERE id = $15 AND version = $16";
 /// `insert_history`.
 const INSERT_HISTORY: &str =
     "INSERT INTO record_history (table_name, record_id, version, data, reason, changed_at, \
@@ -384,7 +388,7 @@ fn search_sql(n: usize) -> String {
         "SELECT p.id, p.id_type, p.id_value, p.name_ar, p.name_latin, p.sex, \
         p.birth_date, p.blood_group, p.municipality, p.phone, p.insurance_scheme, \
         p.insurance_member_id, p.version, p.created_at, p.updated_at, p.updated_by, \
-        p.merged_into FROM patient_name_keys k0",
+        p.merged_into, p.region FROM patient_name_keys k0",
     );
     for i in 1..n {
         sql.push_str(&format!(

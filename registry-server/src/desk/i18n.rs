@@ -246,6 +246,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("field.birth_date", "تاريخ الميلاد", "Birth date"),
     ("field.blood_group", "فصيلة الدم", "Blood group"),
     ("field.municipality", "البلدية", "Municipality"),
+    ("field.region", "المنطقة", "Region"),
+    ("field.region_hint", "east أو west أو south", "east, west or south"),
     ("field.phone", "الهاتف", "Phone"),
     ("field.insurance_scheme", "جهة التأمين", "Insurance scheme"),
     ("field.insurance_member_id", "رقم العضوية", "Member number"),

@@ -213,6 +213,7 @@ fn form_field(api_field: &str) -> &'static str {
         ("name_latin", _) => "name_latin",
         ("phone", _) => "phone",
         ("municipality", _) => "municipality",
+        ("region", _) => "region",
         ("sex", _) => "sex",
         ("insurance", f) if f.ends_with("scheme") => "ins_scheme",
         ("insurance", _) => "ins_member",
@@ -283,6 +284,7 @@ fn patient_input(lang: Lang, f: &mut FormState) -> Option<PatientInput> {
         birth_date: f.v("birth_date").to_string(),
         blood_group,
         municipality: f.opt("municipality"),
+        region: f.opt("region"),
         phone: f.opt("phone"),
         insurance,
     })

@@ -80,6 +80,7 @@ struct Identity {
     birth_date: String,
     blood_group: String,
     municipality: String,
+    region: String,
     phone: String,
 }
 
@@ -420,6 +421,7 @@ fn record_page(user: &DeskUser, r: Record, forms: RecordForms, done: Option<&str
             birth_date: d.birth_date.to_string(),
             blood_group: d.blood_group.as_ref().map_or(String::new(), serde_name),
             municipality: d.municipality.clone().unwrap_or_default(),
+            region: d.region.clone().unwrap_or_default(),
             phone: d.phone.clone().unwrap_or_default(),
         },
         tumours,

@@ -28,11 +28,19 @@
 //! Every function refuses what it cannot compute with a [`StatsError`] instead of
 //! panicking or returning NaN.
 
+pub mod childhood;
+pub mod cohort;
+pub mod export;
+pub mod incidence;
 pub mod population;
+pub mod quality;
 pub mod rates;
+pub mod report;
+pub mod sites;
 pub mod standard;
 pub mod suppression;
 pub mod survival;
+pub mod tables;
 
 pub use rates::{AgeGroup, AgeRange, AgeTable, CumulativeRisk, Rate, Scale, Standardised};
 pub use standard::Standard;

@@ -26,5 +26,7 @@ mod openapi;
 mod population;
 /// Every route with every role.
 mod roles;
+/// The statistics on every backend: full, suppressed, CSV, what each report counted.
+mod statistics;
 /// A registry in process on a fresh database.
 mod support;

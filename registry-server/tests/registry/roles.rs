@@ -6,7 +6,7 @@
 //! `forbidden`, and such a refusal writes nothing, not even an audit entry; a listed role gets
 //! through (and, with the real ids and valid bodies used here, succeeds).
 
-use crate::support::{backends, medicine_body, patient_body, tumour_body, Staff, TestApp};
+use crate::support::{backends, medicine_body, patient_body, tumour_body, Staff, TestApp, START};
 use axum::http::{Method, StatusCode};
 use registry_server::auth::Role;
 use serde_json::{json, Value};
@@ -40,6 +40,10 @@ const DISPENSING_READERS: &[Role] = &[Role::Pharmacist, Role::Clinician];
 /// Offline dispensings flagged for review: the ministry's auditors and the prescribing side
 /// (not admins, who see no patient data; not pharmacists, who would see every pharmacy's).
 const CONFLICT_REVIEWERS: &[Role] = &[Role::Clinician, Role::Auditor];
+/// The registry's aggregate statistics: its registrars and the ministry's statisticians. The
+/// statistician appears nowhere else in this table: no route that returns a person's data
+/// admits that role.
+const STATISTICS: &[Role] = &[Role::Registrar, Role::Statistician];
 /// Published issuer keys are listed for admins and auditors.
 const ISSUER_READERS: &[Role] = &[Role::Admin, Role::Auditor];
 
@@ -98,6 +102,12 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET",  "/api/v1/issuers",                           Only(ISSUER_READERS)),
     ("POST", "/api/v1/issuers",                           Only(ADMIN)),
     ("POST", "/api/v1/issuers/{issuer}/revoke",           Only(ADMIN)),
+    // Statistics: aggregates only (the sample population is for 2025).
+    ("GET",  "/api/v1/statistics/incidence?from=2025&to=2025",            Only(STATISTICS)),
+    ("GET",  "/api/v1/statistics/childhood?from=2025&to=2025&region=east", Only(STATISTICS)),
+    ("GET",  "/api/v1/statistics/quality?from=2025&to=2025&format=csv",   Only(STATISTICS)),
+    ("GET",  "/api/v1/statistics/survival?from=2020&to=2025",             Only(STATISTICS)),
+    ("GET",  "/api/v1/statistics/areas",                                  Only(STATISTICS)),
     // Public.
     ("GET",  "/api/v1/trust-bundle",                      Public),
     ("GET",  "/api/v1/openapi.json",                      Public),
@@ -114,13 +124,14 @@ enum Caller {
     BadToken,
 }
 
-const CALLERS: [Caller; 8] = [
+const CALLERS: [Caller; 9] = [
     Caller::Role(Role::Admin),
     Caller::Role(Role::Registrar),
     Caller::Role(Role::Clinician),
     Caller::Role(Role::Pharmacist),
     Caller::Role(Role::Insurer),
     Caller::Role(Role::Auditor),
+    Caller::Role(Role::Statistician),
     Caller::NoToken,
     Caller::BadToken,
 ];
@@ -247,6 +258,16 @@ impl Fixture {
         .await;
         ids.push(("issuer", str_of(&published["kid"])));
         ids.push(("issuer_cert", other_site_certificate()));
+        let actor = registry_server::db::audit::Actor {
+            user_id: "system",
+            role: "system",
+            facility_code: "LY-MOH",
+        };
+        let sample = include_bytes!("../../data/population/sample.csv");
+        registry_server::domain::population::import(&app.state.db, START, &actor, sample)
+            .await
+            .unwrap()
+            .unwrap();
         Fixture {
             ids,
             admin: app.admin.clone(),
@@ -275,6 +296,7 @@ impl Fixture {
             Caller::Role(Role::Pharmacist) => self.staff.pharmacist.clone(),
             Caller::Role(Role::Insurer) => self.staff.insurer.clone(),
             Caller::Role(Role::Auditor) => self.staff.auditor.clone(),
+            Caller::Role(Role::Statistician) => self.staff.statistician.clone(),
             Caller::NoToken => String::new(),
             Caller::BadToken => "lyr_not-a-token-this-registry-ever-issued".to_string(),
         }
@@ -541,5 +563,5 @@ fn matrix_lists_every_route_once() {
         let path = template.split('?').next().unwrap();
         assert!(seen.insert((method, path)), "{method} {path} listed twice");
     }
-    assert_eq!(MATRIX.len(), 47);
+    assert_eq!(MATRIX.len(), 52);
 }

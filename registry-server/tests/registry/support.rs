@@ -237,6 +237,8 @@ pub struct Staff {
     pub insurer: String,
     /// Auditor at the ministry.
     pub auditor: String,
+    /// Statistician at the ministry (aggregates only).
+    pub statistician: String,
 }
 
 impl Staff {
@@ -249,6 +251,7 @@ impl Staff {
             pharmacist: app.user("pharmacist", &pharmacy).await,
             insurer: app.user("insurer", "LY-MOH").await,
             auditor: app.user("auditor", "LY-MOH").await,
+            statistician: app.user("statistician", "LY-MOH").await,
         }
     }
 }

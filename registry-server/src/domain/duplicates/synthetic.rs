@@ -197,6 +197,7 @@ fn draw(rng: &mut SplitMix, ids: &mut Ids, sibling: Option<&PatientInput>) -> Pa
         birth_date: birth.to_string(),
         blood_group: None,
         municipality: None,
+        region: None,
         phone: None,
         insurance: None,
     };

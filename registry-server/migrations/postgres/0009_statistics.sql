@@ -1,0 +1,15 @@
+-- The registry's statistics (issue #13). Never edit once applied: add a new migration.
+-- Same effect as ../sqlite/0009_statistics.sql.
+--
+-- users.role  gains 'statistician': the ministry's epidemiologists, who read aggregate tables
+--             only (never a name or an identifier).
+ALTER TABLE users DROP CONSTRAINT users_role_check;
+ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'registrar',
+    'clinician', 'pharmacist', 'insurer', 'auditor', 'statistician'));
+
+-- patients.region  the region of residence (the population file's area: east, west, south),
+--                  which the incidence tables count by; NULL when not recorded (such a
+--                  patient counts in the country's tables, not in a region's).
+ALTER TABLE patients ADD COLUMN region TEXT;
+-- The statistics select tumours by date of incidence.
+CREATE INDEX tumours_incidence ON tumours (incidence);

@@ -1,0 +1,26 @@
+-- The registry's statistics (issue #13). Never edit once applied: add a new migration.
+-- Same effect as ../postgres/0009_statistics.sql.
+--
+-- users.role  gains 'statistician': the ministry's epidemiologists, who read aggregate tables
+--             only (never a name or an identifier). SQLite cannot alter a CHECK constraint.
+--             Loosening one (every stored row still satisfies it) changes nothing on disk,
+--             so this uses SQLite's documented procedure for such changes
+--             (https://www.sqlite.org/lang_altertable.html#otheralter, the simpler
+--             procedure): edit the table's definition in sqlite_schema under
+--             writable_schema, inside this migration's transaction. The schema version,
+--             which makes every connection read the definition again, is moved on by the
+--             ALTER TABLE and CREATE INDEX below in the same transaction. (Rebuilding the
+--             table instead needs foreign keys off, which cannot change inside a
+--             transaction, and sqlx runs each SQLite migration inside one.)
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+    SET sql = replace(sql, '''insurer'', ''auditor'')', '''insurer'', ''auditor'', ''statistician'')')
+    WHERE type = 'table' AND name = 'users';
+PRAGMA writable_schema = OFF;
+
+-- patients.region  the region of residence (the population file's area: east, west, south),
+--                  which the incidence tables count by; NULL when not recorded (such a
+--                  patient counts in the country's tables, not in a region's).
+ALTER TABLE patients ADD COLUMN region TEXT;
+-- The statistics select tumours by date of incidence.
+CREATE INDEX tumours_incidence ON tumours (incidence);

@@ -1,0 +1,331 @@
+//! The registry's statistics as a service (issue #13): who may read them, the tumours and
+//! denominators gathered from the database, the reports built by [`super::stats`], and the
+//! small cells hidden for everyone outside the registry.
+//!
+//! Registrars (the registry's own staff) see every cell; statisticians, the ministry's
+//! epidemiologists, see aggregates only, with cells of 1 to 4 cases suppressed, and every
+//! CSV file is suppressed whoever downloads it, since a file leaves the registry. No report
+//! holds a name, an identifier or a single record. Each report read is audited
+//! (`statistics.read`, on the report and its filter).
+
+use std::collections::HashSet;
+
+use card_format::model::Date;
+
+use super::audit::actor;
+use super::checks::{self, Outcome, Subject};
+use super::clinical::derived::age_in_years;
+use super::stats::childhood::{self, ChildAges, Childhood};
+use super::stats::cohort::{self, Survival};
+use super::stats::incidence::{self, Incidence};
+use super::stats::quality::{self, Death, Quality};
+use super::stats::rates::AGE_GROUPS;
+use super::stats::report::{Case, Decision, Filter, Population, SexFilter};
+use super::{Error, Registry, Result};
+use crate::auth::{Caller, Role};
+use crate::db::{self, stats::CaseRow};
+
+/// Who may read the statistics: registrars (every cell) and statisticians (suppressed).
+pub const READERS: &[Role] = &[Role::Registrar, Role::Statistician];
+
+/// The longest period a report covers, in years.
+pub const MAX_YEARS: i32 = 50;
+
+/// A report's request: period, area, sex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// Period, area and sex.
+    pub filter: Filter,
+    /// Whether the answer leaves the registry as a file (then it is suppressed whoever asks).
+    pub file: bool,
+}
+
+impl Request {
+    /// A request for the years `from` to `to`, `region` (`None` or empty: the country) and
+    /// `sex`, checked.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] for a period backwards, longer than [`MAX_YEARS`] or outside
+    /// the years 1900-2100, or a region longer than 60 characters.
+    pub fn new(
+        from: i32,
+        to: i32,
+        region: Option<&str>,
+        sex: SexFilter,
+        file: bool,
+    ) -> Result<Request> {
+        if !(1900..=2100).contains(&from) || !(1900..=2100).contains(&to) {
+            return Err(Error::invalid("from", "years are 1900 to 2100"));
+        }
+        if to < from {
+            return Err(Error::invalid("to", "the period ends before it starts"));
+        }
+        if to - from >= MAX_YEARS {
+            return Err(Error::invalid(
+                "to",
+                format!("a report covers at most {MAX_YEARS} years"),
+            ));
+        }
+        let region = region
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_lowercase);
+        if region.as_ref().is_some_and(|r| r.chars().count() > 60) {
+            return Err(Error::invalid("region", "at most 60 characters"));
+        }
+        Ok(Request {
+            filter: Filter {
+                from_year: from,
+                to_year: to,
+                region,
+                sex,
+            },
+            file,
+        })
+    }
+}
+
+/// Checks the caller may read statistics; returns whether their cells are suppressed.
+fn admit(caller: &Caller, request: &Request) -> Result<bool> {
+    caller.require(READERS)?;
+    Ok(request.file || caller.role != Role::Registrar)
+}
+
+/// The first and last day of the request's period.
+fn days(filter: &Filter) -> Result<(i64, i64)> {
+    let first = Date::from_ymd("from", filter.from_year, 1, 1)?;
+    let last = Date::from_ymd("to", filter.to_year, 12, 31)?;
+    Ok((i64::from(first.0), i64::from(last.0)))
+}
+
+/// The report's audit entry: the report's name and its filter, no patient data.
+async fn audit(registry: &Registry, caller: &Caller, report: &str, filter: &Filter) -> Result<()> {
+    let entity = format!(
+        "{report}:{}-{}:{}:{}",
+        filter.from_year,
+        filter.to_year,
+        filter.region.as_deref().unwrap_or("country"),
+        filter.sex.as_str()
+    );
+    db::audit::append_alone(
+        &registry.db,
+        registry.clock.now(),
+        &actor(caller),
+        "statistics.read",
+        "statistics",
+        &entity,
+    )
+    .await?;
+    Ok(())
+}
+
+/// A stored tumour as a [`Case`]; `confirmed` holds the (tumour, version, check) confirmed.
+pub(crate) fn case_of(
+    row: &CaseRow,
+    confirmed: Option<&HashSet<(String, i64, String)>>,
+) -> Result<Case> {
+    let day = |d: i64| db::patients::date_from(d).map_err(Error::from);
+    let small = |v: i64, what: &str| {
+        u8::try_from(v).map_err(|_| Error::Internal(format!("stored {what} {v} out of range")))
+    };
+    let birth = day(row.birth_date)?;
+    let incidence = day(row.incidence)?;
+    let sex = db::patients::enum_from(&row.sex)?;
+    let morphology = u16::try_from(row.morphology)
+        .map_err(|_| Error::Internal("stored morphology out of range".into()))?;
+    let open_checks = match confirmed {
+        None => false,
+        Some(confirmed) => {
+            let report = checks::check(&Subject {
+                sex,
+                birth: Some(birth),
+                incidence,
+                last_contact: row.last_contact.map(day).transpose()?,
+                death: row.death_date.map(day).transpose()?,
+                topography: &row.topography,
+                morphology,
+                behaviour: small(row.behaviour, "behaviour")?,
+                grade: row.grade.map(|g| small(g, "grade")).transpose()?,
+                basis: small(row.basis, "basis")?,
+            });
+            report.findings.iter().any(|f| {
+                matches!(f.outcome, Outcome::Query | Outcome::Rare)
+                    && !confirmed.contains(&(
+                        row.tumour_id.clone(),
+                        row.version,
+                        f.check.code().to_string(),
+                    ))
+            })
+        }
+    };
+    Ok(Case {
+        sex,
+        age: age_in_years(birth, incidence)
+            .and_then(|a| u32::try_from(a).ok())
+            .unwrap_or(0),
+        year: incidence.to_ymd().map_or(0, |(y, _, _)| y),
+        region: row.region.clone(),
+        facility: row.facility_code.clone(),
+        icd10: row.icd10.clone(),
+        topography: row.topography.clone(),
+        morphology,
+        behaviour: small(row.behaviour, "behaviour")?,
+        basis: small(row.basis, "basis")?,
+        stage_group: row.stage_group.clone(),
+        decision: row.decision.as_deref().and_then(Decision::from_name),
+        incidence: incidence.0,
+        death: row.death_date.and_then(|d| i32::try_from(d).ok()),
+        last_contact: row.last_contact.and_then(|d| i32::try_from(d).ok()),
+        open_checks,
+    })
+}
+
+/// The tumours of the request's period.
+async fn gather(registry: &Registry, filter: &Filter) -> Result<Vec<Case>> {
+    let (from, to) = days(filter)?;
+    let rows = db::stats::cases(&registry.db, from, to).await?;
+    rows.iter().map(|r| case_of(r, None)).collect()
+}
+
+/// The person-years of the period in the area, by sex and age group; refused when a year of
+/// the period has no population for the area.
+async fn person_years(registry: &Registry, filter: &Filter) -> Result<Population> {
+    let cells = db::stats::population(
+        &registry.db,
+        i64::from(filter.from_year),
+        i64::from(filter.to_year),
+    )
+    .await?;
+    let mut population = Population::EMPTY;
+    let mut years = HashSet::new();
+    for c in &cells {
+        if filter.region.as_ref().is_some_and(|r| *r != c.area) {
+            continue;
+        }
+        years.insert(c.year);
+        let Some(slot) = usize::try_from(c.age_group)
+            .ok()
+            .filter(|&g| g < AGE_GROUPS)
+        else {
+            continue;
+        };
+        let side = if c.sex == "male" {
+            &mut population.male
+        } else {
+            &mut population.female
+        };
+        side[slot] += c.population as f64;
+    }
+    let area = filter.region.as_deref().unwrap_or("the country");
+    for year in filter.from_year..=filter.to_year {
+        if !years.contains(&i64::from(year)) {
+            return Err(Error::conflict(
+                "no_population",
+                format!(
+                    "no population for {area} in {year}: import the statistics bureau's file \
+                     with `registry-server population --file F`"
+                ),
+            ));
+        }
+    }
+    Ok(population)
+}
+
+/// The incidence report.
+///
+/// # Errors
+/// [`Error::Forbidden`] for other roles, `no_population` when a year has no denominators,
+/// database errors.
+pub async fn incidence(
+    registry: &Registry,
+    caller: &Caller,
+    request: &Request,
+) -> Result<Incidence> {
+    let suppress = admit(caller, request)?;
+    let population = person_years(registry, &request.filter).await?;
+    let cases = gather(registry, &request.filter).await?;
+    let report = incidence::incidence(&cases, &population, &request.filter, suppress)
+        .map_err(stats_error)?;
+    audit(registry, caller, "incidence", &request.filter).await?;
+    Ok(report)
+}
+
+/// The childhood cancer report.
+///
+/// # Errors
+/// As [`incidence`].
+pub async fn childhood(
+    registry: &Registry,
+    caller: &Caller,
+    request: &Request,
+    ages: ChildAges,
+) -> Result<Childhood> {
+    let suppress = admit(caller, request)?;
+    let population = person_years(registry, &request.filter).await?;
+    let cases = gather(registry, &request.filter).await?;
+    let report = childhood::childhood(&cases, &population, &request.filter, ages, suppress)
+        .map_err(stats_error)?;
+    audit(registry, caller, "childhood", &request.filter).await?;
+    Ok(report)
+}
+
+/// The data quality report.
+///
+/// # Errors
+/// [`Error::Forbidden`] for other roles, database errors.
+pub async fn quality(registry: &Registry, caller: &Caller, request: &Request) -> Result<Quality> {
+    let suppress = admit(caller, request)?;
+    let (from, to) = days(&request.filter)?;
+    let confirmed: HashSet<(String, i64, String)> = db::recheck::confirmed(&registry.db)
+        .await?
+        .into_iter()
+        .collect();
+    let rows = db::stats::cases(&registry.db, from, to).await?;
+    let cases = rows
+        .iter()
+        .map(|r| case_of(r, Some(&confirmed)))
+        .collect::<Result<Vec<_>>>()?;
+    let deaths = db::stats::deaths(&registry.db, from, to)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let year = r
+                .death_date
+                .and_then(|d| db::patients::date_from(d).ok()?.to_ymd())?
+                .0;
+            Some(case_of(r, None).map(|case| Death { case, year }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let report = quality::quality(&cases, &deaths, &request.filter, suppress);
+    audit(registry, caller, "quality", &request.filter).await?;
+    Ok(report)
+}
+
+/// The survival report.
+///
+/// # Errors
+/// [`Error::Forbidden`] for other roles, database errors.
+pub async fn survival(registry: &Registry, caller: &Caller, request: &Request) -> Result<Survival> {
+    let suppress = admit(caller, request)?;
+    let cases = gather(registry, &request.filter).await?;
+    let report = cohort::survival(&cases, &request.filter, suppress);
+    audit(registry, caller, "survival", &request.filter).await?;
+    Ok(report)
+}
+
+/// The areas of the population file (for the desk's choice of region).
+///
+/// # Errors
+/// Database errors.
+pub async fn areas(registry: &Registry, caller: &Caller) -> Result<Vec<String>> {
+    caller.require(READERS)?;
+    Ok(db::stats::areas(&registry.db).await?)
+}
+
+/// A statistics error is the population and the registry disagreeing.
+fn stats_error(e: super::stats::StatsError) -> Error {
+    Error::conflict(
+        "population_mismatch",
+        format!("the population does not cover the registry's cases: {e}"),
+    )
+}
