@@ -345,6 +345,37 @@ pub async fn population(args: crate::config::PopulationArgs) -> anyhow::Result<(
     }
 }
 
+/// `registry-server export-canreg --out F`: the whole registry in the CanReg5 layout, into a
+/// new file of mode 0600 (it is pseudonymised health data).
+///
+/// # Errors
+/// The file exists or cannot be created, the database, a write.
+pub async fn export_canreg(args: crate::config::ExportArgs) -> anyhow::Result<()> {
+    let db = connect_for_command(&args.database_url).await?;
+    let file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&args.out)
+        .await
+        .with_context(|| format!("while creating {}", args.out.display()))?;
+    let mut file = tokio::io::BufWriter::new(file);
+    crate::domain::statistics::export::audit(&db, Clock::system().now(), &SYSTEM)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let done = crate::domain::statistics::export::write(&db, &mut file)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}: {} is incomplete", args.out.display()))?;
+    println!(
+        "{}: {} tumours of {} patients ({} duplicates left out)",
+        args.out.display(),
+        done.tumours,
+        done.patients,
+        done.duplicates
+    );
+    Ok(())
+}
+
 /// Who the audit log names for what the registry does by itself or a command does.
 const SYSTEM: db::audit::Actor<'static> = db::audit::Actor {
     user_id: "system",

@@ -37,6 +37,25 @@ pub enum Command {
     /// each year in the file replaces that year's figures. A file with any error changes
     /// nothing and its errors are listed by line and column.
     Population(PopulationArgs),
+    /// Write every primary tumour in the CanReg5 layout (tab-separated, pseudonymous keys,
+    /// no names or national identifiers) to a new file, readable by its owner only; prints
+    /// how many tumours and patients.
+    ExportCanreg(ExportArgs),
+}
+
+/// `registry-server export-canreg --out F`
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The file to create (refused if it exists).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Database URL, as for serving.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite:var/registry.sqlite?mode=rwc"
+    )]
+    pub database_url: String,
 }
 
 /// `registry-server population --file F`

@@ -15,6 +15,7 @@ async fn main() -> ExitCode {
         Some(Command::Recheck(args)) => registry_server::app::recheck(args).await,
         Some(Command::Duplicates(args)) => registry_server::app::duplicates(args).await,
         Some(Command::Population(args)) => registry_server::app::population(args).await,
+        Some(Command::ExportCanreg(args)) => registry_server::app::export_canreg(args).await,
         None => registry_server::app::serve(cli.serve).await,
     };
     match result {

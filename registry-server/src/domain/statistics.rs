@@ -8,6 +8,8 @@
 //! holds a name, an identifier or a single record. Each report read is audited
 //! (`statistics.read`, on the report and its filter).
 
+pub mod export;
+
 use std::collections::HashSet;
 
 use card_format::model::Date;

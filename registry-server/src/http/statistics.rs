@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::{ApiError, AppJson, AppQuery, Registry};
 use crate::auth::Caller;
-use crate::domain::statistics::{self, Request};
+use crate::domain::statistics::{self, export, Request};
 use crate::domain::stats::childhood::{ChildAges, Childhood};
 use crate::domain::stats::cohort::Survival;
 use crate::domain::stats::incidence::Incidence;
@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<Registry> {
         .routes(routes!(quality))
         .routes(routes!(survival))
         .routes(routes!(areas))
+        .routes(routes!(export_canreg))
 }
 
 /// JSON or CSV.
@@ -234,6 +235,59 @@ async fn survival(
 ) -> Result<Response, ApiError> {
     let report = statistics::survival(&state, &caller, &q.request()?).await?;
     answer(report, q.format, |r| &r.counted, tables::survival)
+}
+
+/// `GET /api/v1/statistics/export`: the whole registry in the CanReg5 layout, streamed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/statistics/export",
+    summary = "Export every primary tumour in the CanReg5 layout",
+    description = "Tab-separated, one line per primary tumour of every live record, with the \
+        registry's pseudonymous patient and tumour keys and no name or national identifier \
+        (docs/registry-server.md, \"The CanReg5 export\"), for a submission to IARC. Streamed: \
+        a database failure midway ends the body early, so a file is whole only when the \
+        response completes. Audited. Registrars.",
+    tag = "statistics",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The file", content_type = "text/tab-separated-values", body = String))
+)]
+async fn export_canreg(State(state): State<Registry>, caller: Caller) -> Result<Response, ApiError> {
+    export::admit(&state, &caller).await?;
+    let (mut writer, reader) = tokio::io::duplex(64 * 1024);
+    let (finished, outcome) = tokio::sync::oneshot::channel::<bool>();
+    tokio::spawn(async move {
+        let result = export::write(&state.db, &mut writer).await;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "the CanReg5 export failed midway");
+        }
+        drop(writer);
+        let _ = finished.send(result.is_ok());
+    });
+    // The body ends with an error, not a clean end, when the export failed midway: the
+    // client sees a broken transfer, never a short file that looks whole.
+    let body = futures_util::stream::unfold(Some((reader, outcome)), |state| async move {
+        let (mut reader, outcome) = state?;
+        let mut chunk = vec![0u8; 64 * 1024];
+        match tokio::io::AsyncReadExt::read(&mut reader, &mut chunk).await {
+            Ok(0) => match outcome.await {
+                Ok(true) => None,
+                _ => Some((Err(std::io::Error::other("the export failed midway")), None)),
+            },
+            Ok(n) => {
+                chunk.truncate(n);
+                Some((Ok(chunk), Some((reader, outcome))))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/tab-separated-values; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"canreg5.tsv\""),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/statistics/areas`

@@ -43,6 +43,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/statistics/quality"),
     ("GET", "/api/v1/statistics/survival"),
     ("GET", "/api/v1/statistics/areas"),
+    ("GET", "/api/v1/statistics/export"),
     ("POST", "/api/v1/merges/{id}/unmerge"),
     ("GET", "/api/v1/patients/{id}/record"),
     ("POST", "/api/v1/patients/{id}/tumours"),

@@ -108,6 +108,8 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET",  "/api/v1/statistics/quality?from=2025&to=2025&format=csv",   Only(STATISTICS)),
     ("GET",  "/api/v1/statistics/survival?from=2020&to=2025",             Only(STATISTICS)),
     ("GET",  "/api/v1/statistics/areas",                                  Only(STATISTICS)),
+    // The CanReg5 export is one line per tumour (pseudonymised): registrars only.
+    ("GET",  "/api/v1/statistics/export",                                 Only(REGISTRAR)),
     // Public.
     ("GET",  "/api/v1/trust-bundle",                      Public),
     ("GET",  "/api/v1/openapi.json",                      Public),
@@ -563,5 +565,5 @@ fn matrix_lists_every_route_once() {
         let path = template.split('?').next().unwrap();
         assert!(seen.insert((method, path)), "{method} {path} listed twice");
     }
-    assert_eq!(MATRIX.len(), 52);
+    assert_eq!(MATRIX.len(), 53);
 }

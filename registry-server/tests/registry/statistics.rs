@@ -249,6 +249,50 @@ async fn incidence_quality_survival_and_what_each_counted() {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
+        // The CanReg5 export: a header and one line per tumour, pseudonymous keys only.
+        let (status, bytes, headers) = app
+            .raw(
+                Method::GET,
+                "/api/v1/statistics/export",
+                &staff.registrar,
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            headers["content-type"],
+            "text/tab-separated-values; charset=utf-8"
+        );
+        let tsv = String::from_utf8(bytes).unwrap();
+        let lines: Vec<&str> = tsv.split_terminator("\r\n").collect();
+        assert_eq!(lines.len(), 1 + 9, "{tsv}");
+        assert!(
+            lines[0].starts_with("PatientID\tTumourID\t"),
+            "{}",
+            lines[0]
+        );
+        let width = lines[0].split('\t').count();
+        assert!(lines.iter().all(|l| l.split('\t').count() == width));
+        let lung_line = lines
+            .iter()
+            .find(|l| l.contains("\t341\t"))
+            .expect("lung, topography 341");
+        assert!(
+            lung_line.starts_with(&format!("{}\t", ids[7])),
+            "{lung_line}"
+        );
+        assert!(!tsv.contains("2197304") && !tsv.contains("Fatima") && !tsv.contains("محمد"));
+        let (status, _) = app
+            .call(
+                Method::GET,
+                "/api/v1/statistics/export",
+                &staff.statistician,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
         let reads: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'statistics.read'")
                 .fetch_one(&app.state.db.pool)
