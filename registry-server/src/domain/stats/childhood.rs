@@ -195,3 +195,6 @@ pub fn childhood(
         total,
     })
 }
+
+#[cfg(test)]
+mod tests;

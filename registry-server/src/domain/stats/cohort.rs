@@ -212,3 +212,6 @@ fn row(
         suppressed: hidden,
     }
 }
+
+#[cfg(test)]
+mod tests;

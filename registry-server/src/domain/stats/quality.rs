@@ -223,3 +223,6 @@ pub fn quality(cases: &[Case], deaths: &[Death], filter: &Filter, suppress: bool
         ),
     }
 }
+
+#[cfg(test)]
+mod tests;

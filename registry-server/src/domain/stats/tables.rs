@@ -44,6 +44,12 @@ fn number(value: Option<f64>) -> String {
     value.map_or_else(|| SUPPRESSED.to_string(), |v| format!("{v:.2}"))
 }
 
+/// A number that may not exist (a total's percentage, a ratio without cases): an empty
+/// cell, not [`SUPPRESSED`], when there is none.
+fn optional(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| format!("{v:.2}"))
+}
+
 fn whole<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| SUPPRESSED.to_string(), |v| v.to_string())
 }
@@ -86,7 +92,12 @@ fn rate_cells(row: &RateRow, cumulative: bool) -> Vec<String> {
     if cumulative {
         cells.push(number(row.cumulative_risk));
     }
-    cells.push(number(row.percent));
+    // A total has no percentage of all sites: empty, as its rank; <5 only when hidden.
+    cells.push(if row.suppressed {
+        number(row.percent)
+    } else {
+        optional(row.percent)
+    });
     cells.push(row.rank.map_or_else(String::new, |r| r.to_string()));
     cells
 }
@@ -145,6 +156,15 @@ pub fn childhood(report: &Childhood) -> Table {
 }
 
 fn quality_row(row: &QualityRow, strong: bool) -> Row {
+    // Without cases (a facility or site with deaths only) there is no percentage and no
+    // ratio: empty cells, not <5.
+    let number = |v: Option<f64>| {
+        if row.cases == Some(0) {
+            optional(v)
+        } else {
+            number(v)
+        }
+    };
     Row {
         key: row.key.clone(),
         name: row.name.clone(),
@@ -295,3 +315,6 @@ pub fn write_csv(
     w.flush()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
