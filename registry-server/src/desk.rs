@@ -31,6 +31,7 @@ pub mod pharmacy;
 pub mod recheck;
 pub mod record;
 pub mod session;
+pub mod statistics;
 
 use std::collections::HashMap;
 
@@ -72,6 +73,7 @@ pub fn router() -> Router<Registry> {
         .merge(audit::router())
         .merge(duplicates::router())
         .merge(recheck::router())
+        .merge(statistics::router())
         .fallback(not_found);
     Router::new()
         .route("/", get(|| async { Redirect::to("/desk/") }))

@@ -2,6 +2,7 @@
 // driven by playwright-core; no browser is downloaded). Run by registry-server/tests/registry/browser.rs,
 // which starts the registry and passes the URL and the users in the environment:
 // DESK_URL, DESK_PASSWORD, REGISTRAR_USER, REGISTRAR_TOKEN, CLINICIAN_USER, PHARMACIST_USER,
+// STATISTICIAN_USER,
 // SCREENSHOT_DIR, PROFILE_DIR, CHROMIUM.
 //
 // The journeys run in order and share what they make (the patient, the card).
@@ -529,5 +530,59 @@ test("the registrar registers the patient again, is told, and merges the two rec
     await page.getAttribute("#merged-into a", "href"),
     `/desk/patients/${world.patient}`,
   );
+  assert.deepEqual(page.problems, []);
+});
+
+test("the statistician reads the incidence charts in Arabic and English; a small cell is hidden and said so", async () => {
+  const page = await browser();
+  await signIn(page, env("STATISTICIAN_USER"));
+  // The menu offers the statistics and nothing that shows a person.
+  const menu = await page.$$eval("header.top nav a", (links) => links.map((a) => a.getAttribute("href")));
+  assert.deepEqual(menu.filter((h) => h.startsWith("/desk/") && h !== "/desk/"), ["/desk/statistics"]);
+  const query = "view=incidence&from=2025&to=2025&region=east&sex=female";
+  await page.goto(`${URL}/desk/statistics?${query}`);
+  assert.equal(await page.getAttribute("html", "dir"), "rtl");
+  assert.equal(await page.locator("#stats-charts svg").count(), 4);
+  // Right to left: every chart text reads right to left.
+  const ltrTexts = await page.$$eval("#stats-charts svg text", (ts) => ts.filter((t) => t.getAttribute("direction") !== "rtl").length);
+  assert.equal(ltrTexts, 0);
+  // Breast (6 cases) is shown; lung (1 case) is suppressed, in the table and in the chart.
+  const breast = page.locator("#table-incidence_sites tbody tr", { hasText: "C50" });
+  assert.equal((await breast.locator("td").first().textContent()).trim(), "6");
+  const lung = page.locator("#table-incidence_sites tbody tr", { hasText: "C33-34" });
+  assert.equal((await lung.locator("td").first().textContent()).trim(), "<5");
+  assert.ok(await page.isVisible("#table-incidence_sites p.note.suppressed"));
+  assert.match(await page.textContent("#table-incidence_sites p.note.suppressed"), /أقل من 5 حالات/);
+  assert.match(await page.textContent("#stats-charts"), /<5/);
+  assert.match(await page.textContent("#stats-counted"), /المعدودة: 7/);
+  // No name and no identifier anywhere on the page.
+  const text = await page.textContent("body");
+  for (const secret of ["خديجة", "21968010", "الفيتوري"]) {
+    assert.ok(!text.includes(secret), `the statistics page shows ${secret}`);
+  }
+  await shot(page, "statistics-ar");
+  await page.locator("#stats-charts").screenshot({ path: join(SHOTS, "statistics-charts-ar.png") });
+
+  await page.click("a.lang-switch");
+  await page.waitForURL(/\/desk\/statistics\?view=incidence&from=2025&to=2025&region=east&sex=female/);
+  assert.equal(await page.getAttribute("html", "dir"), "ltr");
+  assert.equal(await page.locator("#stats-charts svg").count(), 4);
+  assert.match(await page.textContent("#table-incidence_sites p.note.suppressed"), /fewer than 5 cases/);
+  assert.match(await page.textContent("#stats-counted"), /Counted: 7/);
+  await shot(page, "statistics-en");
+  await page.locator("#stats-charts").screenshot({ path: join(SHOTS, "statistics-charts-en.png") });
+
+  // The other reports open from their tabs.
+  for (const [view, table] of [["childhood", "childhood"], ["quality", "quality_sites"], ["survival", "survival"]]) {
+    await page.click(`nav.tabs a[href*='view=${view}']`);
+    await page.waitForSelector(`#table-${table}`);
+    await shot(page, `statistics-${view}-en`);
+  }
+  // The CSV download is suppressed too.
+  await page.click("nav.tabs a[href*='view=incidence']");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#table-incidence_sites a[download]")]);
+  const csv = await download.path().then((p) => import("node:fs").then((fs) => fs.readFileSync(p, "utf8")));
+  assert.match(csv, /^# period: 2025-2025; area: east; sex: female/);
+  assert.match(csv, /\nC33-34,[^\n]*,<5,/);
   assert.deepEqual(page.problems, []);
 });

@@ -324,6 +324,21 @@ pub async fn areas(registry: &Registry, caller: &Caller) -> Result<Vec<String>> 
     Ok(db::stats::areas(&registry.db).await?)
 }
 
+/// The years the population file covers, in order (for the desk's default period).
+///
+/// # Errors
+/// [`Error::Forbidden`] for other roles; database errors.
+pub async fn years(registry: &Registry, caller: &Caller) -> Result<Vec<i32>> {
+    caller.require(READERS)?;
+    let imports = db::population::imports(&registry.db).await?;
+    let mut years: Vec<i32> = imports
+        .iter()
+        .filter_map(|i| i32::try_from(i.year).ok())
+        .collect();
+    years.sort_unstable();
+    Ok(years)
+}
+
 /// A statistics error is the population and the registry disagreeing.
 fn stats_error(e: super::stats::StatsError) -> Error {
     Error::conflict(

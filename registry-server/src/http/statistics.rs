@@ -251,7 +251,10 @@ async fn survival(
     security(("bearer" = [])),
     responses((status = 200, description = "The file", content_type = "text/tab-separated-values", body = String))
 )]
-async fn export_canreg(State(state): State<Registry>, caller: Caller) -> Result<Response, ApiError> {
+async fn export_canreg(
+    State(state): State<Registry>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
     export::admit(&state, &caller).await?;
     let (mut writer, reader) = tokio::io::duplex(64 * 1024);
     let (finished, outcome) = tokio::sync::oneshot::channel::<bool>();
@@ -282,8 +285,14 @@ async fn export_canreg(State(state): State<Registry>, caller: Caller) -> Result<
     });
     Ok((
         [
-            (header::CONTENT_TYPE, "text/tab-separated-values; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"canreg5.tsv\""),
+            (
+                header::CONTENT_TYPE,
+                "text/tab-separated-values; charset=utf-8",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"canreg5.tsv\"",
+            ),
         ],
         axum::body::Body::from_stream(body),
     )

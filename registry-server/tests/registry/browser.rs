@@ -192,6 +192,9 @@ fn browser_journeys_pass_in_headless_chromium() {
     let (registrar, registrar_token) = server.user("desk.registrar", "registrar", "LY-BEN-PED");
     let (clinician, _) = server.user("desk.clinician", "clinician", "LY-BEN-PED");
     let (pharmacist, _) = server.user("desk.pharmacist", "pharmacist", "LY-BEN-PH1");
+    let (statistician, _) = server.user("desk.statistician", "statistician", "LY-MOH");
+    let (_, clinician_token) = server.user("desk.clinician2", "clinician", "LY-BEN-PED");
+    statistics_data(&server, &registrar_token, &clinician_token);
     let shots = target_dir().join("browser-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let profiles = tempfile::tempdir().unwrap();
@@ -207,6 +210,7 @@ fn browser_journeys_pass_in_headless_chromium() {
         .env("REGISTRAR_TOKEN", &registrar_token)
         .env("CLINICIAN_USER", &clinician)
         .env("PHARMACIST_USER", &pharmacist)
+        .env("STATISTICIAN_USER", &statistician)
         .env("SCREENSHOT_DIR", &shots)
         .env("PROFILE_DIR", profiles.path())
         .env("CHROMIUM", CHROMIUM)
@@ -228,6 +232,55 @@ fn browser_journeys_pass_in_headless_chromium() {
     let log = server.log();
     for secret in ["مريم", "Maryam", "219850307123"] {
         assert!(!log.contains(secret), "the server log holds {secret}");
+    }
+}
+
+/// The statistics journey's registry: the sample population (through the real
+/// `registry-server population` command on the server's database), six women of the east with
+/// a breast cancer of 2025 and one with a lung cancer (a cell a statistician must not see).
+fn statistics_data(server: &Server, registrar: &str, clinician: &str) {
+    let url = format!(
+        "sqlite:{}?mode=rwc",
+        server.dir.path().join("registry.sqlite").display()
+    );
+    let sample = repo().join("registry-server/data/population/sample.csv");
+    let (code, _, stderr) =
+        testkit::run(Command::new(env!("CARGO_BIN_EXE_registry-server")).args([
+            "population",
+            "--file",
+            sample.to_str().unwrap(),
+            "--database-url",
+            &url,
+        ]));
+    assert_eq!(code, Some(0), "{stderr}");
+    let given = ["خديجة", "زينب", "سارة", "ليلى", "هدى", "نور", "أمل"];
+    for (n, name) in given.iter().enumerate() {
+        let (status, p) = server.call(
+            "POST",
+            "/api/v1/patients",
+            registrar,
+            Some(
+                json!({"id_type": "national", "id_value": format!("21968010{n:04}"),
+                "name_ar": [name, "علي", "الفيتوري"], "sex": "female", "birth_date": "1968-01-15",
+                "region": "east"}),
+            ),
+        );
+        assert_eq!(status, 201, "{p}");
+        let id = p["patient"]["id"].as_str().unwrap();
+        let tumour = if n == 6 {
+            json!({"icd10": "C34.1", "topography": "C34.1", "morphology": 8070, "behaviour": 3,
+                   "grade": 2, "basis": 5, "incidence": "2025-03-10"})
+        } else {
+            json!({"icd10": "C50.9", "topography": "C50.9", "morphology": 8500, "behaviour": 3,
+                   "grade": 2, "basis": 7, "incidence": "2025-06-01"})
+        };
+        let (status, t) = server.call(
+            "POST",
+            &format!("/api/v1/patients/{id}/tumours"),
+            clinician,
+            Some(tumour),
+        );
+        assert_eq!(status, 201, "{t}");
     }
 }
 

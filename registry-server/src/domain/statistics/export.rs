@@ -66,7 +66,10 @@ pub async fn write(db: &Db, sink: &mut (impl AsyncWrite + Unpin)) -> Result<Expo
             done.duplicates += 1;
             continue;
         }
-        if patient.first().is_some_and(|p| p.patient_id != row.patient_id) {
+        if patient
+            .first()
+            .is_some_and(|p| p.patient_id != row.patient_id)
+        {
             write_patient(&mut buffer, &patient, &mut done)?;
             patient.clear();
             if buffer.len() >= CHUNK {
