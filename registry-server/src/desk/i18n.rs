@@ -72,14 +72,16 @@ impl Lang {
 }
 
 static CATALOGUE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| {
-        MESSAGES
-            .iter()
-            .map(|(key, ar, en)| (*key, (*ar, *en)))
-            .collect()
-    });
+    LazyLock::new(|| all().map(|(key, ar, en)| (*key, (*ar, *en))).collect());
 
-/// Every message: key, Arabic, English.
+/// Every message of the desk: [`MESSAGES`], then the statistics pages' own.
+pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    MESSAGES.iter().chain(statistics::MESSAGES)
+}
+
+mod statistics;
+
+/// Every message but the statistics pages': key, Arabic, English.
 #[rustfmt::skip]
 pub const MESSAGES: &[(&str, &str, &str)] = &[
     // Chrome.
@@ -120,88 +122,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("vital.lost", "انقطعت المتابعة", "Lost to follow-up"),
     ("nav.recheck", "إعادة فحص السجلات", "Re-check records"),
     ("nav.statistics", "الإحصاءات", "Statistics"),
-    ("stats.title", "إحصاءات السجل", "Registry statistics"),
-    ("stats.reports", "التقارير", "Reports"),
-    ("stats.view.incidence", "معدلات الإصابة", "Incidence"),
-    ("stats.view.childhood", "سرطانات الأطفال", "Childhood cancer"),
-    ("stats.view.quality", "جودة البيانات", "Data quality"),
-    ("stats.view.survival", "البقاء على قيد الحياة", "Survival"),
-    ("stats.from", "من سنة", "From year"),
-    ("stats.to", "إلى سنة", "To year"),
-    ("stats.country", "البلد كله", "The whole country"),
-    ("stats.sex.both", "الجنسان", "Both sexes"),
-    ("stats.sex.male", "الذكور", "Males"),
-    ("stats.sex.female", "الإناث", "Females"),
-    ("stats.ages", "الأعمار", "Ages"),
-    ("stats.show", "اعرض", "Show"),
-    ("stats.csv", "تنزيل الجدول (CSV)", "Download the table (CSV)"),
-    ("stats.table.incidence_sites", "الإصابة حسب الموضع (مجموعات ICD-10 في CI5)", "Incidence by site (CI5 ICD-10 groups)"),
-    ("stats.table.incidence_topography", "الإصابة حسب الموضع التشريحي (ICD-O-3)", "Incidence by topography (ICD-O-3)"),
-    ("stats.table.childhood", "سرطانات الأطفال حسب مجموعات ICCC-3 (لكل مليون)", "Childhood cancer by ICCC-3 group (per million)"),
-    ("stats.table.quality_sites", "مؤشرات الجودة حسب الموضع", "Quality indicators by site"),
-    ("stats.table.quality_facilities", "مؤشرات الجودة حسب المنشأة", "Quality indicators by facility"),
-    ("stats.table.survival", "البقاء الملاحظ بعد 1 و3 و5 سنوات", "Observed survival at 1, 3 and 5 years"),
-    ("stats.col.site", "الموضع", "Site"),
-    ("stats.col.cases", "الحالات", "Cases"),
-    ("stats.col.crude", "المعدل الخام", "Crude rate"),
-    ("stats.col.asr_world", "المعدل المعياري (العالمي)", "ASR (world)"),
-    ("stats.col.asr_world_lower", "الحد الأدنى 95%", "95% lower"),
-    ("stats.col.asr_world_upper", "الحد الأعلى 95%", "95% upper"),
-    ("stats.col.asr_european", "المعدل المعياري (الأوروبي)", "ASR (European)"),
-    ("stats.col.asr_european_lower", "الحد الأدنى 95%", "95% lower"),
-    ("stats.col.asr_european_upper", "الحد الأعلى 95%", "95% upper"),
-    ("stats.col.asr_who", "المعدل المعياري (منظمة الصحة العالمية)", "ASR (WHO 2000-2025)"),
-    ("stats.col.asr_who_lower", "الحد الأدنى 95%", "95% lower"),
-    ("stats.col.asr_who_upper", "الحد الأعلى 95%", "95% upper"),
-    ("stats.col.cumulative_risk_0_74", "الخطر التراكمي 0-74 (%)", "Cumulative risk 0-74 (%)"),
-    ("stats.col.percent", "النسبة من كل المواضع (%)", "% of all sites"),
-    ("stats.col.rank", "الترتيب", "Rank"),
-    ("stats.col.mv_percent", "مؤكدة مجهرياً (%)", "Microscopically verified (%)"),
-    ("stats.col.dco_percent", "من شهادة الوفاة فقط (%)", "Death certificate only (%)"),
-    ("stats.col.unknown_site_percent", "موضع أولي مجهول (%)", "Unknown primary site (%)"),
-    ("stats.col.unknown_age_percent", "عمر مجهول (%)", "Unknown age (%)"),
-    ("stats.col.deaths", "الوفيات", "Deaths"),
-    ("stats.col.mi_ratio", "نسبة الوفيات إلى الإصابات", "Mortality:incidence"),
-    ("stats.col.open_checks", "فحوص مفتوحة", "Open checks"),
-    ("stats.col.stage", "المرحلة", "Stage"),
-    ("stats.col.patients", "المتابَعون", "Followed"),
-    ("stats.col.survival_1y", "البقاء 1 سنة (%)", "Survival 1 y (%)"),
-    ("stats.col.lower_1y", "الحد الأدنى 95%", "95% lower"),
-    ("stats.col.upper_1y", "الحد الأعلى 95%", "95% upper"),
-    ("stats.col.at_risk_1y", "المعرضون للخطر", "At risk"),
-    ("stats.col.survival_3y", "البقاء 3 سنوات (%)", "Survival 3 y (%)"),
-    ("stats.col.lower_3y", "الحد الأدنى 95%", "95% lower"),
-    ("stats.col.upper_3y", "الحد الأعلى 95%", "95% upper"),
-    ("stats.col.at_risk_3y", "المعرضون للخطر", "At risk"),
-    ("stats.col.survival_5y", "البقاء 5 سنوات (%)", "Survival 5 y (%)"),
-    ("stats.col.lower_5y", "الحد الأدنى 95%", "95% lower"),
-    ("stats.col.upper_5y", "الحد الأعلى 95%", "95% upper"),
-    ("stats.col.at_risk_5y", "المعرضون للخطر", "At risk"),
-    ("stats.suppression", "الخلايا التي فيها أقل من 5 حالات مخفية (<5).", "Cells of fewer than 5 cases are not shown (<5)."),
-    ("stats.counted", "ما عدّه هذا التقرير", "What this report counted"),
-    ("stats.period", "الفترة", "Period"),
-    ("stats.records", "السجلات المنظور فيها", "Records looked at"),
-    ("stats.included", "المعدودة", "Counted"),
-    ("stats.awaiting_review", "منها بانتظار مراجعة تعدد الأورام", "Of which awaiting a multiple-primary review"),
-    ("stats.excluded", "مستبعدة", "Excluded"),
-    ("stats.rules", "القواعد والمجتمعات المعيارية (بالإنجليزية)", "Rules and standard populations"),
-    ("stats.reason.duplicate_tumour", "حكمت قواعد الأورام المتعددة بأنه الورم نفسه في سجل آخر", "the multiple-primary rules judged it the same tumour as another record"),
-    ("stats.reason.region_not_recorded", "منطقة إقامة المريض غير مسجلة", "the patient's region of residence is not recorded"),
-    ("stats.reason.not_malignant", "السلوك ليس 3 (خبيث)", "behaviour is not 3 (malignant)"),
-    ("stats.reason.no_site_group", "رمز ICD-10 ليس من الأورام الخبيثة التي يجدولها CI5", "the ICD-10 code is not one of the malignant neoplasms CI5 tabulates"),
-    ("stats.reason.not_in_iccc", "لا يصنفه ICCC-3", "ICCC-3 does not classify it"),
-    ("stats.reason.death_certificate_only", "معروف من شهادة الوفاة فقط: لا مدة بقاء", "death certificate only: no survival time"),
-    ("stats.reason.no_follow_up", "لا متابعة مسجلة", "no follow-up recorded"),
-    ("stats.reason.follow_up_before_diagnosis", "الوفاة أو آخر اتصال قبل تاريخ التشخيص", "the death or last contact is before the date of incidence"),
-    ("stats.per_100000", "لكل 100,000", "per 100,000"),
-    ("stats.person_years", "سنوات-شخص", "person-years"),
-    ("stats.cases", "الحالات", "cases"),
-    ("stats.males", "الذكور", "Males"),
-    ("stats.females", "الإناث", "Females"),
-    ("stats.chart.top_sites", "أعلى المواضع حسب المعدل المعياري العالمي", "Top sites by world age-standardised rate"),
-    ("stats.chart.age_rates", "معدلات الإصابة حسب العمر، كل المواضع", "Age-specific rates, all sites"),
-    ("stats.chart.pyramid", "الهرم السكاني للفترة", "Population pyramid of the period"),
-    ("stats.chart.by_year", "الحالات حسب السنة، كل المواضع", "Cases by year, all sites"),
     ("nav.duplicates", "السجلات المكررة", "Duplicate records"),
     ("dup.title", "مرضى قد يكونون مسجلين مرتين", "Patients who may be registered twice"),
     ("dup.intro", "أزواج وجدها البحث عن التكرار عند التسجيل أو عند الطلب، الأعلى درجة أولاً. الدمج ينقل الأورام والعلاجات والأدوية والمتابعة والبطاقات إلى السجل المحتفظ به، ويلغي بطاقة السجل المدموج، ويمكن للمدقق التراجع عنه.", "Pairs found by the duplicate search at registration or on request, highest score first. A merge moves tumours, treatments, medicines, follow-up and cards to the record kept, supersedes the merged record's card, and can be undone by an auditor."),
@@ -563,14 +483,12 @@ mod tests {
     #[test]
     fn every_key_has_arabic_and_english_once() {
         let mut seen = std::collections::HashSet::new();
-        for (i, (key, ar, en)) in MESSAGES.iter().enumerate() {
+        for (i, (key, ar, en)) in all().enumerate() {
             assert!(seen.insert(*key), "#{i} {key} twice");
             assert!(!ar.trim().is_empty() && !en.trim().is_empty(), "#{i} {key}");
         }
         // Messages that are words (not codes like "T") are really translated.
-        let words = MESSAGES
-            .iter()
-            .filter(|(k, ar, _)| !k.starts_with("tumour.stage_") || ar.len() > 1);
+        let words = all().filter(|(k, ar, _)| !k.starts_with("tumour.stage_") || ar.len() > 1);
         for (key, ar, en) in words {
             if *key == "lang.switch" {
                 // The switch names the other language in that language.
@@ -598,6 +516,7 @@ mod tests {
             include_str!("../../templates/desk/search.html"),
             include_str!("../../templates/desk/register.html"),
             include_str!("../../templates/desk/record.html"),
+            include_str!("../../templates/desk/statistics.html"),
             include_str!("../../templates/desk/correct.html"),
             include_str!("../../templates/desk/pharmacy.html"),
             include_str!("../../templates/desk/audit.html"),
