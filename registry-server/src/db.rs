@@ -138,6 +138,11 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
                             conn.execute(format!("SET search_path TO {schema}").as_str())
                                 .await?;
                         }
+                        // The statistics' queries cost enough to pass PostgreSQL's JIT
+                        // thresholds, and compiling them took three times as long as
+                        // running them (docs/benchmarks.md, "Statistics"); the registry's
+                        // queries are short, so JIT never pays here.
+                        conn.execute("SET jit = off").await?;
                         Ok(())
                     })
                 })
@@ -146,6 +151,8 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
         }
     };
     migrate(backend, &pool).await?;
+    // SQLite readers map up to 1 GiB of the file instead of copying its pages through the
+    // page cache: the statistics read whole years of tumours (docs/benchmarks.md).
     let reader = match backend {
         Backend::Sqlite => {
             AnyPoolOptions::new()
@@ -154,7 +161,7 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
                     Box::pin(async move {
                         conn.execute(
                             "PRAGMA busy_timeout = 5000; PRAGMA query_only = ON; \
-                             PRAGMA cache_size = -16384;",
+                             PRAGMA cache_size = -16384; PRAGMA mmap_size = 1073741824;",
                         )
                         .await?;
                         Ok(())

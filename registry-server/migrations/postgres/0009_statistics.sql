@@ -11,5 +11,9 @@ ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'regi
 --                  which the incidence tables count by; NULL when not recorded (such a
 --                  patient counts in the country's tables, not in a region's).
 ALTER TABLE patients ADD COLUMN region TEXT;
--- The statistics select tumours by date of incidence.
-CREATE INDEX tumours_incidence ON tumours (incidence);
+-- The statistics select tumours by date of incidence (db/stats.rs): the index holds every
+-- column the reports read of a tumour, so a period is read from the index alone.
+CREATE INDEX tumours_incidence ON tumours (incidence, status, patient_id, id, version, icd10,
+    topography, morphology, behaviour, basis, grade, stage_group, iccc, updated_by);
+-- And each tumour's latest contact and death, from the index alone.
+CREATE INDEX follow_ups_outcome ON follow_ups (patient_id, vital_status, death_date, last_contact);

@@ -66,13 +66,102 @@ macro_rules! case_select {
     };
 }
 
-/// The active tumours of live records with incidence from day `from` to day `to`
-/// (inclusive).
+/// A tumour as the incidence, childhood and survival reports read it: only the columns they
+/// count by (the quality report and the export read [`CaseRow`]).
+#[derive(Debug, Clone, FromRow)]
+pub struct FactRow {
+    /// Sex name.
+    pub sex: String,
+    /// Days since 1970-01-01.
+    pub birth_date: i64,
+    /// Days since 1970-01-01.
+    pub incidence: i64,
+    /// ICD-10.
+    pub icd10: String,
+    /// ICD-O-3 topography.
+    pub topography: String,
+    /// ICD-O-3 morphology.
+    pub morphology: i64,
+    /// ICD-O-3 behaviour.
+    pub behaviour: i64,
+    /// Basis of diagnosis.
+    pub basis: i64,
+    /// Stage group.
+    pub stage_group: Option<String>,
+    /// Multiple-primary decision of the current version.
+    pub decision: Option<String>,
+    /// The earliest recorded date of death (read only with the outcome).
+    pub death_date: Option<i64>,
+    /// The latest date of last contact (read only with the outcome).
+    pub last_contact: Option<i64>,
+}
+
+/// Which patients' tumours [`facts`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area<'a> {
+    /// Every patient.
+    Country,
+    /// The patients living in this region.
+    Region(&'a str),
+    /// The patients whose region is not recorded.
+    Unplaced,
+}
+
+/// The tumours of the period (days `from` to `to`) in `area`, with the follow-up outcome
+/// (death, last contact) when `outcome` (the survival report), without otherwise.
 ///
 /// # Errors
 /// Database errors.
-pub async fn cases(db: &Db, from: i64, to: i64) -> Result<Vec<CaseRow>, sqlx::Error> {
-    sqlx::query_as(CASES)
+pub async fn facts(
+    db: &Db,
+    from: i64,
+    to: i64,
+    area: Area<'_>,
+    outcome: bool,
+) -> Result<Vec<FactRow>, sqlx::Error> {
+    let sql = match (area, outcome) {
+        (Area::Country, false) => FACTS,
+        (Area::Country, true) => FACTS_OUTCOME,
+        (Area::Region(_), false) => FACTS_IN,
+        (Area::Region(_), true) => FACTS_OUTCOME_IN,
+        (Area::Unplaced, false) => FACTS_UNPLACED,
+        (Area::Unplaced, true) => FACTS_OUTCOME_UNPLACED,
+    };
+    let query = sqlx::query_as(sql).bind(from).bind(to);
+    match area {
+        Area::Region(region) => query.bind(region),
+        _ => query,
+    }
+    .fetch_all(db.reader())
+    .await
+}
+
+/// The active tumours of live records with incidence from day `from` to day `to`
+/// (inclusive), of patients living in `region` (`None`: anywhere, or nowhere recorded).
+///
+/// # Errors
+/// Database errors.
+pub async fn cases(
+    db: &Db,
+    from: i64,
+    to: i64,
+    region: Option<&str>,
+) -> Result<Vec<CaseRow>, sqlx::Error> {
+    match region {
+        None => sqlx::query_as(CASES).bind(from).bind(to),
+        Some(region) => sqlx::query_as(CASES_IN).bind(from).bind(to).bind(region),
+    }
+    .fetch_all(db.reader())
+    .await
+}
+
+/// How many active tumours of live records of the period have no region recorded (a
+/// regional report counts them as not placed).
+///
+/// # Errors
+/// Database errors.
+pub async fn unplaced(db: &Db, from: i64, to: i64) -> Result<Vec<CaseRow>, sqlx::Error> {
+    sqlx::query_as(CASES_UNPLACED)
         .bind(from)
         .bind(to)
         .fetch_all(db.reader())
@@ -133,8 +222,57 @@ pub async fn areas(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(AREAS).fetch_all(db.reader()).await
 }
 
+macro_rules! facts_select {
+    ($outcome:expr) => {
+        concat!(
+            "SELECT p.sex, p.birth_date, t.incidence, t.icd10, t.topography, t.morphology, \
+             t.behaviour, t.basis, t.stage_group, tp.decision, ",
+            $outcome,
+            " FROM tumours t JOIN patients p ON p.id = t.patient_id \
+             LEFT JOIN tumour_primaries tp ON tp.tumour_id = t.id AND tp.version = t.version \
+             WHERE t.status = 'active' AND p.merged_into IS NULL \
+             AND t.incidence BETWEEN $1 AND $2 "
+        )
+    };
+}
+macro_rules! no_outcome {
+    () => {
+        "CAST(NULL AS BIGINT) AS death_date, CAST(NULL AS BIGINT) AS last_contact"
+    };
+}
+macro_rules! outcome {
+    () => {
+        "(SELECT MIN(f.death_date) FROM follow_ups f WHERE f.patient_id = t.patient_id \
+            AND f.vital_status = 'dead') AS death_date, \
+         (SELECT MAX(f.last_contact) FROM follow_ups f WHERE f.patient_id = t.patient_id) \
+            AS last_contact"
+    };
+}
+/// `facts`, the country, no outcome.
+const FACTS: &str = facts_select!(no_outcome!());
+/// `facts`, the country, with the outcome.
+const FACTS_OUTCOME: &str = facts_select!(outcome!());
+/// `facts`, a region.
+const FACTS_IN: &str = concat!(facts_select!(no_outcome!()), "AND p.region = $3");
+/// `facts`, a region, with the outcome.
+const FACTS_OUTCOME_IN: &str = concat!(facts_select!(outcome!()), "AND p.region = $3");
+/// `facts`, no region recorded.
+const FACTS_UNPLACED: &str = concat!(facts_select!(no_outcome!()), "AND p.region IS NULL");
+/// `facts`, no region recorded, with the outcome.
+const FACTS_OUTCOME_UNPLACED: &str = concat!(facts_select!(outcome!()), "AND p.region IS NULL");
+
 /// `cases`.
 const CASES: &str = concat!(case_select!(), "AND t.incidence BETWEEN $1 AND $2");
+/// `cases` in a region.
+const CASES_IN: &str = concat!(
+    case_select!(),
+    "AND t.incidence BETWEEN $1 AND $2 AND p.region = $3"
+);
+/// `unplaced`.
+const CASES_UNPLACED: &str = concat!(
+    case_select!(),
+    "AND t.incidence BETWEEN $1 AND $2 AND p.region IS NULL"
+);
 /// `deaths`: the same columns, for the tumours of patients who died in the period.
 const DEATHS: &str = concat!(
     case_select!(),
@@ -152,7 +290,15 @@ const AREAS: &str = "SELECT DISTINCT area FROM population ORDER BY area";
 
 /// Every statement of this module, by name, for the test that prepares them all.
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("db/stats.rs:facts", FACTS),
+    ("db/stats.rs:facts_outcome", FACTS_OUTCOME),
+    ("db/stats.rs:facts_in", FACTS_IN),
+    ("db/stats.rs:facts_outcome_in", FACTS_OUTCOME_IN),
+    ("db/stats.rs:facts_unplaced", FACTS_UNPLACED),
+    ("db/stats.rs:facts_outcome_unplaced", FACTS_OUTCOME_UNPLACED),
     ("db/stats.rs:cases", CASES),
+    ("db/stats.rs:cases_in", CASES_IN),
+    ("db/stats.rs:cases_unplaced", CASES_UNPLACED),
     ("db/stats.rs:deaths", DEATHS),
     ("db/stats.rs:every_case", EVERY_CASE),
     ("db/stats.rs:population", POPULATION),

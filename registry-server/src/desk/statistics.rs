@@ -239,13 +239,8 @@ async fn fill(
     let csv = |by: &str| format!("/desk/statistics.csv?{}&by={by}", chosen.query(chosen.view));
     let (counted, shown) = match chosen.view {
         View::Incidence => {
-            let report = statistics::incidence(state, caller, &request).await?;
-            let male =
-                statistics::incidence(state, caller, &chosen.request(SexFilter::Male, false)?)
-                    .await?;
-            let female =
-                statistics::incidence(state, caller, &chosen.request(SexFilter::Female, false)?)
-                    .await?;
+            let [report, male, female] =
+                statistics::incidence_by_sex(state, caller, &request).await?;
             page.charts = incidence_charts(user.lang, &report, &male, &female);
             let [sites, topography] = tables::incidence(&report);
             (

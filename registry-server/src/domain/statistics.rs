@@ -25,7 +25,7 @@ use super::stats::rates::AGE_GROUPS;
 use super::stats::report::{Case, Decision, Filter, Population, SexFilter};
 use super::{Error, Registry, Result};
 use crate::auth::{Caller, Role};
-use crate::db::{self, stats::CaseRow};
+use crate::db::{self, stats::Area, stats::CaseRow, stats::FactRow};
 
 /// Who may read the statistics: registrars (every cell) and statisticians (suppressed).
 pub const READERS: &[Role] = &[Role::Registrar, Role::Statistician];
@@ -182,11 +182,69 @@ pub(crate) fn case_of(
     })
 }
 
-/// The tumours of the request's period.
-async fn gather(registry: &Registry, filter: &Filter) -> Result<Vec<Case>> {
+/// The stored tumours of the request's period: in a region, those of its patients and of
+/// the patients whose region is not recorded (whom the report counts as not placed).
+async fn rows_of(registry: &Registry, filter: &Filter) -> Result<Vec<CaseRow>> {
     let (from, to) = days(filter)?;
-    let rows = db::stats::cases(&registry.db, from, to).await?;
-    rows.iter().map(|r| case_of(r, None)).collect()
+    let db = &registry.db;
+    Ok(match &filter.region {
+        None => db::stats::cases(db, from, to, None).await?,
+        Some(region) => {
+            let mut rows = db::stats::cases(db, from, to, Some(region)).await?;
+            rows.extend(db::stats::unplaced(db, from, to).await?);
+            rows
+        }
+    })
+}
+
+/// The tumours of the request's period as cases, with their follow-up outcome when
+/// `outcome`: in a region, those of its patients and of the patients whose region is not
+/// recorded (whom the report counts as not placed).
+async fn gather(registry: &Registry, filter: &Filter, outcome: bool) -> Result<Vec<Case>> {
+    let (from, to) = days(filter)?;
+    let db = &registry.db;
+    let mut cases = Vec::new();
+    let areas = match &filter.region {
+        None => vec![(Area::Country, None)],
+        Some(region) => vec![(Area::Region(region), Some(region)), (Area::Unplaced, None)],
+    };
+    for (area, region) in areas {
+        for row in db::stats::facts(db, from, to, area, outcome).await? {
+            cases.push(fact_of(&row, region)?);
+        }
+    }
+    Ok(cases)
+}
+
+/// A stored tumour's facts as a [`Case`] of `region` (the area it was read from).
+fn fact_of(row: &FactRow, region: Option<&String>) -> Result<Case> {
+    let day = |d: i64| db::patients::date_from(d).map_err(Error::from);
+    let small = |v: i64, what: &str| {
+        u8::try_from(v).map_err(|_| Error::Internal(format!("stored {what} {v} out of range")))
+    };
+    let birth = day(row.birth_date)?;
+    let incidence = day(row.incidence)?;
+    Ok(Case {
+        sex: db::patients::enum_from(&row.sex)?,
+        age: age_in_years(birth, incidence)
+            .and_then(|a| u32::try_from(a).ok())
+            .unwrap_or(0),
+        year: incidence.to_ymd().map_or(0, |(y, _, _)| y),
+        region: region.cloned(),
+        facility: String::new(),
+        icd10: row.icd10.clone(),
+        topography: row.topography.clone(),
+        morphology: u16::try_from(row.morphology)
+            .map_err(|_| Error::Internal("stored morphology out of range".into()))?,
+        behaviour: small(row.behaviour, "behaviour")?,
+        basis: small(row.basis, "basis")?,
+        stage_group: row.stage_group.clone(),
+        decision: row.decision.as_deref().and_then(Decision::from_name),
+        incidence: incidence.0,
+        death: row.death_date.and_then(|d| i32::try_from(d).ok()),
+        last_contact: row.last_contact.and_then(|d| i32::try_from(d).ok()),
+        open_checks: false,
+    })
 }
 
 /// The person-years of the period in the area, by sex and age group; refused when a year of
@@ -201,7 +259,12 @@ async fn person_years(registry: &Registry, filter: &Filter) -> Result<Population
     let mut population = Population::EMPTY;
     let mut years = HashSet::new();
     for c in &cells {
-        if filter.region.as_ref().is_some_and(|r| *r != c.area) {
+        // Regions are compared in lower case, as patients' regions are stored.
+        if filter
+            .region
+            .as_ref()
+            .is_some_and(|r| *r != c.area.to_lowercase())
+        {
             continue;
         }
         years.insert(c.year);
@@ -245,11 +308,42 @@ pub async fn incidence(
 ) -> Result<Incidence> {
     let suppress = admit(caller, request)?;
     let population = person_years(registry, &request.filter).await?;
-    let cases = gather(registry, &request.filter).await?;
+    let cases = gather(registry, &request.filter, false).await?;
     let report = incidence::incidence(&cases, &population, &request.filter, suppress)
         .map_err(stats_error)?;
     audit(registry, caller, "incidence", &request.filter).await?;
     Ok(report)
+}
+
+/// The incidence report of the request, and those of males and of females over the same
+/// period and area (the desk's charts compare them), from one read of the tumours.
+///
+/// # Errors
+/// As [`incidence`].
+pub async fn incidence_by_sex(
+    registry: &Registry,
+    caller: &Caller,
+    request: &Request,
+) -> Result<[Incidence; 3]> {
+    let suppress = admit(caller, request)?;
+    let population = person_years(registry, &request.filter).await?;
+    let mut all = request.filter.clone();
+    all.sex = SexFilter::Both;
+    let cases = gather(registry, &all, false).await?;
+    let report = |sex| {
+        let filter = Filter {
+            sex,
+            ..request.filter.clone()
+        };
+        incidence::incidence(&cases, &population, &filter, suppress).map_err(stats_error)
+    };
+    let reports = [
+        report(request.filter.sex)?,
+        report(SexFilter::Male)?,
+        report(SexFilter::Female)?,
+    ];
+    audit(registry, caller, "incidence", &request.filter).await?;
+    Ok(reports)
 }
 
 /// The childhood cancer report.
@@ -264,7 +358,7 @@ pub async fn childhood(
 ) -> Result<Childhood> {
     let suppress = admit(caller, request)?;
     let population = person_years(registry, &request.filter).await?;
-    let cases = gather(registry, &request.filter).await?;
+    let cases = gather(registry, &request.filter, false).await?;
     let report = childhood::childhood(&cases, &population, &request.filter, ages, suppress)
         .map_err(stats_error)?;
     audit(registry, caller, "childhood", &request.filter).await?;
@@ -282,7 +376,7 @@ pub async fn quality(registry: &Registry, caller: &Caller, request: &Request) ->
         .await?
         .into_iter()
         .collect();
-    let rows = db::stats::cases(&registry.db, from, to).await?;
+    let rows = rows_of(registry, &request.filter).await?;
     let cases = rows
         .iter()
         .map(|r| case_of(r, Some(&confirmed)))
@@ -309,7 +403,7 @@ pub async fn quality(registry: &Registry, caller: &Caller, request: &Request) ->
 /// [`Error::Forbidden`] for other roles, database errors.
 pub async fn survival(registry: &Registry, caller: &Caller, request: &Request) -> Result<Survival> {
     let suppress = admit(caller, request)?;
-    let cases = gather(registry, &request.filter).await?;
+    let cases = gather(registry, &request.filter, true).await?;
     let report = cohort::survival(&cases, &request.filter, suppress);
     audit(registry, caller, "survival", &request.filter).await?;
     Ok(report)
