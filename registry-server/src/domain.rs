@@ -36,6 +36,7 @@ pub mod primaries;
 pub mod recheck;
 pub mod statistics;
 pub mod stats;
+pub mod supply;
 pub mod trust;
 
 use std::sync::atomic::{AtomicI64, Ordering};
