@@ -319,7 +319,7 @@ pub async fn incidence(
 /// period and area (the desk's charts compare them), from one read of the tumours.
 ///
 /// # Errors
-/// As [`incidence`].
+/// As [`incidence()`].
 pub async fn incidence_by_sex(
     registry: &Registry,
     caller: &Caller,
@@ -349,7 +349,7 @@ pub async fn incidence_by_sex(
 /// The childhood cancer report.
 ///
 /// # Errors
-/// As [`incidence`].
+/// As [`incidence()`].
 pub async fn childhood(
     registry: &Registry,
     caller: &Caller,
