@@ -88,7 +88,7 @@ pub struct Survival {
 /// The stage group's Roman numeral: `IIA` → `II`; `unknown` when none or unreadable.
 pub fn stage_of(recorded: Option<&str>) -> &'static str {
     let text = recorded.unwrap_or("").trim().to_ascii_uppercase();
-    let text = text.strip_prefix("STAGE ").unwrap_or(&text);
+    let text = text.strip_prefix("STAGE").unwrap_or(&text).trim_start();
     for numeral in ["IV", "III", "II", "I"] {
         if text.starts_with(numeral) {
             return numeral;

@@ -50,6 +50,33 @@ pub struct Case {
     pub open_checks: bool,
 }
 
+#[cfg(test)]
+impl Case {
+    /// For the reports' tests: a man's malignant new primary (8140/3, basis 7) of 2024 (day
+    /// 19,800) in the east, at facility LY-BEN-PED, with `icd10` as its ICD-10 code and its
+    /// topography, and no follow-up.
+    pub(crate) fn sample(icd10: &str, age: u32) -> Case {
+        Case {
+            sex: Sex::Male,
+            age,
+            year: 2024,
+            region: Some("east".into()),
+            facility: "LY-BEN-PED".into(),
+            icd10: icd10.into(),
+            topography: icd10.into(),
+            morphology: 8140,
+            behaviour: 3,
+            basis: 7,
+            stage_group: None,
+            decision: Some(Decision::NewPrimary),
+            incidence: 19_800,
+            death: None,
+            last_contact: None,
+            open_checks: false,
+        }
+    }
+}
+
 /// A multiple-primary decision, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {

@@ -1,8 +1,6 @@
 //! The childhood report on a few children, worked by hand: ICCC-3 groups and subgroups from
 //! the site, morphology and behaviour, rates per million, the world ASR over the child groups.
 
-use card_format::model::Sex;
-
 use super::*;
 use crate::domain::stats::report::{Decision, SexFilter};
 
@@ -10,22 +8,9 @@ use crate::domain::stats::report::{Decision, SexFilter};
 /// `behaviour` (the ICD-10 code is the topography: the childhood report does not read it).
 fn case(topography: &str, morphology: u16, behaviour: u8, age: u32) -> Case {
     Case {
-        sex: Sex::Male,
-        age,
-        year: 2024,
-        region: Some("east".into()),
-        facility: "LY-BEN-PED".into(),
-        icd10: topography.into(),
-        topography: topography.into(),
         morphology,
         behaviour,
-        basis: 7,
-        stage_group: None,
-        decision: Some(Decision::NewPrimary),
-        incidence: 19_800,
-        death: None,
-        last_contact: None,
-        open_checks: false,
+        ..Case::sample(topography, age)
     }
 }
 

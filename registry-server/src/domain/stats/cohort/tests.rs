@@ -1,8 +1,6 @@
 //! The survival report on a cohort of six, worked by hand through Kaplan-Meier (deaths
 //! before censorings at a tie; n_j the patients whose time is t_j or later).
 
-use card_format::model::Sex;
-
 use super::*;
 use crate::domain::stats::report::{Decision, SexFilter};
 
@@ -13,22 +11,11 @@ const INCIDENCE: i32 = 19_800;
 /// last contact that many days after incidence.
 fn case(icd10: &str, stage: Option<&str>, death: Option<i32>, last_contact: Option<i32>) -> Case {
     Case {
-        sex: Sex::Male,
-        age: 60,
-        year: 2024,
-        region: Some("east".into()),
         facility: "LY-TRI-ONC".into(),
-        icd10: icd10.into(),
-        topography: icd10.into(),
-        morphology: 8140,
-        behaviour: 3,
-        basis: 7,
         stage_group: stage.map(str::to_string),
-        decision: Some(Decision::NewPrimary),
-        incidence: INCIDENCE,
         death: death.map(|d| INCIDENCE + d),
         last_contact: last_contact.map(|d| INCIDENCE + d),
-        open_checks: false,
+        ..Case::sample(icd10, 60)
     }
 }
 
@@ -98,6 +85,8 @@ fn stage_groups_are_the_roman_numeral() {
     assert_eq!(stage_of(Some("IVB")), "IV");
     assert_eq!(stage_of(Some("III")), "III");
     assert_eq!(stage_of(Some("stage iiib")), "III");
+    // Spaces after the word are the same stage.
+    assert_eq!(stage_of(Some("Stage  II")), "II");
     assert_eq!(stage_of(Some(" Stage IC ")), "I");
     assert_eq!(stage_of(Some("i")), "I");
     assert_eq!(stage_of(Some("0")), "0");

@@ -7,24 +7,7 @@ use crate::domain::stats::report::{Decision, SexFilter};
 
 /// A male case of `age` with `icd10`, malignant, a new primary, in 2024.
 fn case(icd10: &str, age: u32) -> Case {
-    Case {
-        sex: Sex::Male,
-        age,
-        year: 2024,
-        region: Some("east".into()),
-        facility: "LY-BEN-PED".into(),
-        icd10: icd10.into(),
-        topography: icd10.into(),
-        morphology: 8140,
-        behaviour: 3,
-        basis: 7,
-        stage_group: None,
-        decision: Some(Decision::NewPrimary),
-        incidence: 19_800,
-        death: None,
-        last_contact: None,
-        open_checks: false,
-    }
+    Case::sample(icd10, age)
 }
 
 /// Males: 20,000 person-years aged 0-4 and 10,000 in each other group (190,000 in all).

@@ -1,7 +1,5 @@
 //! The quality indicators of a handful of cases, worked by hand.
 
-use card_format::model::Sex;
-
 use super::*;
 use crate::domain::stats::report::{Decision, SexFilter};
 
@@ -9,22 +7,9 @@ use crate::domain::stats::report::{Decision, SexFilter};
 /// at `facility`.
 fn case(icd10: &str, basis: u8, facility: &str) -> Case {
     Case {
-        sex: Sex::Male,
-        age: 60,
-        year: 2024,
-        region: Some("east".into()),
         facility: facility.into(),
-        icd10: icd10.into(),
-        topography: icd10.into(),
-        morphology: 8140,
-        behaviour: 3,
         basis,
-        stage_group: None,
-        decision: Some(Decision::NewPrimary),
-        incidence: 19_800,
-        death: None,
-        last_contact: None,
-        open_checks: false,
+        ..Case::sample(icd10, 60)
     }
 }
 

@@ -1,33 +1,17 @@
 //! The CSV files of the reports, cell by cell, on registries small enough to work by hand.
 
-use card_format::model::Sex;
-
 use super::*;
 use crate::domain::stats::childhood::{self, ChildAges};
 use crate::domain::stats::incidence;
 use crate::domain::stats::quality::{self, Death};
 use crate::domain::stats::rates::AGE_GROUPS;
-use crate::domain::stats::report::{Case, Decision, Filter, Population, SexFilter};
+use crate::domain::stats::report::{Case, Filter, Population, SexFilter};
 
 /// A male malignant primary of 2024 with `icd10` (also its topography), aged `age`.
 fn case(icd10: &str, age: u32) -> Case {
     Case {
-        sex: Sex::Male,
-        age,
-        year: 2024,
-        region: Some("east".into()),
         facility: "LY-TRI-MED".into(),
-        icd10: icd10.into(),
-        topography: icd10.into(),
-        morphology: 8140,
-        behaviour: 3,
-        basis: 7,
-        stage_group: None,
-        decision: Some(Decision::NewPrimary),
-        incidence: 19_800,
-        death: None,
-        last_contact: None,
-        open_checks: false,
+        ..Case::sample(icd10, age)
     }
 }
 
