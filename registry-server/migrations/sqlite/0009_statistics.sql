@@ -22,6 +22,9 @@ PRAGMA writable_schema = OFF;
 --                  which the incidence tables count by; NULL when not recorded (such a
 --                  patient counts in the country's tables, not in a region's).
 ALTER TABLE patients ADD COLUMN region TEXT;
+-- A regional report reads the region's patients, then their tumours by patient: each
+-- patient's tumours and follow-ups are then read together (docs/benchmarks.md).
+CREATE INDEX patients_region ON patients (region);
 -- The statistics select tumours by date of incidence (db/stats.rs): the index holds every
 -- column the reports read of a tumour, so a period is read from the index alone.
 CREATE INDEX tumours_incidence ON tumours (incidence, status, patient_id, id, version, icd10,
