@@ -17,6 +17,7 @@ use super::charts::{self, Direction, Labels, Series, Value};
 use super::{render, Chrome, DeskError, DeskUser, Lang};
 use crate::domain::statistics::{self, Request};
 use crate::domain::stats::childhood::ChildAges;
+use crate::domain::stats::incidence::Incidence;
 use crate::domain::stats::report::{Counted, RateRow, SexFilter};
 use crate::domain::stats::tables::{self, Table, SUPPRESSED};
 use crate::domain::{Error, Registry};
@@ -227,6 +228,61 @@ async fn page(
     render(user.lang, StatusCode::OK, &page)
 }
 
+/// A report built for the page or a CSV file: what it counted, its tables (each with the
+/// `by` that names it in a CSV link) and, for incidence, the reports of both sexes, of
+/// males and of females (the charts).
+struct Built {
+    counted: Counted,
+    tables: Vec<(Table, &'static str)>,
+    incidence: Option<[Incidence; 3]>,
+}
+
+/// Builds the chosen report; `file` when it leaves as a CSV file (then suppressed).
+async fn build(
+    state: &Registry,
+    caller: &crate::auth::Caller,
+    chosen: &Chosen,
+    file: bool,
+) -> Result<Built, Error> {
+    let request = chosen.request(chosen.sex, file)?;
+    Ok(match chosen.view {
+        View::Incidence => {
+            let reports = statistics::incidence_by_sex(state, caller, &request).await?;
+            let [sites, topography] = tables::incidence(&reports[0]);
+            Built {
+                counted: reports[0].counted.clone(),
+                tables: vec![(sites, "site"), (topography, "topography")],
+                incidence: Some(reports),
+            }
+        }
+        View::Childhood => {
+            let report = statistics::childhood(state, caller, &request, chosen.ages).await?;
+            Built {
+                tables: vec![(tables::childhood(&report), "site")],
+                counted: report.counted,
+                incidence: None,
+            }
+        }
+        View::Quality => {
+            let report = statistics::quality(state, caller, &request).await?;
+            let [sites, facilities] = tables::quality(&report);
+            Built {
+                counted: report.counted,
+                tables: vec![(sites, "site"), (facilities, "facility")],
+                incidence: None,
+            }
+        }
+        View::Survival => {
+            let report = statistics::survival(state, caller, &request).await?;
+            Built {
+                tables: vec![(tables::survival(&report), "site")],
+                counted: report.counted,
+                incidence: None,
+            }
+        }
+    })
+}
+
 /// Builds the chosen report's charts, tables and statement into `page`.
 async fn fill(
     state: &Registry,
@@ -234,49 +290,21 @@ async fn fill(
     chosen: &Chosen,
     page: &mut StatisticsPage,
 ) -> Result<(), Error> {
-    let caller = &user.caller;
-    let request = chosen.request(chosen.sex, false)?;
-    let csv = |by: &str| format!("/desk/statistics.csv?{}&by={by}", chosen.query(chosen.view));
-    let (counted, shown) = match chosen.view {
-        View::Incidence => {
-            let [report, male, female] =
-                statistics::incidence_by_sex(state, caller, &request).await?;
-            page.charts = incidence_charts(user.lang, &report, &male, &female);
-            let [sites, topography] = tables::incidence(&report);
-            (
-                report.counted,
-                vec![(sites, csv("site")), (topography, csv("topography"))],
-            )
-        }
-        View::Childhood => {
-            let report = statistics::childhood(state, caller, &request, chosen.ages).await?;
-            let table = tables::childhood(&report);
-            (report.counted, vec![(table, csv("site"))])
-        }
-        View::Quality => {
-            let report = statistics::quality(state, caller, &request).await?;
-            let [sites, facilities] = tables::quality(&report);
-            (
-                report.counted,
-                vec![(sites, csv("site")), (facilities, csv("facility"))],
-            )
-        }
-        View::Survival => {
-            let report = statistics::survival(state, caller, &request).await?;
-            let table = tables::survival(&report);
-            (report.counted, vec![(table, csv("site"))])
-        }
-    };
-    page.tables = shown
+    let built = build(state, &user.caller, chosen, false).await?;
+    if let Some([report, male, female]) = &built.incidence {
+        page.charts = incidence_charts(user.lang, report, male, female);
+    }
+    page.tables = built
+        .tables
         .into_iter()
-        .map(|(t, href)| Shown {
+        .map(|(t, by)| Shown {
             name: t.name,
             headers: t.columns.iter().map(|c| header_of(user.lang, c)).collect(),
             rows: t.rows,
-            csv_href: href,
+            csv_href: format!("/desk/statistics.csv?{}&by={by}", chosen.query(chosen.view)),
         })
         .collect();
-    page.statement = Some(statement(user.lang, &counted));
+    page.statement = Some(statement(user.lang, &built.counted));
     Ok(())
 }
 
@@ -327,9 +355,9 @@ fn world(row: &RateRow) -> Value {
 /// The four charts of the incidence view.
 fn incidence_charts(
     lang: Lang,
-    report: &crate::domain::stats::incidence::Incidence,
-    male: &crate::domain::stats::incidence::Incidence,
-    female: &crate::domain::stats::incidence::Incidence,
+    report: &Incidence,
+    male: &Incidence,
+    female: &Incidence,
 ) -> Vec<String> {
     let dir = if lang == Lang::Ar {
         Direction::Rtl
@@ -375,7 +403,7 @@ fn incidence_charts(
         dir,
     );
     let groups: Vec<&str> = report.age_groups.iter().map(String::as_str).collect();
-    let curve = |r: &crate::domain::stats::incidence::Incidence, label| Series {
+    let curve = |r: &Incidence, label| Series {
         name: label,
         values: r.totals.first().map_or_else(Vec::new, |row| {
             row.age_rates.iter().map(|v| value(*v, true)).collect()
@@ -439,42 +467,17 @@ async fn csv(
         .await
         .map_err(|e| user.fail(e))?;
     let chosen = Chosen::read(&params, &years);
-    let caller = &user.caller;
     let by = params.by.as_deref().unwrap_or("site");
-    let built: Result<(Counted, Table), Error> = async {
-        let request = chosen.request(chosen.sex, true)?;
-        Ok(match chosen.view {
-            View::Incidence => {
-                let r = statistics::incidence(&state, caller, &request).await?;
-                let [sites, topography] = tables::incidence(&r);
-                (
-                    r.counted,
-                    if by == "topography" {
-                        topography
-                    } else {
-                        sites
-                    },
-                )
-            }
-            View::Childhood => {
-                let r = statistics::childhood(&state, caller, &request, chosen.ages).await?;
-                let t = tables::childhood(&r);
-                (r.counted, t)
-            }
-            View::Quality => {
-                let r = statistics::quality(&state, caller, &request).await?;
-                let [sites, facilities] = tables::quality(&r);
-                (r.counted, if by == "facility" { facilities } else { sites })
-            }
-            View::Survival => {
-                let r = statistics::survival(&state, caller, &request).await?;
-                let t = tables::survival(&r);
-                (r.counted, t)
-            }
-        })
-    }
-    .await;
-    let (counted, table) = built.map_err(|e| user.fail(e))?;
+    let built = build(&state, &user.caller, &chosen, true)
+        .await
+        .map_err(|e| user.fail(e))?;
+    let counted = built.counted;
+    let mut tables = built.tables.into_iter();
+    let first = tables.next();
+    let table = match tables.find(|(_, b)| *b == by).or(first) {
+        Some((table, _)) => table,
+        None => return Err(user.fail(Error::Internal("a report without a table".into()))),
+    };
     let mut body = Vec::new();
     tables::write_csv(&mut body, &counted, &table)
         .map_err(|e| user.fail(Error::Internal(format!("writing CSV: {e}"))))?;
