@@ -121,65 +121,68 @@ async fn audit(registry: &Registry, caller: &Caller, report: &str, filter: &Filt
     Ok(())
 }
 
-/// A stored tumour as a [`Case`]; `confirmed` holds the (tumour, version, check) confirmed.
+/// A stored tumour as a [`Case`]; `confirmed` holds the (tumour, version, check) confirmed,
+/// when the case must say whether it has open query or rare findings.
 pub(crate) fn case_of(
     row: &CaseRow,
     confirmed: Option<&HashSet<(String, i64, String)>>,
 ) -> Result<Case> {
-    let day = |d: i64| db::patients::date_from(d).map_err(Error::from);
-    let small = |v: i64, what: &str| {
-        u8::try_from(v).map_err(|_| Error::Internal(format!("stored {what} {v} out of range")))
-    };
-    let birth = day(row.birth_date)?;
-    let incidence = day(row.incidence)?;
-    let sex = db::patients::enum_from(&row.sex)?;
-    let morphology = u16::try_from(row.morphology)
-        .map_err(|_| Error::Internal("stored morphology out of range".into()))?;
-    let open_checks = match confirmed {
-        None => false,
-        Some(confirmed) => {
-            let report = checks::check(&Subject {
-                sex,
-                birth: Some(birth),
-                incidence,
-                last_contact: row.last_contact.map(day).transpose()?,
-                death: row.death_date.map(day).transpose()?,
-                topography: &row.topography,
-                morphology,
-                behaviour: small(row.behaviour, "behaviour")?,
-                grade: row.grade.map(|g| small(g, "grade")).transpose()?,
-                basis: small(row.basis, "basis")?,
-            });
-            report.findings.iter().any(|f| {
-                matches!(f.outcome, Outcome::Query | Outcome::Rare)
-                    && !confirmed.contains(&(
-                        row.tumour_id.clone(),
-                        row.version,
-                        f.check.code().to_string(),
-                    ))
-            })
-        }
-    };
-    Ok(Case {
-        sex,
-        age: age_in_years(birth, incidence)
-            .and_then(|a| u32::try_from(a).ok())
-            .unwrap_or(0),
-        year: incidence.to_ymd().map_or(0, |(y, _, _)| y),
-        region: row.region.clone(),
-        facility: row.facility_code.clone(),
+    let facts = FactRow {
+        sex: row.sex.clone(),
+        birth_date: row.birth_date,
+        incidence: row.incidence,
         icd10: row.icd10.clone(),
         topography: row.topography.clone(),
-        morphology,
-        behaviour: small(row.behaviour, "behaviour")?,
-        basis: small(row.basis, "basis")?,
+        morphology: row.morphology,
+        behaviour: row.behaviour,
+        basis: row.basis,
         stage_group: row.stage_group.clone(),
-        decision: row.decision.as_deref().and_then(Decision::from_name),
-        incidence: incidence.0,
-        death: row.death_date.and_then(|d| i32::try_from(d).ok()),
-        last_contact: row.last_contact.and_then(|d| i32::try_from(d).ok()),
-        open_checks,
-    })
+        decision: row.decision.clone(),
+        death_date: row.death_date,
+        last_contact: row.last_contact,
+    };
+    let mut case = fact_of(&facts, row.region.as_ref())?;
+    case.facility = row.facility_code.clone();
+    if let Some(confirmed) = confirmed {
+        case.open_checks = open_checks(row, &case, confirmed)?;
+    }
+    Ok(case)
+}
+
+/// Whether the record checks find a query or rare finding in `row` that nobody confirmed.
+fn open_checks(
+    row: &CaseRow,
+    case: &Case,
+    confirmed: &HashSet<(String, i64, String)>,
+) -> Result<bool> {
+    let day = |d: i64| db::patients::date_from(d).map_err(Error::from);
+    let day_of = |d: Option<i32>| d.map(|d| day(i64::from(d))).transpose();
+    let grade = row
+        .grade
+        .map(|g| {
+            u8::try_from(g).map_err(|_| Error::Internal(format!("stored grade {g} out of range")))
+        })
+        .transpose()?;
+    let report = checks::check(&Subject {
+        sex: case.sex,
+        birth: Some(day(row.birth_date)?),
+        incidence: day(row.incidence)?,
+        last_contact: day_of(case.last_contact)?,
+        death: day_of(case.death)?,
+        topography: &row.topography,
+        morphology: case.morphology,
+        behaviour: case.behaviour,
+        grade,
+        basis: case.basis,
+    });
+    Ok(report.findings.iter().any(|f| {
+        matches!(f.outcome, Outcome::Query | Outcome::Rare)
+            && !confirmed.contains(&(
+                row.tumour_id.clone(),
+                row.version,
+                f.check.code().to_string(),
+            ))
+    }))
 }
 
 /// The stored tumours of the request's period: in a region, those of its patients and of
