@@ -31,11 +31,17 @@ pub enum Role {
     /// Reads the registry's aggregate statistics (the ministry's epidemiologists): never a
     /// name, an identifier or a single record.
     Statistician,
+    /// Sees every facility's stock and demand (the ministry's supply officers): never a
+    /// patient.
+    SupplyOfficer,
+    /// Reads the watch on unjustified disbursement (the ministry's inspectors), with the
+    /// audit entries behind each row.
+    Inspector,
 }
 
 impl Role {
     /// Every role, for role-matrix tests and documentation.
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 9] = [
         Role::Admin,
         Role::Registrar,
         Role::Clinician,
@@ -43,6 +49,8 @@ impl Role {
         Role::Insurer,
         Role::Auditor,
         Role::Statistician,
+        Role::SupplyOfficer,
+        Role::Inspector,
     ];
 
     /// The name stored in the database and shown in errors.
@@ -55,6 +63,8 @@ impl Role {
             Role::Insurer => "insurer",
             Role::Auditor => "auditor",
             Role::Statistician => "statistician",
+            Role::SupplyOfficer => "supply_officer",
+            Role::Inspector => "inspector",
         }
     }
 

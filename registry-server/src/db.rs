@@ -11,6 +11,7 @@
 //! so every check-then-write is either one conditional statement or guarded by a unique
 //! constraint (see [`dispensings`] and [`audit`]).
 
+pub mod administrations;
 pub mod audit;
 pub mod cards;
 pub mod clinical;
@@ -25,6 +26,7 @@ pub mod primaries;
 pub mod recheck;
 pub mod stats;
 pub mod status;
+pub mod stock;
 pub mod trust;
 pub mod users;
 pub mod web;
@@ -279,6 +281,7 @@ const PING: &str = "SELECT 1";
 pub fn statements() -> Vec<(String, String)> {
     let fixed = [
         STATEMENTS,
+        administrations::STATEMENTS,
         audit::STATEMENTS,
         cards::STATEMENTS,
         clinical::STATEMENTS,
@@ -290,6 +293,8 @@ pub fn statements() -> Vec<(String, String)> {
         primaries::STATEMENTS,
         recheck::STATEMENTS,
         stats::STATEMENTS,
+        stock::STATEMENTS,
+        stock::transfers::STATEMENTS,
         trust::STATEMENTS,
         users::STATEMENTS,
         web::STATEMENTS,

@@ -220,7 +220,7 @@ pub fn menu(role: Role, section: &str) -> Vec<NavItem> {
             ("/desk/recheck", "nav.recheck"),
         ],
         Role::Statistician => &[("/desk/statistics", "nav.statistics")],
-        Role::Admin | Role::Insurer => &[],
+        Role::Admin | Role::Insurer | Role::SupplyOfficer | Role::Inspector => &[],
     };
     items
         .iter()

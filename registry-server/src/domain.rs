@@ -13,11 +13,16 @@
 //! - [`cards`]: issue, read, check and revoke cards;
 //! - [`dispensing`]: record a dispensing, judged by the shared rulebook
 //!   ([`registry_api::dispensing::rules`]), and read them back;
+//! - [`stock`]: each facility's stock of medicines, its ledger, transfers, and what
+//!   dispensings and administrations draw from it;
+//! - [`administration`]: infusions and injections given at a day-care unit, against the
+//!   authorisation and the unit's stock;
 //! - [`trust`]: the signed trust bundle, cached per trust sequence;
 //! - [`access`]: facilities, users, tokens, passwords and desk sign-in;
 //! - [`audit`]: who did what, and reading and verifying the hash-chained log.
 
 pub mod access;
+pub mod administration;
 pub mod audit;
 pub mod cards;
 pub mod checks;
@@ -36,6 +41,7 @@ pub mod primaries;
 pub mod recheck;
 pub mod statistics;
 pub mod stats;
+pub mod stock;
 pub mod supply;
 pub mod trust;
 

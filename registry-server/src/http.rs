@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod patients;
 pub mod statistics;
+pub mod stock;
 pub mod trust;
 
 use axum::Router;
@@ -53,6 +54,7 @@ pub fn documented() -> OpenApiRouter<Registry> {
         .merge(clinical::router())
         .merge(cards::router())
         .merge(dispensings::router())
+        .merge(stock::router())
         .merge(trust::router())
         .merge(issuers::router())
         .merge(openapi::router())

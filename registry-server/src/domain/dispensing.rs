@@ -8,7 +8,9 @@
 //! `card_expired`, `medicine_not_authorised` (not this patient's, or withdrawn),
 //! `authorisation_expired`, `over_quantity`, `over_count` (every authorised dispensing done),
 //! `too_soon` (the interval has not passed), `idempotency_key_reused` (same key, different
-//! request). A retry with the same key and request returns the first result, even if that
+//! request), and `out_of_stock` when the pharmacy keeps its stock in the registry and its
+//! unexpired batches hold too little ([`super::stock::draw()`]; the refusal is recorded as a
+//! stock-out event). A retry with the same key and request returns the first result, even if that
 //! first request was recorded by another server instance.
 //!
 //! **Offline dispensings.** A pharmacy without connectivity verifies the signed card offline,
@@ -28,12 +30,20 @@ pub use registry_api::dispensing::{
     DispenseRequest, Dispensed, Dispensing, OFFLINE_MAX_AGE, OFFLINE_MAX_AHEAD, RECORDED_CONFLICTS,
 };
 
+use card_format::model::Date;
+
+mod review;
+
+pub use review::conflicts;
+
 use super::audit::actor;
+use super::stock;
 use super::{Error, Registry, Result};
 use crate::auth::{self, Caller, Role};
 use crate::db::dispensings::DispensingRow;
 use crate::db::status::{CardState, RecordStatus};
-use crate::db::{self, cards::CardRow, clinical::MedicineRow, dispensings::ConflictRow};
+use crate::db::stock::Item;
+use crate::db::{self, cards::CardRow, clinical::MedicineRow};
 
 /// Who records dispensings.
 pub const DISPENSERS: &[Role] = &[Role::Pharmacist];
@@ -281,7 +291,8 @@ async fn online(a: Attempt<'_>, mut tx: Tx) -> Result<Dispensed> {
     }
     let dispensings = facts.authorisation.map_or(0, |x| x.dispensings);
     let counts = (facts.earlier.count + 1, dispensings);
-    record(a, tx, now, None, counts).await
+    let item = auth.as_ref().map(|m| stock::item_of(a.caller, m));
+    record(a, tx, now, None, counts, item).await
 }
 
 /// A dispensing made offline at `at`, sent now: the rules are judged at `at`, and a breach
@@ -327,18 +338,22 @@ async fn offline(a: Attempt<'_>, mut tx: Tx, at: i64) -> Result<Dispensed> {
     }
     let conflict = rules::judge(&facts).offline().map_err(refused)?;
     let counts = (taken.dispensed_count, taken.dispensings);
-    record(a, tx, at, Some(conflict.map(|r| r.code())), counts).await
+    let item = auth.as_ref().map(|m| stock::item_of(a.caller, m));
+    record(a, tx, at, Some(conflict.map(|r| r.code())), counts, item).await
 }
 
 /// Writes the dispensing handed out at `dispensed_at` and its audit entry, and commits.
 /// `offline` is `None` for an online dispensing, otherwise the conflict (if any).
 /// `counts` are the authorisation's dispensings recorded (with this one) and authorised.
+/// The dispensing draws on `item`'s stock ([`stock::draw()`]): online, too little refuses it
+/// `out_of_stock` (recorded as a stock-out event); offline, what is short is recorded.
 async fn record(
     a: Attempt<'_>,
     mut tx: Tx,
     dispensed_at: i64,
     offline: Option<Option<&'static str>>,
     counts: (i64, i64),
+    item: Option<Item>,
 ) -> Result<Dispensed> {
     let conflict = offline.flatten();
     let row = DispensingRow {
@@ -370,6 +385,18 @@ async fn record(
             return replay(a.registry, first, &a.hash).await;
         }
         return Err(e.into());
+    }
+    if let Some(item) = &item {
+        let d = stock::Draw {
+            item,
+            quantity: u64::from(a.quantity),
+            movement: "dispensing",
+            source_id: &row.dispensing.id,
+            authorisation_id: a.auth_id,
+            short: offline.is_some(),
+            on: Date::from_unix_seconds(u64::try_from(dispensed_at).unwrap_or(0)),
+        };
+        tx = stock::draw_or_refuse(tx, a.registry, a.now, a.caller, d).await?;
     }
     // The audit log has no free-text detail: the conflict code is part of the action
     // (`dispensing.record.offline.over_count`). Codes and ids only, no patient data.
@@ -445,52 +472,6 @@ pub async fn dispensings_of(
     )
     .await?;
     Ok(rows.into_iter().map(|r| r.dispensing).collect())
-}
-
-/// Offline dispensings recorded although they broke a rule, newest recorded first, a page
-/// of `limit` (1 to 1000) after the flagged dispensing `before`. Each authorisation shown is
-/// an audited read (`dispensing.conflicts.read`). Clinicians and auditors.
-///
-/// # Errors
-/// [`Error::Forbidden`], [`Error::Validation`] (`limit`, `before`), database errors.
-pub async fn conflicts(
-    registry: &Registry,
-    caller: &Caller,
-    before: Option<&str>,
-    limit: i64,
-) -> Result<Vec<ConflictRow>> {
-    caller.require(CONFLICT_REVIEWERS)?;
-    if !(1..=1000).contains(&limit) {
-        return Err(Error::invalid("limit", "1 to 1000"));
-    }
-    let before = match before {
-        None => None,
-        Some(id) => Some(
-            db::dispensings::conflict_position(&registry.db, id)
-                .await?
-                .ok_or_else(|| Error::invalid("before", "not a flagged dispensing's id"))?,
-        ),
-    };
-    let rows = db::dispensings::conflicts(&registry.db, before, limit).await?;
-    // One audited read per authorisation shown (its card serial and dispensings are
-    // patient-related), as a search audits each patient it returns.
-    let mut shown: Vec<String> = rows
-        .iter()
-        .map(|r| r.authorisation_id.to_string())
-        .collect();
-    shown.sort_unstable();
-    shown.dedup();
-    let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
-    db::audit::append_reads(
-        &registry.db,
-        registry.clock.now(),
-        &actor(caller),
-        "dispensing.conflicts.read",
-        "authorisation",
-        &shown,
-    )
-    .await?;
-    Ok(rows)
 }
 
 #[cfg(test)]

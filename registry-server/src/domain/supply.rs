@@ -7,6 +7,8 @@
 //! - [`ledger`]: every change of stock is a row with a reason, replayed in order, never
 //!   edited in place; the balance per batch, and which batches to dispense from (first
 //!   expiry, first out);
+//! - [`movement`]: one movement (receipt, transfer, count, adjustment, dispensing) planned
+//!   against the batches an item holds, as the ledger entries it makes;
 //! - [`openlmis`]: stock on hand E = A + B ± D − C, adjusted consumption N, average
 //!   consumption P, maximum stock H, order quantity I, and months of stock;
 //! - [`schedule`]: when each remaining dispensing of an authorisation falls due, and the
@@ -45,6 +47,7 @@
 
 pub mod demand;
 pub mod ledger;
+pub mod movement;
 pub mod openlmis;
 pub mod projection;
 pub mod schedule;

@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 use super::{ApiError, AppJson, AppQuery, Registry};
 use crate::auth::Caller;
 use crate::db::dispensings::ConflictRow;
+use crate::domain::administration::{self, Administered, AdministrationInput};
 use crate::domain::dispensing::{self, DispenseRequest, Dispensed, Dispensing};
 
 /// Routes under `/api/v1`.
@@ -17,6 +18,40 @@ pub fn router() -> OpenApiRouter<Registry> {
         .routes(routes!(record))
         .routes(routes!(conflicts))
         .routes(routes!(list))
+        .routes(routes!(administer))
+}
+
+/// `POST /api/v1/administrations` (clinician): 201 when recorded, 200 for a retry.
+#[utoipa::path(
+    post,
+    path = "/api/v1/administrations",
+    summary = "Record an infusion or injection given at a day-care unit",
+    description = "Counted against the authorisation as a dispensing is (one cycle, one \
+        dispensing), judged by the same rules except the card's (no card is presented at the \
+        chair), and drawn on the unit's stock when its facility keeps stock in the registry. \
+        Audited as `administration.record`.",
+    tag = "dispensings",
+    security(("bearer" = [])),
+    request_body = AdministrationInput,
+    responses(
+        (status = 201, description = "Recorded", body = Administered),
+        (status = 200, description = "A retry of a recorded request: the first result (`replayed`)", body = Administered),
+        (status = 409, description = "Refused: `medicine_not_authorised`, `authorisation_expired`, `over_quantity`, `over_count`, `too_soon`, `out_of_stock` (recorded as a stock-out event), `idempotency_key_reused`", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid `idempotency_key`, `cycle` or `quantity` (`validation`)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn administer(
+    State(state): State<Registry>,
+    caller: Caller,
+    AppJson(input): AppJson<AdministrationInput>,
+) -> Result<(StatusCode, AppJson<Administered>), ApiError> {
+    let done = administration::administer(&state, &caller, &input).await?;
+    let status = if done.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, AppJson(done)))
 }
 
 /// `POST /api/v1/dispensings`: 201 when recorded, 200 for a retry of a recorded request.
@@ -31,12 +66,15 @@ pub fn router() -> OpenApiRouter<Registry> {
         `card_superseded`, `card_expired`, `authorisation_expired`, `over_quantity`, \
         `over_count` or `too_soon` is recorded (201) with that `conflict` and flagged for \
         review instead of refused: the medicine has already left the pharmacy. \
-        `card_unknown`, `medicine_not_authorised` and `idempotency_key_reused` still refuse.",
+        `card_unknown`, `medicine_not_authorised` and `idempotency_key_reused` still refuse. \
+        A pharmacy that keeps its stock in the registry (from its first receipt or count) \
+        has each dispensing drawn from its unexpired batches, first expiry first; an offline \
+        one is never refused for stock: what was short is recorded as a stock-out event.",
     request_body = DispenseRequest,
     responses(
         (status = 201, description = "Recorded (an offline dispensing possibly with a `conflict`, flagged for review)", body = Dispensed),
         (status = 200, description = "A retry of a recorded request: the first result, with its `conflict` (`replayed` is true)", body = Dispensed),
-        (status = 409, description = "Refused, with a specific code: `card_unknown`, `card_revoked`, `card_superseded`, `card_expired`, `medicine_not_authorised`, `authorisation_expired`, `over_quantity`, `over_count`, `too_soon`, `idempotency_key_reused` (with `offline_at`, only `card_unknown`, `medicine_not_authorised` and `idempotency_key_reused`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Refused, with a specific code: `card_unknown`, `card_revoked`, `card_superseded`, `card_expired`, `medicine_not_authorised`, `authorisation_expired`, `over_quantity`, `over_count`, `too_soon`, `idempotency_key_reused`, `out_of_stock` (the pharmacy keeps its stock in the registry and holds too little in date: recorded as a stock-out event) (with `offline_at`, only `card_unknown`, `medicine_not_authorised` and `idempotency_key_reused`)", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid `idempotency_key`, `card_serial`, `quantity`, or `offline_at` (more than 5 minutes ahead of the registry's clock, or more than 90 days ago) (`validation`, `field` names it)", body = super::error::Problem, content_type = "application/problem+json"),
     )
 )]

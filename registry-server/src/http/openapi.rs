@@ -47,6 +47,7 @@ pub const BEARER: &str = "bearer";
         (name = "clinical", description = "Tumours, treatments, allergies, medicine authorisations"),
         (name = "cards", description = "Signed health cards: issue, fetch, status, revoke"),
         (name = "dispensings", description = "Dispensings against authorisations (pharmacists)"),
+        (name = "stock", description = "Medicines in stock at each facility: receipts, counts, adjustments, transfers (pharmacists; supply officers read)"),
         (name = "statistics", description = "The registry's statistics: aggregates only (registrars, statisticians)"),
         (name = "audit", description = "The hash-chained audit log (auditors)"),
         (name = "trust", description = "The signed trust bundle for offline verifiers (public)"),

@@ -573,3 +573,153 @@ async fn two_registrars_issuing_at_once_never_leave_two_active_cards() {
     assert_eq!(superseded, all - 1, "every card but the last superseded");
     c.assert_audit_intact().await;
 }
+
+/// 40 dispensings (8 patients, 5 each) and 10 receipts of one medicine at one pharmacy, all
+/// at once across both instances: the ledger's balance is what was received minus what was
+/// dispensed, no batch ever went below zero, every dispensing the stock could not cover was
+/// refused `out_of_stock` and recorded as a stock-out event, and the ledger replayed gives
+/// the stock kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_dispensings_and_ten_receipts_race_on_one_shelf() {
+    let Some(c) = Cluster::start().await else {
+        return;
+    };
+    let mut cards = Vec::new();
+    for p in 0..8 {
+        let (_, auth, serial) = c.patient_with_card(&format!("2197304{p:05}"), 5, 0).await;
+        cards.push((auth, serial));
+    }
+    let medicine = json!({"atc": "L02BA01", "strength": "20 mg", "form": "tablet"});
+    let receipt = |key: String, lot: &str, quantity: u64| {
+        let mut body = medicine.clone();
+        body["idempotency_key"] = json!(key);
+        body["lot"] = json!(lot);
+        body["expiry"] = json!(if lot == "R-0" {
+            "2027-03-31"
+        } else {
+            "2027-06-30"
+        });
+        body["quantity"] = json!(quantity);
+        body
+    };
+    // The pharmacy keeps stock from this opening receipt on.
+    let (status, opening) = c
+        .first()
+        .call(
+            Method::POST,
+            "/api/v1/stock/receipts",
+            &c.pharmacists[0],
+            Some(receipt("opening-001".into(), "R-0", 30)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{opening}");
+    let mut requests: Vec<Request> = (0..40)
+        .map(|i| {
+            let (auth, serial) = &cards[i / 5];
+            (
+                c.apps[i % 2].clone(),
+                Method::POST,
+                "/api/v1/dispensings".to_string(),
+                c.pharmacists[i % 2].clone(),
+                Some(dispense(&format!("shelf-key-{i:03}"), serial, *auth)),
+            )
+        })
+        .collect();
+    for i in 0..10 {
+        requests.push((
+            c.apps[i % 2].clone(),
+            Method::POST,
+            "/api/v1/stock/receipts".to_string(),
+            c.pharmacists[(i + 1) % 2].clone(),
+            Some(receipt(
+                format!("receipt-{i:03}"),
+                &format!("R-{}", i % 2),
+                60,
+            )),
+        ));
+    }
+    let results = race(requests).await;
+    let tally = tally(&results);
+    let (dispensings, receipts) = results.split_at(40);
+    let created = dispensings
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    let out_of_stock = dispensings
+        .iter()
+        .filter(|(s, b)| *s == StatusCode::CONFLICT && b["code"] == "out_of_stock")
+        .count();
+    let received = receipts
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(
+        (created + out_of_stock, received),
+        (40, 10),
+        "every dispensing recorded or refused for stock, every receipt recorded: {tally:?}"
+    );
+    let db = &c.first().state.db.pool;
+    let (on_hand,): (i64,) = sqlx::query_as(
+        "SELECT on_hand FROM stock_items WHERE facility_code = 'LY-BEN-PH1' AND atc = 'L02BA01'",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let created = i64::try_from(created).unwrap();
+    assert_eq!(on_hand, 30 + 600 - 30 * created, "received minus dispensed");
+    let ledger: Vec<(i64, String, i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT seq, movement, quantity, balance, lot, expiry FROM stock_ledger \
+         WHERE facility_code = 'LY-BEN-PH1' ORDER BY seq",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let seqs: Vec<i64> = ledger.iter().map(|e| e.0).collect();
+    assert_eq!(
+        seqs,
+        (1..=i64::try_from(ledger.len()).unwrap()).collect::<Vec<_>>()
+    );
+    assert!(ledger.iter().all(|e| e.3 >= 0), "a batch went below zero");
+    let dispensed: i64 = ledger
+        .iter()
+        .filter(|e| e.1 == "dispensing")
+        .map(|e| -e.2)
+        .sum();
+    assert_eq!(dispensed, 30 * created);
+    // The pure ledger, replaying the entries in order, agrees with the stock kept.
+    let entries: Vec<registry_server::domain::supply::Entry> = ledger
+        .iter()
+        .map(
+            |(_, movement, quantity, _, lot, expiry)| registry_server::domain::supply::Entry {
+                movement: match movement.as_str() {
+                    "receipt" => registry_server::domain::supply::Movement::Receipt,
+                    "dispensing" => registry_server::domain::supply::Movement::Dispensing,
+                    other => panic!("unexpected movement {other}"),
+                },
+                quantity: *quantity,
+                batch: lot.clone(),
+                expiry: card_format::model::Date(i32::try_from(*expiry).unwrap()),
+            },
+        )
+        .collect();
+    assert_eq!(
+        registry_server::domain::supply::ledger::balance(&entries).unwrap(),
+        u64::try_from(on_hand).unwrap()
+    );
+    let (refusals,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM stock_outs WHERE kind = 'refused'")
+            .fetch_one(db)
+            .await
+            .unwrap();
+    assert_eq!(
+        refusals,
+        i64::try_from(out_of_stock).unwrap(),
+        "every refusal recorded"
+    );
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM dispensings")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(rows, created, "a refused dispensing leaves no row");
+    c.assert_audit_intact().await;
+}

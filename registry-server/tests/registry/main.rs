@@ -28,5 +28,7 @@ mod population;
 mod roles;
 /// The statistics on every backend: full, suppressed, CSV, what each report counted.
 mod statistics;
+/// Medicines in stock: receipts, counts, adjustments, transfers, draws, stock-outs.
+mod stock;
 /// A registry in process on a fresh database.
 mod support;

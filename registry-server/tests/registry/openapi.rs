@@ -65,6 +65,15 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/dispensings"),
     ("GET", "/api/v1/dispensings/conflicts"),
     ("GET", "/api/v1/authorisations/{id}/dispensings"),
+    ("POST", "/api/v1/administrations"),
+    ("POST", "/api/v1/stock/receipts"),
+    ("POST", "/api/v1/stock/counts"),
+    ("POST", "/api/v1/stock/adjustments"),
+    ("POST", "/api/v1/stock/transfers"),
+    ("POST", "/api/v1/stock/transfers/{id}/receive"),
+    ("GET", "/api/v1/facilities/{code}/stock"),
+    ("GET", "/api/v1/facilities/{code}/stock/ledger"),
+    ("GET", "/api/v1/facilities/{code}/transfers"),
     ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/audit/verify"),
     ("GET", "/api/v1/trust-bundle"),
@@ -91,6 +100,7 @@ fn concrete(template: &str) -> String {
     template
         .replace("{kind}", "tumours")
         .replace("{id}", "1")
+        .replace("{code}", "LY-BEN-PH1")
         .replace("{serial}", "ABCD-EFGH-JKMN-PQRS")
 }
 

@@ -44,6 +44,9 @@ const CONFLICT_REVIEWERS: &[Role] = &[Role::Clinician, Role::Auditor];
 /// statistician appears nowhere else in this table: no route that returns a person's data
 /// admits that role.
 const STATISTICS: &[Role] = &[Role::Registrar, Role::Statistician];
+/// Stock is read by the facility's pharmacists and the ministry's supply officers (who see
+/// every facility's, and never a patient).
+const STOCK_READERS: &[Role] = &[Role::Pharmacist, Role::SupplyOfficer];
 /// Published issuer keys are listed for admins and auditors.
 const ISSUER_READERS: &[Role] = &[Role::Admin, Role::Auditor];
 
@@ -95,6 +98,18 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/dispensings",                       Only(PHARMACIST)),
     ("GET",  "/api/v1/authorisations/{auth}/dispensings", Only(DISPENSING_READERS)),
     ("GET",  "/api/v1/dispensings/conflicts?limit=10",    Only(CONFLICT_REVIEWERS)),
+    // Administrations at a day-care unit: clinicians.
+    ("POST", "/api/v1/administrations",                   Only(CLINICIAN)),
+    // Stock: pharmacists keep their own facility's (receiving what is sent to it); supply
+    // officers read every facility's.
+    ("POST", "/api/v1/stock/receipts",                    Only(PHARMACIST)),
+    ("POST", "/api/v1/stock/counts",                      Only(PHARMACIST)),
+    ("POST", "/api/v1/stock/adjustments",                 Only(PHARMACIST)),
+    ("POST", "/api/v1/stock/transfers",                   Only(PHARMACIST)),
+    ("POST", "/api/v1/stock/transfers/{transfer}/receive", Only(PHARMACIST)),
+    ("GET",  "/api/v1/facilities/LY-BEN-PH1/stock",       Only(STOCK_READERS)),
+    ("GET",  "/api/v1/facilities/LY-BEN-PH1/stock/ledger?atc=L02BA01&strength=20%20mg&form=tablet", Only(STOCK_READERS)),
+    ("GET",  "/api/v1/facilities/LY-BEN-PH1/transfers",   Only(STOCK_READERS)),
     // The audit log: auditors only.
     ("GET",  "/api/v1/audit?limit=10",                    Only(AUDITOR)),
     ("GET",  "/api/v1/audit/verify",                      Only(AUDITOR)),
@@ -126,7 +141,7 @@ enum Caller {
     BadToken,
 }
 
-const CALLERS: [Caller; 9] = [
+const CALLERS: [Caller; 11] = [
     Caller::Role(Role::Admin),
     Caller::Role(Role::Registrar),
     Caller::Role(Role::Clinician),
@@ -134,6 +149,8 @@ const CALLERS: [Caller; 9] = [
     Caller::Role(Role::Insurer),
     Caller::Role(Role::Auditor),
     Caller::Role(Role::Statistician),
+    Caller::Role(Role::SupplyOfficer),
+    Caller::Role(Role::Inspector),
     Caller::NoToken,
     Caller::BadToken,
 ];
@@ -171,6 +188,8 @@ struct Fixture {
     ids: Vec<(&'static str, String)>,
     admin: String,
     staff: Staff,
+    supply_officer: String,
+    inspector: String,
 }
 
 const P1: &str = "219730412345";
@@ -270,10 +289,48 @@ impl Fixture {
             .await
             .unwrap()
             .unwrap();
+        // A transfer in transit to the pharmacist's facility, from another pharmacy.
+        let other = app.pharmacy("LY-TRP-PH2").await;
+        let sender = app.user("pharmacist", &other).await;
+        let stock = |key: &str, extra: Value| {
+            let mut body = json!({"idempotency_key": key, "atc": "L02BA01", "strength": "20 mg",
+                "form": "tablet", "lot": "MX-2"});
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            body
+        };
+        let receipt = stock(
+            "fixture-receipt",
+            json!({"expiry": "2027-06-30", "quantity": 10}),
+        );
+        ok(
+            app,
+            Method::POST,
+            "/api/v1/stock/receipts",
+            &sender,
+            Some(receipt),
+        )
+        .await;
+        let transfer = stock(
+            "fixture-transfer",
+            json!({"quantity": 4, "to_facility": "LY-BEN-PH1"}),
+        );
+        let (_, sent) = ok(
+            app,
+            Method::POST,
+            "/api/v1/stock/transfers",
+            &sender,
+            Some(transfer),
+        )
+        .await;
+        ids.push(("transfer", str_of(&sent["transfer"]["id"])));
         Fixture {
             ids,
             admin: app.admin.clone(),
             staff,
+            supply_officer: app.user("supply_officer", "LY-MOH").await,
+            inspector: app.user("inspector", "LY-MOH").await,
         }
     }
 
@@ -299,6 +356,8 @@ impl Fixture {
             Caller::Role(Role::Insurer) => self.staff.insurer.clone(),
             Caller::Role(Role::Auditor) => self.staff.auditor.clone(),
             Caller::Role(Role::Statistician) => self.staff.statistician.clone(),
+            Caller::Role(Role::SupplyOfficer) => self.supply_officer.clone(),
+            Caller::Role(Role::Inspector) => self.inspector.clone(),
             Caller::NoToken => String::new(),
             Caller::BadToken => "lyr_not-a-token-this-registry-ever-issued".to_string(),
         }
@@ -333,6 +392,27 @@ impl Fixture {
             ("POST", "/api/v1/dispensings") => json!({"idempotency_key": "role-matrix-1",
                 "card_serial": self.id("card"), "authorisation_id":
                 self.id("auth").parse::<u64>().unwrap(), "quantity": 30}),
+            ("POST", "/api/v1/administrations") => json!({"idempotency_key": "role-matrix-2",
+                "authorisation_id": self.id("auth").parse::<u64>().unwrap(), "cycle": 1,
+                "quantity": 30}),
+            // Pass 2 runs the table in order: the receipt brings lot MX-1 that the count,
+            // the adjustment and the transfer then act on.
+            ("POST", "/api/v1/stock/receipts") => stock_body(
+                "role-matrix-3",
+                json!({"lot": "MX-1", "expiry": "2027-06-30", "quantity": 10}),
+            ),
+            ("POST", "/api/v1/stock/counts") => {
+                stock_body("role-matrix-4", json!({"lot": "MX-1", "counted": 9}))
+            }
+            ("POST", "/api/v1/stock/adjustments") => stock_body(
+                "role-matrix-5",
+                json!({"lot": "MX-1", "reason": "found", "quantity": 1}),
+            ),
+            ("POST", "/api/v1/stock/transfers") => stock_body(
+                "role-matrix-6",
+                json!({"lot": "MX-1", "quantity": 2, "to_facility": "LY-TRP-PH2"}),
+            ),
+            ("POST", "/api/v1/stock/transfers/{transfer}/receive") => json!({}),
             _ => return None,
         };
         Some(body)
@@ -360,6 +440,16 @@ fn other_site_certificate() -> String {
     .sign(&root)
     .unwrap();
     hex::encode(cert)
+}
+
+/// A stock movement of tamoxifen 20 mg tablets.
+fn stock_body(key: &str, extra: Value) -> Value {
+    let mut body = json!({"idempotency_key": key, "atc": "L02BA01", "strength": "20 mg",
+        "form": "tablet"});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
 }
 
 fn treatment_body() -> Value {
@@ -412,6 +502,13 @@ async fn snapshot(app: &TestApp) -> Vec<(String, i64)> {
         "issuer_certificates",
         "revoked_issuers",
         "audit_log",
+        "stock_facilities",
+        "stock_items",
+        "stock_batches",
+        "stock_ledger",
+        "stock_transfers",
+        "stock_outs",
+        "administrations",
     ]
     .iter()
     .map(|t| format!("SELECT COUNT(*) FROM {t}"))
@@ -565,5 +662,5 @@ fn matrix_lists_every_route_once() {
         let path = template.split('?').next().unwrap();
         assert!(seen.insert((method, path)), "{method} {path} listed twice");
     }
-    assert_eq!(MATRIX.len(), 53);
+    assert_eq!(MATRIX.len(), 62);
 }
