@@ -55,7 +55,17 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
     .await
     .context("while connecting to the database")?;
+    let regimens = match &args.regimens {
+        None => crate::domain::supply::regimens::Regimens::built_in(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the regimen table {}", path.display()))?;
+            crate::domain::supply::regimens::Regimens::parse(&text)
+                .with_context(|| format!("the regimen table {}", path.display()))?
+        }
+    };
     let settings = Settings {
+        regimens: std::sync::Arc::new(regimens),
         card_validity_days: args.card_validity_days,
         max_body_bytes: args.max_body_bytes,
         request_timeout: Duration::from_secs(args.request_timeout_secs),

@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Key ceremony: create the root key, certify issuer and list-signing keys.
     #[command(subcommand)]
     Keys(crate::keys::KeysCommand),
@@ -193,6 +193,11 @@ pub struct ServeArgs {
     /// which behind a proxy is the proxy's. Set it only when the proxy overwrites the header.
     #[arg(long, env = "DESK_CLIENT_ADDRESS_HEADER")]
     pub desk_client_address_header: Option<String>,
+    /// The regimen table of the demand forecast: a CSV file in the layout of the built-in
+    /// `registry-server/data/regimens.csv` (whose figures are samples, not a protocol). The
+    /// whole file is checked at start; a bad line stops the server, naming it.
+    #[arg(long, env = "REGIMENS")]
+    pub regimens: Option<PathBuf>,
 }
 
 /// How log lines look.

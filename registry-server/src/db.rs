@@ -16,6 +16,7 @@ pub mod audit;
 pub mod cards;
 pub mod clinical;
 pub mod confirmations;
+pub mod demand;
 pub mod dispensings;
 pub mod follow_up;
 pub mod linkage;
@@ -29,6 +30,7 @@ pub mod status;
 pub mod stock;
 pub mod trust;
 pub mod users;
+pub mod watch;
 pub mod web;
 
 use std::str::FromStr;
@@ -286,6 +288,7 @@ pub fn statements() -> Vec<(String, String)> {
         cards::STATEMENTS,
         clinical::STATEMENTS,
         confirmations::STATEMENTS,
+        demand::STATEMENTS,
         dispensings::STATEMENTS,
         follow_up::STATEMENTS,
         patients::STATEMENTS,
@@ -297,6 +300,7 @@ pub fn statements() -> Vec<(String, String)> {
         stock::transfers::STATEMENTS,
         trust::STATEMENTS,
         users::STATEMENTS,
+        watch::STATEMENTS,
         web::STATEMENTS,
     ];
     let mut all: Vec<(String, String)> = fixed

@@ -17,7 +17,11 @@
 //!   dispensings and administrations draw from it;
 //! - [`administration`]: infusions and injections given at a day-care unit, against the
 //!   authorisation and the unit's stock;
+//! - [`demand`]: each facility's demand for medicines in the months ahead, from the
+//!   authorisations and the expected new cases, beside OpenLMIS's consumption measures;
 //! - [`trust`]: the signed trust bundle, cached per trust sequence;
+//! - [`watch`]: the inspectors' reports on unjustified disbursement, with the audit
+//!   entries behind each row;
 //! - [`access`]: facilities, users, tokens, passwords and desk sign-in;
 //! - [`audit`]: who did what, and reading and verifying the hash-chained log.
 
@@ -28,6 +32,7 @@ pub mod cards;
 pub mod checks;
 pub mod clinical;
 pub mod data_table;
+pub mod demand;
 pub mod dispensing;
 pub mod duplicates;
 pub mod error;
@@ -44,6 +49,7 @@ pub mod stats;
 pub mod stock;
 pub mod supply;
 pub mod trust;
+pub mod watch;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -95,6 +101,8 @@ pub struct Settings {
     /// The request header holding the client's address (set by a reverse proxy), for the
     /// desk's sign-in rate limit; None: the connection's peer address.
     pub client_address_header: Option<String>,
+    /// The regimen table of the demand forecast (`--regimens`, else the built-in sample).
+    pub regimens: Arc<supply::regimens::Regimens>,
 }
 
 impl Default for Settings {
@@ -105,6 +113,7 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(30),
             bundle_max_age: Duration::from_secs(3600),
             client_address_header: None,
+            regimens: Arc::new(supply::regimens::Regimens::built_in()),
         }
     }
 }

@@ -10,7 +10,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Keys(cmd)) => registry_server::keys::run(cmd),
-        Some(Command::Serve(args)) => registry_server::app::serve(args).await,
+        Some(Command::Serve(args)) => registry_server::app::serve(*args).await,
         Some(Command::SetPassword(args)) => registry_server::app::set_password(args).await,
         Some(Command::Recheck(args)) => registry_server::app::recheck(args).await,
         Some(Command::Duplicates(args)) => registry_server::app::duplicates(args).await,

@@ -15,6 +15,10 @@
 //!   quantity due per calendar month;
 //! - [`demand`]: a month's demand per facility × medicine (the dispensings due plus the
 //!   expected new cases), and which medicines have no WHO defined daily dose;
+//! - [`regimens`]: the editable table of which medicines a new case will need, by site,
+//!   morphology and stage;
+//! - [`forecast`]: one facility × medicine's demand for the months ahead, its consumption
+//!   measures, stock-out date and proposed order;
 //! - [`projection`]: the first day stock would run out, and the forecast error (MAPE) of a
 //!   back-test.
 //!
@@ -46,10 +50,12 @@
 //! instead of panicking, and saturates or checks where a sum or product could overflow.
 
 pub mod demand;
+pub mod forecast;
 pub mod ledger;
 pub mod movement;
 pub mod openlmis;
 pub mod projection;
+pub mod regimens;
 pub mod schedule;
 
 pub use ledger::{Batch, Entry, Movement, Reason};

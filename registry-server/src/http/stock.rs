@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use super::error::Problem;
 use super::{ApiError, AppJson, AppQuery, Registry};
 use crate::auth::Caller;
+use crate::domain::demand::DemandReport;
 use crate::domain::stock::{
     self, AdjustmentInput, CountInput, FacilityStock, LedgerEntry, Medicine, Moved, ReceiptInput,
     ReceiveInput, Transfer, TransferInput,
@@ -27,6 +28,8 @@ pub fn router() -> OpenApiRouter<Registry> {
         .routes(routes!(facility_stock))
         .routes(routes!(ledger))
         .routes(routes!(transfers))
+        .routes(routes!(demand))
+        .routes(routes!(watch))
 }
 
 /// 201 for a movement recorded, 200 for a retry answered with the first.
@@ -261,4 +264,121 @@ async fn transfers(
     Path(code): Path<String>,
 ) -> Result<AppJson<Vec<Transfer>>, ApiError> {
     Ok(AppJson(stock::transfers(&state, &caller, &code).await?))
+}
+
+/// Which demand.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DemandQuery {
+    /// One facility (a pharmacist: their own, which they must name); none: every facility.
+    pub facility: Option<String>,
+    /// Months ahead, 1 to 12 (default 6).
+    pub months: Option<u32>,
+    /// `csv` for the facility lines as a CSV file; JSON otherwise.
+    pub format: Option<String>,
+}
+
+/// `GET /api/v1/demand` (supply officer; pharmacist for their facility).
+#[utoipa::path(
+    get,
+    path = "/api/v1/demand",
+    summary = "Demand for medicines in the months ahead, per facility, and by region",
+    description = "For each facility × medicine: the units due on active authorisations \
+        and those the expected new cases' regimens will take, month by month; the OpenLMIS \
+        consumption measures of the past three months (adjusted consumption with stock-out \
+        days, average monthly consumption, months of stock, maximum stock, order quantity); \
+        the stock on hand, the expected stock-out date and the registry's proposed order. \
+        `regions` rolls the lines up by region. With `format=csv`, the lines as a CSV file.",
+    tag = "stock",
+    security(("bearer" = [])),
+    params(DemandQuery),
+    responses(
+        (status = 200, description = "The report (or its CSV file)", body = DemandReport),
+        (status = 403, description = "A pharmacist asking for another facility or for all (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`months` out of 1 to 12, or `format` other than `csv` (`validation`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn demand(
+    State(state): State<Registry>,
+    caller: Caller,
+    AppQuery(q): AppQuery<DemandQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let csv = match q.format.as_deref() {
+        None => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(crate::domain::Error::invalid("format", "csv, or none for JSON").into())
+        }
+    };
+    let regimens = state.settings.regimens.clone();
+    let report = crate::domain::demand::report(
+        &state,
+        &caller,
+        q.facility.as_deref(),
+        q.months.unwrap_or(6),
+        &regimens,
+    )
+    .await?;
+    if csv {
+        return Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"demand.csv\"",
+                ),
+            ],
+            report.to_csv(),
+        )
+            .into_response());
+    }
+    Ok(AppJson(report).into_response())
+}
+
+/// The watch's period.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WatchQuery {
+    /// Days looked back, 1 to 366 (default 90).
+    pub days: Option<u32>,
+    /// Two pharmacies within this many days, 1 to 90 (default 7).
+    pub interval_days: Option<u32>,
+}
+
+/// `GET /api/v1/watch` (inspector).
+#[utoipa::path(
+    get,
+    path = "/api/v1/watch",
+    summary = "The watch on unjustified disbursement",
+    description = "One patient's medicine dispensed at two pharmacies within the interval; \
+        facilities that handed out more of a medicine than they took in; dispensings dated \
+        before their card or authorisation; offline conflict and stock refusal rates per \
+        facility, flagged when unusual. Each row names dispensings and authorisations with \
+        the audit entries behind them; each authorisation shown is an audited read \
+        (`watch.read`).",
+    tag = "stock",
+    security(("bearer" = [])),
+    params(WatchQuery),
+    responses(
+        (status = 200, description = "The watch", body = crate::domain::watch::Watch),
+        (status = 422, description = "`days` or `interval_days` out of range (`validation`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn watch(
+    State(state): State<Registry>,
+    caller: Caller,
+    AppQuery(q): AppQuery<WatchQuery>,
+) -> Result<AppJson<crate::domain::watch::Watch>, ApiError> {
+    Ok(AppJson(
+        crate::domain::watch::watch(
+            &state,
+            &caller,
+            q.days.unwrap_or(90),
+            q.interval_days.unwrap_or(7),
+        )
+        .await?,
+    ))
 }

@@ -74,6 +74,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/facilities/{code}/stock"),
     ("GET", "/api/v1/facilities/{code}/stock/ledger"),
     ("GET", "/api/v1/facilities/{code}/transfers"),
+    ("GET", "/api/v1/demand"),
+    ("GET", "/api/v1/watch"),
     ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/audit/verify"),
     ("GET", "/api/v1/trust-bundle"),

@@ -110,6 +110,9 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("GET",  "/api/v1/facilities/LY-BEN-PH1/stock",       Only(STOCK_READERS)),
     ("GET",  "/api/v1/facilities/LY-BEN-PH1/stock/ledger?atc=L02BA01&strength=20%20mg&form=tablet", Only(STOCK_READERS)),
     ("GET",  "/api/v1/facilities/LY-BEN-PH1/transfers",   Only(STOCK_READERS)),
+    ("GET",  "/api/v1/demand?facility=LY-BEN-PH1",        Only(STOCK_READERS)),
+    // The watch on unjustified disbursement: the ministry's inspectors.
+    ("GET",  "/api/v1/watch",                             Only(&[Role::Inspector])),
     // The audit log: auditors only.
     ("GET",  "/api/v1/audit?limit=10",                    Only(AUDITOR)),
     ("GET",  "/api/v1/audit/verify",                      Only(AUDITOR)),
@@ -662,5 +665,5 @@ fn matrix_lists_every_route_once() {
         let path = template.split('?').next().unwrap();
         assert!(seen.insert((method, path)), "{method} {path} listed twice");
     }
-    assert_eq!(MATRIX.len(), 62);
+    assert_eq!(MATRIX.len(), 64);
 }

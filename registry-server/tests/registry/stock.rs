@@ -754,3 +754,284 @@ async fn an_administration_counts_against_the_authorisation_and_the_units_stock(
         assert_eq!(replay_agrees(&app, &unit_pharmacist, "LY-BEN-PED").await, 0);
     }
 }
+
+/// The demand report worked by hand. The clock is at 2026-06-01.
+///
+/// - One authorisation of 5 × 30 tamoxifen, 30 days apart, dispensed once today at the
+///   pharmacy: 4 left, due 1 July, 31 July, 30 August, 29 September: June 0, July 60,
+///   August 30, September 30, October 0, November 0.
+/// - The pharmacy received 100, the dispensing drew 30: 70 on hand. No consumption in March
+///   to May: N = 0, 0, 0, P = 0, H = 0, OpenLMIS order 0. The registry's proposal:
+///   0 + 60 + 30 − 70 = 20. Stock-out: 10 left after July, August's 30 over its 31 days:
+///   day ⌈10 × 31 / 30⌉ = 11, 2026-08-11.
+/// - The breast tumour (C50.4, 8500, IIB, incidence 2025-09-03) recorded at LY-BEN-PED is
+///   1 new case in the past year, 1/12 a month. Tamoxifen (share 0.6, 30 a month): month i
+///   holds (i + 1)/12 cases × 18 = 1.5, 3, 4.5, 6, 7.5, 9, rounded up to whole tablets:
+///   2, 3, 5, 6, 8, 9.
+/// - 30 more received: 100 on hand, proposal 0, stock-out moves to 2026-09-10 (40 after
+///   July, 10 after August, September's 30 over 30 days: day 10).
+#[tokio::test]
+async fn the_demand_report_worked_by_hand() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let patient = register_patient(&app, &staff, patient_body("219730412345")).await["patient"]
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (status, _) = post(
+            &app,
+            &format!("/api/v1/patients/{patient}/tumours"),
+            &staff.clinician,
+            crate::support::tumour_body(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, m) = post(
+            &app,
+            &format!("/api/v1/patients/{patient}/medicines"),
+            &staff.clinician,
+            medicine_body(5, 30),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{m}");
+        let auth: u64 = m["id"].as_str().unwrap().parse().unwrap();
+        let (_, card) = app
+            .call(
+                POST,
+                &format!("/api/v1/patients/{patient}/cards"),
+                &staff.registrar,
+                None,
+            )
+            .await;
+        let serial = card["serial"].as_str().unwrap().to_string();
+        post(
+            &app,
+            "/api/v1/stock/receipts",
+            &staff.pharmacist,
+            receipt("demand-rcpt-1", "D-1", "2027-06-30", 100),
+        )
+        .await;
+        let (status, _) = post(
+            &app,
+            "/api/v1/dispensings",
+            &staff.pharmacist,
+            dispense("demand-disp-1", &serial, auth, 30),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+
+        let officer = app.user("supply_officer", "LY-MOH").await;
+        let line = |report: &Value, facility: &str| {
+            report["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["facility_code"] == facility && l["atc"] == "L02BA01")
+                .cloned()
+                .unwrap_or_else(|| panic!("no tamoxifen line for {facility}: {report}"))
+        };
+        let totals = |l: &Value| {
+            l["months"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["total"].as_u64().unwrap())
+                .collect::<Vec<_>>()
+        };
+        let (status, report) = app.call(GET, "/api/v1/demand", &officer, None).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        let ph = line(&report, PHARMACY);
+        assert_eq!(totals(&ph), vec![0, 60, 30, 30, 0, 0]);
+        assert_eq!(ph["months"][1]["month"], "2026-07");
+        assert_eq!(
+            (&ph["on_hand"], &ph["proposed_order"], &ph["openlmis_order"]),
+            (&json!(70), &json!(20), &json!(0))
+        );
+        assert_eq!(ph["adjusted_consumption"], json!([0, 0, 0]));
+        assert_eq!(ph["stockout_date"], "2026-08-11");
+        let ped = line(&report, "LY-BEN-PED");
+        assert_eq!(totals(&ped), vec![2, 3, 5, 6, 8, 9]);
+        assert!(ped["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["due"] == 0));
+        // The roll-up: both facilities are in the east.
+        let east = report["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["region"] == "east" && r["atc"] == "L02BA01")
+            .unwrap();
+        assert_eq!(east["months"][1]["total"], json!(60 + 3));
+        assert_eq!(east["first_stockout"], "2026-08-11");
+
+        post(
+            &app,
+            "/api/v1/stock/receipts",
+            &staff.pharmacist,
+            receipt("demand-rcpt-2", "D-1", "2027-06-30", 30),
+        )
+        .await;
+        let (_, mine) = app
+            .call(
+                GET,
+                &format!("/api/v1/demand?facility={PHARMACY}"),
+                &staff.pharmacist,
+                None,
+            )
+            .await;
+        let ph = line(&mine, PHARMACY);
+        assert_eq!(
+            (&ph["on_hand"], &ph["proposed_order"], &ph["stockout_date"]),
+            (&json!(100), &json!(0), &json!("2026-09-10"))
+        );
+        assert_eq!(
+            mine["lines"].as_array().unwrap().len(),
+            1,
+            "a pharmacist sees their own facility"
+        );
+        let (status, _) = app
+            .call(GET, "/api/v1/demand", &staff.pharmacist, None)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = app
+            .call(GET, "/api/v1/demand?months=13", &officer, None)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, csv) = app
+            .call(GET, "/api/v1/demand?format=csv&months=3", &officer, None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let csv = csv.as_str().unwrap();
+        assert!(
+            csv.contains("demand_2026-06,demand_2026-07,demand_2026-08"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains(&format!(
+                "\"{PHARMACY}\",\"east\",L02BA01,\"20 mg\",tablet,100,0,60,30,"
+            )),
+            "{csv}"
+        );
+    }
+}
+
+/// A planted double-pharmacy dispensing, and an offline one dated before its card, on the
+/// inspector's watch with the audit entries behind them.
+#[tokio::test]
+async fn the_watch_shows_a_patient_served_at_two_pharmacies_and_a_dispensing_before_its_card() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let (auth1, serial) = patient_with_card(&app, &staff, "219730412345", 5).await;
+        // A second authorisation of the same medicine for the same patient.
+        let (_, record) = app
+            .call(
+                GET,
+                &format!("/api/v1/cards/{serial}"),
+                &staff.registrar,
+                None,
+            )
+            .await;
+        let patient = record["patient_id"]
+            .as_str()
+            .map(String::from)
+            .unwrap_or_else(|| panic!("card answer without patient_id: {record}"));
+        let (_, m) = post(
+            &app,
+            &format!("/api/v1/patients/{patient}/medicines"),
+            &staff.clinician,
+            medicine_body(5, 0),
+        )
+        .await;
+        let auth2: u64 = m["id"].as_str().unwrap().parse().unwrap();
+        let (_, card) = app
+            .call(
+                POST,
+                &format!("/api/v1/patients/{patient}/cards"),
+                &staff.registrar,
+                None,
+            )
+            .await;
+        let serial = card["serial"].as_str().unwrap().to_string();
+        let other = app.pharmacy("LY-TRP-PH2").await;
+        let elsewhere = app.user("pharmacist", &other).await;
+        let (s1, _) = post(
+            &app,
+            "/api/v1/dispensings",
+            &staff.pharmacist,
+            dispense("watch-disp-1", &serial, auth1, 30),
+        )
+        .await;
+        app.state.clock.advance(2 * 3600);
+        let (s2, _) = post(
+            &app,
+            "/api/v1/dispensings",
+            &elsewhere,
+            dispense("watch-disp-2", &serial, auth2, 30),
+        )
+        .await;
+        assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
+        // Offline, an hour before the (first) card existed.
+        let early = json!({"idempotency_key": "watch-early-1", "card_serial": serial, "authorisation_id": auth2, "quantity": 30, "offline_at": START - 3600});
+        let (status, _) = post(&app, "/api/v1/dispensings", &elsewhere, early).await;
+        assert_eq!(status, StatusCode::CREATED);
+
+        let inspector = app.user("inspector", "LY-MOH").await;
+        let (status, watch) = app
+            .call(
+                GET,
+                "/api/v1/watch?days=30&interval_days=7",
+                &inspector,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{watch}");
+        let pairs = watch["two_pharmacies"].as_array().unwrap();
+        let planted = pairs
+            .iter()
+            .find(|p| {
+                p["first"]["facility_code"] == PHARMACY
+                    && p["second"]["facility_code"] == json!(other)
+            })
+            .unwrap_or_else(|| panic!("the planted pair is missing: {watch}"));
+        assert_eq!(
+            (&planted["atc"], &planted["hours_apart"]),
+            (&json!("L02BA01"), &json!(2))
+        );
+        let actions: Vec<&str> = planted["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["action"].as_str().unwrap())
+            .collect();
+        assert!(
+            actions
+                .iter()
+                .filter(|a| a.starts_with("dispensing.record"))
+                .count()
+                >= 2,
+            "{planted}"
+        );
+        let before = watch["before_card"].as_array().unwrap();
+        assert_eq!(before.len(), 1, "{watch}");
+        assert_eq!(before[0]["dispensing"]["at"], json!(START - 3600));
+        assert!(!before[0]["audit"].as_array().unwrap().is_empty());
+        // Each authorisation shown is an audited read; others may not look.
+        let (_, log) = app
+            .call(GET, "/api/v1/audit?limit=1000", &staff.auditor, None)
+            .await;
+        assert!(log
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "watch.read"));
+        for token in [&staff.pharmacist, &staff.auditor] {
+            let (status, _) = app.call(GET, "/api/v1/watch", token, None).await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+        }
+    }
+}
