@@ -32,7 +32,7 @@ pub use report::{DemandLine, DemandMonth, DemandReport, RegionLine};
 
 use super::stock::normalise_strength;
 use super::supply::forecast::{forecast, Consumed, Inputs};
-use super::supply::regimens::Regimens;
+use super::supply::regimens::{Regimen, Regimens};
 use super::supply::schedule::{month_bounds, Authorised};
 use super::supply::{demand, SupplyError};
 use super::{Error, Registry, Result};
@@ -153,20 +153,15 @@ pub async fn report(
     );
 
     // New cases a month, per facility × medicine, with the regimen row each starts.
-    let mut new_cases: BTreeMap<Key, Vec<(f64, usize)>> = BTreeMap::new();
+    let mut new_cases: BTreeMap<Key, Vec<(f64, &Regimen)>> = BTreeMap::new();
     for c in cases.iter().filter(|c| wanted(&c.facility_code)) {
         let morphology = u16::try_from(c.morphology).unwrap_or(0);
         let per_month = c.cases as f64 / 12.0;
-        for (index, r) in regimens.rows.iter().enumerate() {
-            let matches = regimens
-                .for_case(&c.icd10, morphology, c.stage_group.as_deref())
-                .any(|m| std::ptr::eq(m, r));
-            if matches {
-                new_cases
-                    .entry(key(&c.facility_code, &r.atc, &r.strength, &r.form))
-                    .or_default()
-                    .push((per_month, index));
-            }
+        for r in regimens.for_case(&c.icd10, morphology, c.stage_group.as_deref()) {
+            new_cases
+                .entry(key(&c.facility_code, &r.atc, &r.strength, &r.form))
+                .or_default()
+                .push((per_month, r));
         }
     }
 
@@ -238,10 +233,7 @@ pub async fn report(
             today,
             months,
             due: due.get(k).cloned().unwrap_or_default(),
-            new_cases: new_cases
-                .get(k)
-                .map(|v| v.iter().map(|&(r, i)| (r, &regimens.rows[i])).collect())
-                .unwrap_or_default(),
+            new_cases: new_cases.get(k).cloned().unwrap_or_default(),
             consumed: consumed.get(k).cloned().unwrap_or_else(empty),
             on_hand: on_hand.get(k).copied().unwrap_or(0),
         };

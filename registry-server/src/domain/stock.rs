@@ -221,11 +221,13 @@ pub(crate) struct EntryMeta<'a> {
 }
 
 /// Makes a movement asked for by a person: replays a retry, applies, audits, commits.
+/// Returns the entries and the stock on hand after them, or none for a retry answered with
+/// the first request's entry.
 async fn make(
     registry: &Registry,
     m: Move<'_>,
     tx: Option<Tx>,
-) -> Result<(Vec<LedgerRow>, i64, bool)> {
+) -> Result<(Vec<LedgerRow>, Option<i64>)> {
     let mut tx = match tx {
         Some(tx) => tx,
         None => registry.db.pool.begin().await?,
@@ -233,7 +235,7 @@ async fn make(
     if let Some(key) = m.key {
         if let Some(first) = sql::by_key(&mut tx, key).await? {
             tx.rollback().await?;
-            return replay(registry, first, m.hash.as_deref());
+            return replay(first, m.hash.as_deref());
         }
     }
     let now = registry.clock.now();
@@ -255,7 +257,7 @@ async fn make(
             let first = sql::by_key(&mut conn, m.key.unwrap_or_default())
                 .await?
                 .ok_or_else(|| Error::Internal("a stock request's key vanished".into()))?;
-            return replay(registry, first, m.hash.as_deref());
+            return replay(first, m.hash.as_deref());
         }
         Err(e) => return Err(e),
     };
@@ -276,35 +278,34 @@ async fn make(
     )
     .await?;
     tx.commit().await?;
-    Ok((rows, totals.on_hand, false))
+    Ok((rows, Some(totals.on_hand)))
 }
 
-fn replay(
-    _registry: &Registry,
-    first: LedgerRow,
-    hash: Option<&[u8]>,
-) -> Result<(Vec<LedgerRow>, i64, bool)> {
+fn replay(first: LedgerRow, hash: Option<&[u8]>) -> Result<(Vec<LedgerRow>, Option<i64>)> {
     if first.request_hash.as_deref() != hash {
         return Err(Error::conflict(
             "idempotency_key_reused",
             "this idempotency key was used for another stock movement",
         ));
     }
-    Ok((vec![first], -1, true))
+    Ok((vec![first], None))
 }
 
 /// The answer of a movement, with the item's stock now.
 async fn moved(
     registry: &Registry,
     item: &Item,
-    (rows, on_hand, replayed): (Vec<LedgerRow>, i64, bool),
+    (rows, written): (Vec<LedgerRow>, Option<i64>),
     transfer: Option<TransferRow>,
 ) -> Result<Moved> {
-    let on_hand = if replayed {
-        let mut conn = registry.db.reader().acquire().await?;
-        sql::totals(&mut conn, item).await?.map_or(0, |t| t.on_hand)
-    } else {
-        on_hand
+    // A retry wrote nothing: its answer shows the stock as it is now.
+    let replayed = written.is_none();
+    let on_hand = match written {
+        Some(on_hand) => on_hand,
+        None => {
+            let mut conn = registry.db.reader().acquire().await?;
+            sql::totals(&mut conn, item).await?.map_or(0, |t| t.on_hand)
+        }
     };
     Ok(Moved {
         entries: rows
