@@ -79,6 +79,43 @@ pub struct OverrideRow {
     pub stock_refusals: i64,
 }
 
+/// A facility's dispensings refused online, by the audit entries of the refusals.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct RefusalRow {
+    /// The facility of the pharmacist refused.
+    pub facility_code: String,
+    /// Refusals.
+    pub refusals: i64,
+}
+
+/// A correction of an authorisation followed by a dispensing of it within the window: the
+/// version corrected and the one after it, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct RaisedRow {
+    /// The authorisation.
+    pub authorisation_id: i64,
+    /// The version corrected.
+    pub version: i64,
+    /// Its data (JSON), as `record_history` keeps it.
+    pub before: String,
+    /// The next version's data, when it was corrected again (else the current row is it).
+    pub after: Option<String>,
+    /// The current row's quantity per dispensing.
+    pub quantity: i64,
+    /// The current row's number of dispensings.
+    pub dispensings: i64,
+    /// When corrected, Unix seconds.
+    pub corrected_at: i64,
+    /// By whom (user id).
+    pub corrected_by: String,
+    /// The dispensing that followed.
+    pub dispensing_id: String,
+    /// Where.
+    pub facility_code: String,
+    /// When, Unix seconds.
+    pub dispensed_at: i64,
+}
+
 /// An audit entry behind a row.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct AuditRef {
@@ -138,7 +175,31 @@ pub async fn overrides(db: &Db, since: i64) -> Result<Vec<OverrideRow>, sqlx::Er
         .await
 }
 
-/// The dispensing and administration audit entries of the authorisations `ids` since
+/// Each facility's dispensings refused online since `since` (`dispensing.refused.*`).
+///
+/// # Errors
+/// Database errors.
+pub async fn refusals(db: &Db, since: i64) -> Result<Vec<RefusalRow>, sqlx::Error> {
+    sqlx::query_as::<_, RefusalRow>(REFUSALS)
+        .bind(since)
+        .fetch_all(db.reader())
+        .await
+}
+
+/// Corrections of authorisations since `since` followed within `window` seconds by a
+/// dispensing of the authorisation.
+///
+/// # Errors
+/// Database errors.
+pub async fn raised(db: &Db, since: i64, window: i64) -> Result<Vec<RaisedRow>, sqlx::Error> {
+    sqlx::query_as::<_, RaisedRow>(RAISED)
+        .bind(since)
+        .bind(window)
+        .fetch_all(db.reader())
+        .await
+}
+
+/// The dispensing, administration and correction audit entries of the authorisations `ids` since
 /// `since` (ids joined by commas, as the audit log keeps them: text).
 ///
 /// # Errors
@@ -206,10 +267,26 @@ const OVERRIDES: &str = "SELECT f.code AS facility_code, \
      (SELECT COUNT(*) FROM stock_outs s WHERE s.facility_code = f.code AND s.at >= $1 \
        AND s.kind = 'refused') AS stock_refusals \
      FROM facilities f ORDER BY f.code";
+/// `refusals`: one pass over the audit log since `since`.
+const REFUSALS: &str = "SELECT facility_code, COUNT(*) AS refusals FROM audit_log \
+     WHERE at >= $1 AND action LIKE 'dispensing.refused.%' GROUP BY facility_code";
+/// `raised`: a withdrawal's history row has no quantity and is skipped by the caller.
+const RAISED: &str = "SELECT m.id AS authorisation_id, h.version, h.data AS before, \
+     n.data AS after, m.quantity, m.dispensings, h.changed_at AS corrected_at, \
+     h.changed_by AS corrected_by, d.id AS dispensing_id, d.facility_code, d.dispensed_at \
+     FROM record_history h \
+     JOIN medicine_authorisations m ON CAST(m.id AS TEXT) = h.record_id \
+     LEFT JOIN record_history n ON n.table_name = h.table_name \
+       AND n.record_id = h.record_id AND n.version = h.version + 1 \
+     JOIN dispensings d ON d.authorisation_id = m.id AND d.dispensed_at >= h.changed_at \
+       AND d.dispensed_at < h.changed_at + $2 \
+     WHERE h.table_name = 'medicine_authorisations' AND h.changed_at >= $1 \
+     ORDER BY h.changed_at DESC, d.dispensed_at, d.id LIMIT 1000";
 /// `audit_of`: the ids are matched as a comma-separated list.
 const AUDIT_OF: &str = "SELECT entity_id, seq, action FROM audit_log \
      WHERE entity_type = 'authorisation' AND at >= $2 \
-     AND (action LIKE 'dispensing.record%' OR action = 'administration.record') \
+     AND (action LIKE 'dispensing.record%' OR action = 'administration.record' \
+       OR action = 'authorisation.correct') \
      AND (',' || $1 || ',') LIKE ('%,' || entity_id || ',%') ORDER BY seq";
 
 /// Every fixed statement of this module, by name, for the test that prepares them all.
@@ -218,5 +295,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("db/watch.rs:overdrawn", OVERDRAWN),
     ("db/watch.rs:before_card", BEFORE_CARD),
     ("db/watch.rs:overrides", OVERRIDES),
+    ("db/watch.rs:refusals", REFUSALS),
+    ("db/watch.rs:raised", RAISED),
     ("db/watch.rs:audit_of", AUDIT_OF),
 ];

@@ -105,6 +105,20 @@ pub async fn dispense(
         Err(e) => {
             if let Error::Conflict { code, .. } = &e {
                 m.dispensings_refused.with_label_values(&[*code]).inc();
+                // A rule's refusal is kept for the inspectors' refusal rates (the watch);
+                // `out_of_stock` is recorded as a stock-out already, and a reused key is
+                // the client's mistake, not a refusal.
+                if !matches!(*code, "out_of_stock" | "idempotency_key_reused") {
+                    crate::db::audit::append_alone(
+                        &registry.db,
+                        registry.clock.now(),
+                        &actor(caller),
+                        &format!("dispensing.refused.{code}"),
+                        "authorisation",
+                        &request.authorisation_id.to_string(),
+                    )
+                    .await?;
+                }
             }
             return Err(e);
         }

@@ -8,12 +8,13 @@
 //!   short;
 //! - `before_card`: dispensings dated before the card they were made on was issued, or
 //!   before their authorisation was first recorded;
-//! - `conflicts`: each facility's offline dispensings recorded in conflict with a rule, and
-//!   its refusals for stock, as rates of its dispensings, flagged when the conflict rate is
-//!   at least twice the national one and at least 3;
-//! - not yet: authorisations corrected upward shortly before a dispensing (their earlier
-//!   versions are in `record_history`, not compared yet), and the rate of online refusals
-//!   (refusals are counted in the metrics, not stored per facility).
+//! - `raised`: an authorisation corrected upward (more units per dispensing, or more
+//!   dispensings) and dispensed less than `interval_days` after the correction, from the
+//!   versions `record_history` keeps;
+//! - `conflicts`: each facility's offline dispensings recorded in conflict with a rule, its
+//!   dispensings refused online (each refusal is audited as `dispensing.refused.<code>`) and
+//!   its refusals for stock, as rates, flagged when the conflict or the refusal rate is at
+//!   least twice the national one and counts at least 3.
 //!
 //! Inspectors only. The rows name authorisations, not patients; each authorisation shown
 //! is an audited read (`watch.read`), as the conflict list's are.
@@ -90,10 +91,40 @@ pub struct Overrides {
     pub conflicts: i64,
     /// `conflicts / dispensings`.
     pub conflict_rate: Option<f64>,
+    /// Dispensings refused online by a rule (too soon, used up, card revoked...).
+    pub refusals: i64,
+    /// `refusals / (dispensings + refusals)`: of the attempts, those refused.
+    pub refusal_rate: Option<f64>,
     /// Dispensings and administrations refused `out_of_stock`.
     pub stock_refusals: i64,
-    /// Conflict rate at least twice the national and at least 3 conflicts.
+    /// The conflict or the refusal rate at least twice the national one, with at least 3
+    /// conflicts or refusals.
     pub unusual: bool,
+}
+
+/// An authorisation corrected upward shortly before a dispensing of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Raised {
+    /// The authorisation.
+    pub authorisation_id: i64,
+    /// When it was corrected, Unix seconds.
+    pub corrected_at: i64,
+    /// Who corrected it (user id).
+    pub corrected_by: String,
+    /// Units per dispensing before the correction.
+    pub quantity_before: i64,
+    /// Units per dispensing after it.
+    pub quantity_after: i64,
+    /// Dispensings authorised before the correction.
+    pub dispensings_before: i64,
+    /// Dispensings authorised after it.
+    pub dispensings_after: i64,
+    /// The dispensing that followed.
+    pub dispensing: Served,
+    /// Hours from the correction to the dispensing.
+    pub hours_after: i64,
+    /// The correction and dispensing audit entries of the authorisation.
+    pub audit: Vec<AuditLink>,
 }
 
 /// A facility × medicine handed out beyond what it took in.
@@ -128,6 +159,8 @@ pub struct Watch {
     pub overdrawn: Vec<Overdrawn>,
     /// Dated before the card or the authorisation.
     pub before_card: Vec<BeforeCard>,
+    /// Corrected upward shortly before a dispensing.
+    pub raised: Vec<Raised>,
     /// Override and refusal rates per facility (those with dispensings).
     pub conflicts: Vec<Overrides>,
 }
@@ -163,16 +196,21 @@ pub async fn watch(
     }
     let now = registry.clock.now();
     let since = now - i64::from(days) * 86_400;
-    let (pairs, overdrawn, before, overrides) = tokio::try_join!(
-        sql::two_pharmacies(&registry.db, since, i64::from(interval_days) * 86_400),
+    let interval = i64::from(interval_days) * 86_400;
+    let (pairs, overdrawn, before, overrides, refusals, raised) = tokio::try_join!(
+        sql::two_pharmacies(&registry.db, since, interval),
         sql::overdrawn(&registry.db),
         sql::before_card(&registry.db, since),
         sql::overrides(&registry.db, since),
+        sql::refusals(&registry.db, since),
+        sql::raised(&registry.db, since, interval),
     )?;
+    let raised: Vec<Upward> = raised.into_iter().filter_map(upward).collect();
     let mut shown: Vec<i64> = pairs
         .iter()
         .flat_map(|p| [p.first_authorisation, p.second_authorisation])
         .chain(before.iter().map(|b| b.authorisation_id))
+        .chain(raised.iter().map(|(r, _, _)| r.authorisation_id))
         .collect();
     shown.sort_unstable();
     shown.dedup();
@@ -226,26 +264,27 @@ pub async fn watch(
             handed_out: o.handed_out,
         })
         .collect();
-    let (all, flagged) = overrides
-        .iter()
-        .fold((0, 0), |(a, f), o| (a + o.dispensings, f + o.conflicts));
-    let national = (all > 0).then(|| flagged as f64 / all as f64);
-    let conflicts = overrides
+    let raised = raised
         .into_iter()
-        .filter(|o| o.dispensings > 0 || o.stock_refusals > 0)
-        .map(|o| {
-            let rate = (o.dispensings > 0).then(|| o.conflicts as f64 / o.dispensings as f64);
-            Overrides {
-                unusual: o.conflicts >= 3
-                    && matches!((rate, national), (Some(r), Some(n)) if r >= 2.0 * n),
-                conflict_rate: rate,
-                facility_code: o.facility_code,
-                dispensings: o.dispensings,
-                conflicts: o.conflicts,
-                stock_refusals: o.stock_refusals,
-            }
+        .map(|(r, quantity, dispensings)| Raised {
+            audit: links(&audit, &[r.authorisation_id]),
+            hours_after: (r.dispensed_at - r.corrected_at) / 3600,
+            authorisation_id: r.authorisation_id,
+            corrected_at: r.corrected_at,
+            corrected_by: r.corrected_by,
+            quantity_before: quantity.0,
+            quantity_after: quantity.1,
+            dispensings_before: dispensings.0,
+            dispensings_after: dispensings.1,
+            dispensing: Served {
+                dispensing_id: r.dispensing_id,
+                authorisation_id: r.authorisation_id,
+                facility_code: r.facility_code,
+                at: r.dispensed_at,
+            },
         })
         .collect();
+    let conflicts = rates(overrides, &refusals);
     db::audit::append_reads(
         &registry.db,
         now,
@@ -261,6 +300,72 @@ pub async fn watch(
         two_pharmacies,
         overdrawn,
         before_card,
+        raised,
         conflicts,
     })
+}
+
+/// A correction that raised an authorisation: its row, the units per dispensing before and
+/// after, the dispensings before and after.
+type Upward = (sql::RaisedRow, (i64, i64), (i64, i64));
+
+/// The units per dispensing and the dispensings before and after a correction, when it
+/// raised either (a withdrawal's history row, without them, is none).
+fn upward(r: sql::RaisedRow) -> Option<Upward> {
+    let numbers = |json: &str| {
+        let v: serde_json::Value = serde_json::from_str(json).ok()?;
+        Some((
+            v.get("quantity")?.as_i64()?,
+            v.get("dispensings")?.as_i64()?,
+        ))
+    };
+    let (q0, n0) = numbers(&r.before)?;
+    let (q1, n1) = match &r.after {
+        Some(after) => numbers(after)?,
+        None => (r.quantity, r.dispensings),
+    };
+    (q1 > q0 || n1 > n0).then_some((r, (q0, q1), (n0, n1)))
+}
+
+/// Each facility's rates, flagged against the national ones.
+fn rates(overrides: Vec<sql::OverrideRow>, refusals: &[sql::RefusalRow]) -> Vec<Overrides> {
+    let refused = |f: &str| {
+        refusals
+            .iter()
+            .find(|r| r.facility_code == f)
+            .map_or(0, |r| r.refusals)
+    };
+    let ratio = |n: i64, d: i64| (d > 0).then(|| n as f64 / d as f64);
+    let (all, flagged, refused_all) = overrides.iter().fold((0, 0, 0), |(a, f, r), o| {
+        (
+            a + o.dispensings,
+            f + o.conflicts,
+            r + refused(&o.facility_code),
+        )
+    });
+    let national_conflicts = ratio(flagged, all);
+    let national_refusals = ratio(refused_all, all + refused_all);
+    let high = |count: i64, rate: Option<f64>, national: Option<f64>| {
+        count >= 3 && matches!((rate, national), (Some(r), Some(n)) if r >= 2.0 * n)
+    };
+    overrides
+        .into_iter()
+        .map(|o| (refused(&o.facility_code), o))
+        .filter(|(r, o)| o.dispensings > 0 || o.stock_refusals > 0 || *r > 0)
+        .map(|(refusals, o)| {
+            let conflict_rate = ratio(o.conflicts, o.dispensings);
+            let refusal_rate = ratio(refusals, o.dispensings + refusals);
+            Overrides {
+                unusual: high(o.conflicts, conflict_rate, national_conflicts)
+                    || high(refusals, refusal_rate, national_refusals),
+                conflict_rate,
+                refusal_rate,
+                refusals,
+                facility_code: o.facility_code,
+                dispensings: o.dispensings,
+                conflicts: o.conflicts,
+                stock_refusals: o.stock_refusals,
+            }
+        })
+        .collect()
 }

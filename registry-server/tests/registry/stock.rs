@@ -1035,3 +1035,127 @@ async fn the_watch_shows_a_patient_served_at_two_pharmacies_and_a_dispensing_bef
         }
     }
 }
+
+#[tokio::test]
+async fn the_watch_shows_an_authorisation_raised_before_a_dispensing_and_the_refusal_rates() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let (auth, serial) = patient_with_card(&app, &staff, "219660101555", 3).await;
+        let (early, early_serial) = patient_with_card(&app, &staff, "219660101556", 3).await;
+        // Corrected upward (30 → 60 units a dispensing, 3 → 5 dispensings, and a 28-day
+        // interval).
+        let raise = |id: u64| {
+            let mut data = medicine_body(5, 28);
+            data["quantity"] = json!(60);
+            let body = json!({"version": 1, "reason": "dose revised", "data": data});
+            (format!("/api/v1/medicines/{id}"), body)
+        };
+        let correct = |id: u64| {
+            let (uri, body) = raise(id);
+            let (app, clinician) = (&app, staff.clinician.clone());
+            async move {
+                let (status, answer) = app.call(Method::PUT, &uri, &clinician, Some(body)).await;
+                assert_eq!(status, StatusCode::OK, "{answer}");
+            }
+        };
+        // One corrected three days before its dispensing, one an hour before.
+        correct(early).await;
+        app.state.clock.advance(3 * 86_400);
+        correct(auth).await;
+        app.state.clock.advance(3600);
+        for (key, card, id) in [
+            ("raised-disp-1", &serial, auth),
+            ("raised-disp-0", &early_serial, early),
+        ] {
+            let (status, body) = post(
+                &app,
+                "/api/v1/dispensings",
+                &staff.pharmacist,
+                dispense(key, card, id, 60),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        // Two refusals by a rule (too soon, then more than authorised), each audited.
+        for (key, quantity) in [("raised-disp-2", 60), ("raised-disp-3", 61)] {
+            let (status, _) = post(
+                &app,
+                "/api/v1/dispensings",
+                &staff.pharmacist,
+                dispense(key, &serial, auth, quantity),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CONFLICT);
+        }
+        let actions = audit_actions(&app, &staff).await;
+        assert!(
+            actions.iter().any(|a| a == "dispensing.refused.too_soon"),
+            "{actions:?}"
+        );
+
+        let inspector = app.user("inspector", "LY-MOH").await;
+        let watch = |interval: u32| {
+            let (app, inspector) = (&app, inspector.clone());
+            async move {
+                let uri = format!("/api/v1/watch?days=30&interval_days={interval}");
+                let (status, watch) = app.call(GET, &uri, &inspector, None).await;
+                assert_eq!(status, StatusCode::OK, "{watch}");
+                watch
+            }
+        };
+        // Within 2 days: only the one corrected an hour before.
+        let w = watch(2).await;
+        let raised = w["raised"].as_array().unwrap();
+        assert_eq!(raised.len(), 1, "{w}");
+        let r = &raised[0];
+        assert_eq!(
+            (
+                &r["authorisation_id"],
+                &r["quantity_before"],
+                &r["quantity_after"],
+                &r["dispensings_before"],
+                &r["dispensings_after"],
+                &r["hours_after"],
+            ),
+            (
+                &json!(auth),
+                &json!(30),
+                &json!(60),
+                &json!(3),
+                &json!(5),
+                &json!(1)
+            ),
+            "{r}"
+        );
+        let linked: Vec<&str> = r["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["action"].as_str().unwrap())
+            .collect();
+        assert!(linked.contains(&"authorisation.correct"), "{linked:?}");
+        assert!(linked.contains(&"dispensing.record"), "{linked:?}");
+        // Within 4 days: both, the later correction first.
+        let w4 = watch(4).await;
+        let ids: Vec<&Value> = w4["raised"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["authorisation_id"])
+            .collect();
+        assert_eq!(ids, [&json!(auth), &json!(early)], "{w4}");
+        // The pharmacy: 2 dispensings, 2 refused of 4 attempts.
+        let rates = w["conflicts"].as_array().unwrap();
+        let ours = rates
+            .iter()
+            .find(|o| o["facility_code"] == PHARMACY)
+            .unwrap_or_else(|| panic!("no rates for the pharmacy: {w}"));
+        assert_eq!(
+            (&ours["dispensings"], &ours["refusals"]),
+            (&json!(2), &json!(2))
+        );
+        let rate = ours["refusal_rate"].as_f64().unwrap();
+        assert!((rate - 0.5).abs() < 1e-9, "{rate}");
+    }
+}
