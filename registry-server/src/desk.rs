@@ -11,7 +11,9 @@
 //!   rate limit; [`login`]: the sign-in and sign-out pages;
 //! - [`i18n`]: the languages and the message catalogue;
 //! - [`assets`]: CSS, JavaScript and fonts compiled into the binary;
-//! - [`patients`], [`record`], [`clinical`], [`pharmacy`], [`audit`]: the pages.
+//! - [`patients`], [`record`], [`clinical`], [`pharmacy`], [`audit`]: the pages;
+//! - [`stock`], [`demand`], [`watch`]: medicines and supplies (pharmacists, supply officers,
+//!   inspectors).
 //!
 //! Every response under `/desk/` carries a strict Content-Security-Policy (no inline script
 //! or style anywhere), `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, and
@@ -21,6 +23,7 @@ pub mod assets;
 pub mod audit;
 pub mod charts;
 pub mod clinical;
+pub mod demand;
 pub mod duplicates;
 pub mod follow_up;
 pub mod form;
@@ -32,6 +35,8 @@ pub mod recheck;
 pub mod record;
 pub mod session;
 pub mod statistics;
+pub mod stock;
+pub mod watch;
 
 use std::collections::HashMap;
 
@@ -74,6 +79,9 @@ pub fn router() -> Router<Registry> {
         .merge(duplicates::router())
         .merge(recheck::router())
         .merge(statistics::router())
+        .merge(stock::router())
+        .merge(demand::router())
+        .merge(watch::router())
         .fallback(not_found);
     Router::new()
         .route("/", get(|| async { Redirect::to("/desk/") }))
@@ -213,14 +221,20 @@ pub fn menu(role: Role, section: &str) -> Vec<NavItem> {
             ("/desk/statistics", "nav.statistics"),
         ],
         Role::Clinician => &[("/desk/patients", "nav.patients")],
-        Role::Pharmacist => &[("/desk/pharmacy", "nav.pharmacy")],
+        Role::Pharmacist => &[
+            ("/desk/pharmacy", "nav.pharmacy"),
+            ("/desk/stock", "nav.stock"),
+            ("/desk/demand", "nav.demand"),
+        ],
         Role::Auditor => &[
             ("/desk/audit", "nav.audit"),
             ("/desk/duplicates", "nav.duplicates"),
             ("/desk/recheck", "nav.recheck"),
         ],
         Role::Statistician => &[("/desk/statistics", "nav.statistics")],
-        Role::Admin | Role::Insurer | Role::SupplyOfficer | Role::Inspector => &[],
+        Role::SupplyOfficer => &[("/desk/demand", "nav.demand"), ("/desk/stock", "nav.stock")],
+        Role::Inspector => &[("/desk/watch", "nav.watch")],
+        Role::Admin | Role::Insurer => &[],
     };
     items
         .iter()
@@ -337,7 +351,7 @@ impl DeskError {
 pub fn conflict_key(code: &str) -> &'static str {
     for prefix in ["conflict.", "refusal."] {
         let key = format!("{prefix}{code}");
-        if let Some((k, _, _)) = i18n::MESSAGES.iter().find(|(k, _, _)| *k == key) {
+        if let Some((k, _, _)) = i18n::all().find(|(k, _, _)| *k == key) {
             return k;
         }
     }
@@ -486,7 +500,12 @@ mod tests {
     #[test]
     fn menus_offer_only_the_roles_pages() {
         let hrefs = |r| menu(r, "").iter().map(|n| n.href).collect::<Vec<_>>();
-        assert_eq!(hrefs(Role::Pharmacist), ["/desk/pharmacy"]);
+        assert_eq!(
+            hrefs(Role::Pharmacist),
+            ["/desk/pharmacy", "/desk/stock", "/desk/demand"]
+        );
+        assert_eq!(hrefs(Role::SupplyOfficer), ["/desk/demand", "/desk/stock"]);
+        assert_eq!(hrefs(Role::Inspector), ["/desk/watch"]);
         assert!(!hrefs(Role::Clinician).contains(&"/desk/patients/new"));
         assert!(hrefs(Role::Registrar).contains(&"/desk/patients/new"));
         assert_eq!(

@@ -74,12 +74,17 @@ impl Lang {
 static CATALOGUE: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
     LazyLock::new(|| all().map(|(key, ar, en)| (*key, (*ar, *en))).collect());
 
-/// Every message of the desk: [`MESSAGES`], then the statistics pages' own.
+/// Every message of the desk: [`MESSAGES`], then the statistics pages' own, then the
+/// medicines-and-supplies pages'.
 pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    MESSAGES.iter().chain(statistics::MESSAGES)
+    MESSAGES
+        .iter()
+        .chain(statistics::MESSAGES)
+        .chain(supply::MESSAGES)
 }
 
 mod statistics;
+mod supply;
 
 /// Every message but the statistics pages': key, Arabic, English.
 #[rustfmt::skip]
@@ -521,6 +526,13 @@ mod tests {
             include_str!("../../templates/desk/pharmacy.html"),
             include_str!("../../templates/desk/audit.html"),
             include_str!("../../templates/desk/macros.html"),
+            include_str!("../../templates/desk/stock.html"),
+            include_str!("../../templates/desk/stock_ledger.html"),
+            include_str!("../../templates/desk/demand.html"),
+            include_str!("../../templates/desk/watch.html"),
+            include_str!("stock.rs"),
+            include_str!("demand.rs"),
+            include_str!("watch.rs"),
             include_str!("../desk.rs"),
             include_str!("patients.rs"),
             include_str!("clinical.rs"),

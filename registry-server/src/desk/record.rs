@@ -126,7 +126,9 @@ pub struct Options {
     pub vital_statuses: Vec<(String, String)>,
 }
 
-fn labelled(lang: Lang, group: &str, values: &[&str], blank: bool) -> Vec<(String, String)> {
+/// The options of a `<select>`: each value with its label `group.value` in `lang` (the value
+/// itself without one), after an empty choice when `blank`.
+pub fn labelled(lang: Lang, group: &str, values: &[&str], blank: bool) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if blank {
         out.push((String::new(), "—".to_string()));

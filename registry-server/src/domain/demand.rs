@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 
 use card_format::model::Date;
 
-pub use report::{DemandLine, DemandMonth, DemandReport, RegionLine};
+pub use report::{csv_field, DemandLine, DemandMonth, DemandReport, RegionLine};
 
 use super::stock::normalise_strength;
 use super::supply::forecast::{forecast, Consumed, Inputs};

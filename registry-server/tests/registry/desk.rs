@@ -1551,3 +1551,5 @@ async fn a_death_recorded_on_the_record_page_revokes_the_card() {
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 }
+
+mod supply;

@@ -248,11 +248,54 @@ impl DemandReport {
         }
         out
     }
+
+    /// The national roll-up as CSV: one row per region × medicine, a column per month's
+    /// total.
+    pub fn regions_to_csv(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# demand by region for {} months from {}; unplaced authorisations: {}",
+            self.months, self.today, self.unplaced
+        );
+        let months: Vec<String> = self
+            .regions
+            .first()
+            .map(|r| {
+                r.months
+                    .iter()
+                    .map(|m| format!(",demand_{}", m.month))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "region,atc,strength,form,facilities,on_hand{},openlmis_order,proposed_order,first_stockout",
+            months.concat()
+        );
+        for r in &self.regions {
+            let totals: String = r.months.iter().map(|m| format!(",{}", m.total)).collect();
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{}{totals},{},{},{}",
+                csv_field(&r.region),
+                r.atc,
+                csv_field(&r.strength),
+                r.form,
+                r.facilities,
+                r.on_hand,
+                r.openlmis_order,
+                r.proposed_order,
+                r.first_stockout.map_or(String::new(), |d| d.to_string()),
+            );
+        }
+        out
+    }
 }
 
 /// A text field for CSV: quoted, with quotes doubled, and a leading `=`, `+`, `-` or `@`
 /// neutralised so a spreadsheet does not run it as a formula.
-fn csv_field(text: &str) -> String {
+pub fn csv_field(text: &str) -> String {
     let safe = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {
