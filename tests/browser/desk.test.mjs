@@ -2,7 +2,7 @@
 // driven by playwright-core; no browser is downloaded). Run by registry-server/tests/registry/browser.rs,
 // which starts the registry and passes the URL and the users in the environment:
 // DESK_URL, DESK_PASSWORD, REGISTRAR_USER, REGISTRAR_TOKEN, CLINICIAN_USER, PHARMACIST_USER,
-// STATISTICIAN_USER,
+// STATISTICIAN_USER, PHARMACIST2_TOKEN, SUPPLY_USER, INSPECTOR_USER,
 // SCREENSHOT_DIR, PROFILE_DIR, CHROMIUM.
 //
 // The journeys run in order and share what they make (the patient, the card).
@@ -344,6 +344,46 @@ test("the registrar writes and reads the smart card through the desk's card agen
   }
 });
 
+test("the pharmacist receives stock in Arabic; a malformed lot is refused and keeps what was typed", async () => {
+  const page = await browser();
+  await signIn(page, env("PHARMACIST_USER"));
+  await page.click("a[href='/desk/stock']");
+  await page.waitForURL(`${URL}/desk/stock`);
+  // No stock kept yet: the page says the ledger starts with the first receipt or count.
+  assert.match(await page.textContent("main"), /يبدأ دفترها بأول استلام أو جرد/);
+  await shot(page, "stock-empty-ar");
+  for (const id of ["rc-atc", "rc-strength", "rc-form", "rc-lot", "rc-expiry", "rc-quantity"]) {
+    assert.equal(await page.locator(`label[for='${id}']`).count(), 1, id);
+  }
+  await page.fill("#rc-atc", "L02BA01");
+  await page.fill("#rc-strength", "20 mg");
+  await page.selectOption("#rc-form", "tablet");
+  await page.fill("#rc-lot", "TX 2027");
+  await page.fill("#rc-expiry", "٢٠٢٨-٠١-٣١");
+  await page.fill("#rc-quantity", "٥٠");
+  await page.click("#form-receive button[type=submit]");
+  await page.waitForSelector("#rc-lot-error");
+  assert.equal(await page.inputValue("#rc-atc"), "L02BA01");
+  assert.equal(await page.inputValue("#rc-quantity"), "٥٠");
+  assert.equal(await page.locator("#stock-items").count(), 0, "nothing was recorded");
+  await shot(page, "stock-receive-error-ar");
+  await page.fill("#rc-lot", "TX-2027-01");
+  await page.click("#form-receive button[type=submit]");
+  await page.waitForURL(/done=received/);
+  assert.match(await page.textContent("#outcome"), /سُجّل الاستلام/);
+  assert.equal((await page.textContent("tr[data-atc='L02BA01'] .on-hand")).trim(), "50");
+  await shot(page, "stock-received-ar");
+  // The same forms in English.
+  await page.click(".lang-switch");
+  await page.waitForSelector("html[lang='en']");
+  assert.equal((await page.textContent("label[for='rc-lot']")).trim(), "Lot number");
+  assert.equal((await page.textContent("label[for='ad-reason']")).trim(), "Reason");
+  await shot(page, "stock-en");
+  await page.click(".lang-switch");
+  await page.waitForSelector("html[lang='ar']");
+  assert.deepEqual(page.problems, []);
+});
+
 test("the pharmacist scans the card, dispenses, and is refused an identical second dispensing", async () => {
   const page = await browser();
   await signIn(page, env("PHARMACIST_USER"));
@@ -360,6 +400,7 @@ test("the pharmacist scans the card, dispenses, and is refused an identical seco
   assert.match(await page.textContent("main"), /tamoxifen/);
   assert.match(await page.textContent("main"), /0 \/ 3/);
   await shot(page, "pharmacy-card-ar");
+  world.authorisation = await page.getAttribute(".medicine input[name=authorisation]", "value");
 
   await page.click(".medicine button[type=submit]");
   await page.waitForSelector("#outcome");
@@ -406,6 +447,86 @@ test("the pharmacist scans the card, dispenses, and is refused an identical seco
   assert.match(await page.textContent("main"), /1 \/ 3/);
   await shot(page, "pharmacy-photo-ar");
   assert.deepEqual(page.problems, []);
+});
+
+test("stock falls as the pharmacist dispenses; the supply officer sees the stock-out date move; the inspector sees a planted double-pharmacy dispensing", async () => {
+  const pharmacist = await browser();
+  await signIn(pharmacist, env("PHARMACIST_USER"));
+  await pharmacist.goto(`${URL}/desk/stock`);
+  // 50 received, 30 dispensed at the pharmacy.
+  assert.equal((await pharmacist.textContent("tr[data-atc='L02BA01'] .on-hand")).trim(), "20");
+  await pharmacist.click("tr[data-atc='L02BA01'] a");
+  await pharmacist.waitForURL(/\/desk\/stock\/ledger/);
+  assert.match(await pharmacist.textContent("#ledger"), /صرف/);
+  assert.match(await pharmacist.textContent("#ledger"), /-30/);
+  await shot(pharmacist, "stock-ledger-ar");
+
+  const officer = await browser();
+  await signIn(officer, env("SUPPLY_USER"));
+  await officer.click("a[href='/desk/demand']");
+  await officer.waitForURL(`${URL}/desk/demand`);
+  // The national roll-up: the east holds the pharmacy's tamoxifen.
+  assert.match(await officer.textContent("#demand-regions"), /L02BA01/);
+  // The roll-up downloads as the officer would take it: the link on the page.
+  const [download] = await Promise.all([
+    officer.waitForEvent("download"),
+    officer.click("a[href*='view=regions'][download]"),
+  ]);
+  const regions = await download.path().then((p) => import("node:fs").then((fs) => fs.readFileSync(p, "utf8")));
+  assert.match(regions, /^region,atc,strength,form/m);
+  assert.match(regions, /^"east",L02BA01,/m);
+  await shot(officer, "demand-national-ar");
+  const stockout = async () => {
+    await officer.goto(`${URL}/desk/demand?facility=LY-BEN-PH1&months=6`);
+    const text = (await officer.textContent("tr[data-atc='L02BA01'] td.stockout")).trim();
+    assert.match(text, /^\d{4}-\d{2}-\d{2}$/, `a stock-out date, not "${text}"`);
+    return text;
+  };
+  // 20 on hand against the two dispensings of 30 still due: it runs out.
+  const before = await stockout();
+  assert.equal(await officer.locator("figure.chart svg").count(), 1);
+  await shot(officer, "demand-facility-ar");
+
+  await pharmacist.goto(`${URL}/desk/stock`);
+  await pharmacist.fill("#rc-atc", "L02BA01");
+  await pharmacist.fill("#rc-strength", "20 mg");
+  await pharmacist.selectOption("#rc-form", "tablet");
+  await pharmacist.fill("#rc-lot", "TX-2027-02");
+  await pharmacist.fill("#rc-expiry", "2028-03-31");
+  await pharmacist.fill("#rc-quantity", "25");
+  await pharmacist.click("#form-receive button[type=submit]");
+  await pharmacist.waitForURL(/done=received/);
+  assert.equal((await pharmacist.textContent("tr[data-atc='L02BA01'] .on-hand")).trim(), "45");
+  const after = await stockout();
+  assert.ok(after > before, `the stock-out date moved from ${before} to ${after}`);
+  await shot(officer, "demand-facility-moved-ar");
+
+  // Planted: the same patient's tamoxifen dispensed three hours ago at the second pharmacy,
+  // synced from its offline queue.
+  const planted = await fetch(`${URL}/api/v1/dispensings`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${env("PHARMACIST2_TOKEN")}`, "Content-Type": "application/json" },
+    body: JSON.stringify({
+      idempotency_key: "planted-double-1",
+      card_serial: world.serial,
+      authorisation_id: Number(world.authorisation),
+      quantity: 30,
+      offline_at: Math.floor(Date.now() / 1000) - 3 * 3600,
+    }),
+  });
+  assert.ok(planted.status === 201 || planted.status === 200, `planted: ${planted.status}`);
+  const inspector = await browser();
+  await signIn(inspector, env("INSPECTOR_USER"));
+  await inspector.click("a[href='/desk/watch']");
+  await inspector.waitForURL(`${URL}/desk/watch`);
+  const pairs = await inspector.textContent("#watch-pairs");
+  assert.match(pairs, /L02BA01/);
+  assert.match(pairs, /LY-BEN-PH2[\s\S]*LY-BEN-PH1/);
+  assert.match(pairs, /#\d+ dispensing\.record/, "the row names its audit entries");
+  await shot(inspector, "watch-ar");
+  for (const page of [pharmacist, officer, inspector]) {
+    assert.deepEqual(page.problems, []);
+  }
 });
 
 test("a pharmacist opening the registration page gets a 403 page in Arabic", async () => {

@@ -1,6 +1,7 @@
 //! The web desk in a real browser: starts the real `registry-server` binary on a fresh SQLite
-//! file with the fixture keys, on a port it chooses itself, creates a registrar, a clinician and a
-//! pharmacist with passwords through the admin API, then runs the Node journeys of
+//! file with the fixture keys, on a port it chooses itself, creates a registrar, a clinician, a
+//! pharmacist, a statistician, a supply officer and an inspector with passwords through the
+//! admin API (and a second pharmacy's pharmacist with an API token), then runs the Node journeys of
 //! `tests/browser/` (headless Chromium from `/usr/bin/chromium` through playwright-core) and
 //! asserts they pass, printing Node's output when they do not.
 //!
@@ -189,11 +190,26 @@ fn browser_journeys_pass_in_headless_chromium() {
         ),
     );
     assert_eq!(status, 201, "{body}");
+    let (status, body) = server.call(
+        "POST",
+        "/api/v1/facilities",
+        &admin,
+        Some(
+            json!({"code": "LY-BEN-PH2", "name": "Benghazi pharmacy 2", "region": "east",
+            "kind": "pharmacy"}),
+        ),
+    );
+    assert_eq!(status, 201, "{body}");
     let (registrar, registrar_token) = server.user("desk.registrar", "registrar", "LY-BEN-PED");
     let (clinician, _) = server.user("desk.clinician", "clinician", "LY-BEN-PED");
     let (pharmacist, _) = server.user("desk.pharmacist", "pharmacist", "LY-BEN-PH1");
     let (statistician, _) = server.user("desk.statistician", "statistician", "LY-MOH");
     let (_, clinician_token) = server.user("desk.clinician2", "clinician", "LY-BEN-PED");
+    // Medicines and supplies: a second pharmacy's pharmacist (whose offline dispensing the
+    // journeys plant through the API), a supply officer and an inspector.
+    let (_, pharmacist2_token) = server.user("desk.pharmacist2", "pharmacist", "LY-BEN-PH2");
+    let (supply, _) = server.user("desk.supply", "supply_officer", "LY-MOH");
+    let (inspector, _) = server.user("desk.inspector", "inspector", "LY-MOH");
     statistics_data(&server, &registrar_token, &clinician_token);
     let shots = target_dir().join("browser-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -211,6 +227,9 @@ fn browser_journeys_pass_in_headless_chromium() {
         .env("CLINICIAN_USER", &clinician)
         .env("PHARMACIST_USER", &pharmacist)
         .env("STATISTICIAN_USER", &statistician)
+        .env("PHARMACIST2_TOKEN", &pharmacist2_token)
+        .env("SUPPLY_USER", &supply)
+        .env("INSPECTOR_USER", &inspector)
         .env("SCREENSHOT_DIR", &shots)
         .env("PROFILE_DIR", profiles.path())
         .env("CHROMIUM", CHROMIUM)
