@@ -1306,7 +1306,26 @@ async fn offline_dispensings_that_fit_no_authorisation_are_still_refused() {
             .await
             .unwrap();
         assert_eq!(rows, 0);
-        assert_eq!(audit_len(&app, &staff).await, audit_before + 1);
+        // Nothing but the refusals themselves, kept for the inspectors' refusal rates, and
+        // the auditor's read before them.
+        assert_eq!(audit_len(&app, &staff).await, audit_before + 1 + 4);
+        let refused: Vec<(String,)> = sqlx::query_as(
+            "SELECT action FROM audit_log WHERE action LIKE 'dispensing.refused.%' ORDER BY seq",
+        )
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap();
+        let refused: Vec<&str> = refused.iter().map(|(a,)| a.as_str()).collect();
+        assert_eq!(
+            refused,
+            [
+                "dispensing.refused.medicine_not_authorised",
+                "dispensing.refused.medicine_not_authorised",
+                "dispensing.refused.medicine_not_authorised",
+                "dispensing.refused.card_unknown",
+            ],
+            "{backend:?}"
+        );
     }
 }
 
