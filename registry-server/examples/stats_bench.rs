@@ -635,6 +635,7 @@ async fn bench(args: &Args) -> anyhow::Result<Report> {
         options: db_options(args),
         work_dir: args.work_dir.clone(),
         label: args.database.name(),
+        extra_args: Vec::new(),
     };
     let (server, base) = harness::start(&config).await?;
     let result = drive(args, &server, base, &registrar, &statistician, &facts).await;

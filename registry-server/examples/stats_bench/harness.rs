@@ -249,6 +249,8 @@ pub struct ServerConfig {
     pub work_dir: PathBuf,
     /// `sqlite` or `postgres` (names the log file).
     pub label: &'static str,
+    /// More arguments for a child server (the in-process one takes the default settings).
+    pub extra_args: Vec<std::ffi::OsString>,
 }
 
 fn repo_root() -> PathBuf {
@@ -300,6 +302,7 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<(Server, String)> {
                 .arg(&keys.root_public_key)
                 .arg("--first-admin-token-file")
                 .arg(&token_file)
+                .args(&config.extra_args)
                 .env_remove("DATABASE_URL")
                 .stdout(Stdio::null())
                 .stderr(log)
