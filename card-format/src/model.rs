@@ -607,6 +607,23 @@ pub enum DoseForm {
     Other,
 }
 
+impl DoseForm {
+    /// Every form's code (its JSON name), in the order of their CBOR numbers: the lists
+    /// forms offer and the files that name a form are checked against.
+    pub const CODES: [&'static str; 10] = [
+        "tablet",
+        "capsule",
+        "oral_liquid",
+        "injection",
+        "infusion",
+        "topical",
+        "suppository",
+        "inhalation",
+        "patch",
+        "other",
+    ];
+}
+
 /// An allergy, intolerance or contraindication.
 ///
 /// ```cddl
@@ -683,4 +700,21 @@ pub struct Insurance {
     /// The member id within the scheme.
     #[n(2)]
     pub member_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DoseForm;
+
+    #[test]
+    fn each_dose_form_code_is_the_json_name_of_one_form() {
+        let mut seen = Vec::new();
+        for code in DoseForm::CODES {
+            let form: DoseForm = serde_json::from_value(serde_json::Value::String(code.into()))
+                .unwrap_or_else(|e| panic!("{code}: {e}"));
+            assert_eq!(serde_json::to_value(form).unwrap(), code);
+            assert!(!seen.contains(&form), "{code} twice");
+            seen.push(form);
+        }
+    }
 }

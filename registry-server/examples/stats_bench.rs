@@ -152,14 +152,10 @@ struct Args {
 // ---------------------------------------------------------------------------------------
 // The database
 
-fn sqlite_url(path: &Path) -> String {
-    format!("sqlite:{}?mode=rwc", path.display())
-}
-
 fn db_options(args: &Args) -> DbOptions {
     match args.database {
         Database::Sqlite => DbOptions {
-            url: sqlite_url(&args.sqlite_path),
+            url: harness::sqlite_url(&args.sqlite_path),
             max_connections: 1,
             pg_schema: None,
         },
@@ -174,18 +170,8 @@ fn db_options(args: &Args) -> DbOptions {
 /// The URL the child server gets: for PostgreSQL, the schema goes in as `search_path`.
 fn server_url(args: &Args) -> String {
     match args.database {
-        Database::Sqlite => sqlite_url(&args.sqlite_path),
-        Database::Postgres => {
-            let sep = if args.postgres_url.contains('?') {
-                '&'
-            } else {
-                '?'
-            };
-            format!(
-                "{}{sep}options=-c%20search_path%3D{}",
-                args.postgres_url, args.pg_schema
-            )
-        }
+        Database::Sqlite => harness::sqlite_url(&args.sqlite_path),
+        Database::Postgres => harness::schema_url(&args.postgres_url, &args.pg_schema),
     }
 }
 

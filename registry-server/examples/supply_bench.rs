@@ -152,14 +152,10 @@ struct Cli {
     command: Command,
 }
 
-fn sqlite_url(path: &Path) -> String {
-    format!("sqlite:{}?mode=rwc", path.display())
-}
-
 fn db_options(c: &Common, max_connections: u32) -> DbOptions {
     match c.database {
         Database::Sqlite => DbOptions {
-            url: sqlite_url(&c.sqlite_path),
+            url: harness::sqlite_url(&c.sqlite_path),
             max_connections: 1,
             pg_schema: None,
         },
@@ -174,18 +170,8 @@ fn db_options(c: &Common, max_connections: u32) -> DbOptions {
 /// The URL the child server gets: for PostgreSQL, the schema goes in as `search_path`.
 fn server_url(c: &Common) -> String {
     match c.database {
-        Database::Sqlite => sqlite_url(&c.sqlite_path),
-        Database::Postgres => {
-            let sep = if c.postgres_url.contains('?') {
-                '&'
-            } else {
-                '?'
-            };
-            format!(
-                "{}{sep}options=-c%20search_path%3D{}",
-                c.postgres_url, c.pg_schema
-            )
-        }
+        Database::Sqlite => harness::sqlite_url(&c.sqlite_path),
+        Database::Postgres => harness::schema_url(&c.postgres_url, &c.pg_schema),
     }
 }
 

@@ -358,6 +358,21 @@ pub fn conflict_key(code: &str) -> &'static str {
     "error.bad_request"
 }
 
+/// A CSV file to download as `name` (UTF-8, as the desk's CSV exports are written).
+pub fn csv_download(name: &str, body: impl Into<axum::body::Body>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body.into(),
+    )
+        .into_response()
+}
+
 #[derive(Template)]
 #[template(path = "desk/error.html")]
 struct ErrorPage {

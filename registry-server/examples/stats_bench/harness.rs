@@ -253,6 +253,18 @@ pub struct ServerConfig {
     pub extra_args: Vec<std::ffi::OsString>,
 }
 
+/// The URL of a SQLite file, created if missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite:{}?mode=rwc", path.display())
+}
+
+/// A PostgreSQL URL whose connections use `schema` (as `search_path`): what a child server
+/// is given.
+pub fn schema_url(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-c%20search_path%3D{schema}")
+}
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{date_of, render, Chrome, DeskError, DeskUser, FormState, Lang};
-use card_format::model::{Treatment, Tumour};
+use card_format::model::{DoseForm, Treatment, Tumour};
 
 use crate::auth::Role;
 use crate::domain::clinical::{self, Record};
@@ -161,23 +161,7 @@ impl Options {
                 ],
                 false,
             ),
-            dose_forms: labelled(
-                lang,
-                "doseform",
-                &[
-                    "tablet",
-                    "capsule",
-                    "oral_liquid",
-                    "injection",
-                    "infusion",
-                    "topical",
-                    "suppository",
-                    "inhalation",
-                    "patch",
-                    "other",
-                ],
-                false,
-            ),
+            dose_forms: labelled(lang, "doseform", &DoseForm::CODES, false),
             severities: labelled(
                 lang,
                 "severity",

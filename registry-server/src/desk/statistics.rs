@@ -7,8 +7,8 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -481,15 +481,5 @@ async fn csv(
     let mut body = Vec::new();
     tables::write_csv(&mut body, &counted, &table)
         .map_err(|e| user.fail(Error::Internal(format!("writing CSV: {e}"))))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}.csv\"", table.name),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(super::csv_download(&format!("{}.csv", table.name), body))
 }

@@ -13,8 +13,8 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use card_format::model::DoseForm;
@@ -44,20 +44,6 @@ pub fn router() -> Router<Registry> {
         .route("/stock/transfer", post(moves::transfer))
         .route("/stock/arrive", post(moves::arrive))
 }
-
-/// The dose forms a medicine is kept in.
-const FORMS: &[&str] = &[
-    "tablet",
-    "capsule",
-    "oral_liquid",
-    "injection",
-    "infusion",
-    "topical",
-    "suppository",
-    "inhalation",
-    "patch",
-    "other",
-];
 
 /// The adjustment reasons.
 const REASONS: &[&str] = &["expired", "damaged", "lost", "found", "correction"];
@@ -312,7 +298,7 @@ async fn stock_page(
         arrivals: arrivals.iter().map(|t| transfer_view(lang, t)).collect(),
         transfers: transfers.iter().map(|t| transfer_view(lang, t)).collect(),
         forms,
-        dose_forms: labelled(lang, "doseform", FORMS, true),
+        dose_forms: labelled(lang, "doseform", &DoseForm::CODES, true),
         reasons: labelled(lang, "reason", REASONS, true),
         destinations,
         key: random_secret(),
@@ -464,15 +450,5 @@ async fn csv(
             ));
         }
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"stock-{facility}.csv\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(super::csv_download(&format!("stock-{facility}.csv"), body))
 }

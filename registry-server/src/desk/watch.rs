@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -322,15 +322,5 @@ async fn csv(
     let w = watch::watch(&state, &user.caller, days, interval_days)
         .await
         .map_err(|e| user.fail(e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"watch.csv\"",
-            ),
-        ],
-        to_csv(&w),
-    )
-        .into_response())
+    Ok(super::csv_download("watch.csv", to_csv(&w)))
 }

@@ -12,6 +12,7 @@
 mod tests;
 
 use card_format::model::validate::is_atc_substance;
+use card_format::model::DoseForm;
 
 /// Largest regimen file, bytes.
 pub const MAX_BYTES: usize = 1024 * 1024;
@@ -60,19 +61,6 @@ pub struct RegimenError {
     /// What is wrong.
     pub message: String,
 }
-
-const FORMS: [&str; 10] = [
-    "tablet",
-    "capsule",
-    "oral_liquid",
-    "injection",
-    "infusion",
-    "topical",
-    "suppository",
-    "inhalation",
-    "patch",
-    "other",
-];
 
 fn is_category(code: &str) -> bool {
     let b = code.as_bytes();
@@ -156,8 +144,11 @@ impl Regimens {
             if strength.is_empty() || strength.chars().count() > 24 {
                 return Err(bad("strength: 1 to 24 characters".into()));
             }
-            if !FORMS.contains(&form) {
-                return Err(bad(format!("form {form:?}: one of {}", FORMS.join(", "))));
+            if !DoseForm::CODES.contains(&form) {
+                return Err(bad(format!(
+                    "form {form:?}: one of {}",
+                    DoseForm::CODES.join(", ")
+                )));
             }
             let share: f64 = share
                 .parse()
