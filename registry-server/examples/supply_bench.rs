@@ -210,9 +210,24 @@ async fn fresh(c: &Common, max_connections: u32) -> anyhow::Result<Db> {
 }
 
 /// A writing connection beside the pool.
-async fn target(c: &Common, db: &Db) -> anyhow::Result<seed::Target> {
+async fn target(c: &Common) -> anyhow::Result<seed::Target> {
     let mut t = match c.database {
-        Database::Sqlite => seed::Target::Sqlite(db.pool.acquire().await?),
+        // A second writer beside the registry's own single connection: the back-test writes
+        // between reports, never during one, and busy_timeout covers the checkpointer.
+        Database::Sqlite => {
+            let pool = sqlx::any::AnyPoolOptions::new()
+                .max_connections(1)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect(&harness::sqlite_url(&c.sqlite_path))
+                .await?;
+            seed::Target::Sqlite(pool.acquire().await?)
+        }
         Database::Postgres => {
             let mut conn = sqlx::postgres::PgConnection::connect(&c.postgres_url).await?;
             conn.execute(format!("SET search_path TO {}", c.pg_schema).as_str())
@@ -255,7 +270,7 @@ async fn run_backtest(c: &Common, scale: f64, cutoffs: (i32, i32)) -> anyhow::Re
     let h = history::generate(c.seed, scale, &regimens, 0);
     eprintln!("{}", markdown::history(&h));
     let db = fresh(c, 4).await?;
-    let mut t = target(c, &db).await?;
+    let mut t = target(c).await?;
     load::reference(&mut t, history::month_start(-history::BEFORE) * 86_400).await?;
     let keys = KeyFiles::dev(&repo_root(), &c.work_dir.join("keys"))?;
     let clock = Clock::fixed(history::month_start(cutoffs.0) * 86_400);
@@ -351,7 +366,7 @@ async fn run_latency(
     let h = history::generate(c.seed, scale, &regimens, origin);
     eprintln!("{}", markdown::history(&h));
     let db = fresh(c, pool).await?;
-    let mut t = target(c, &db).await?;
+    let mut t = target(c).await?;
     let start = Instant::now();
     load::reference(&mut t, now - 3 * 365 * 86_400).await?;
     let written = load::until(&mut t, &h, now).await?;
