@@ -31,6 +31,30 @@ pub struct ActiveRow {
     pub facility_code: Option<String>,
 }
 
+/// An authorisation handed out before a day `from`: its schedule as it stood on `from` and
+/// what was handed out on it from then until `to` (the follow-through's window).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct PastRow {
+    /// WHO ATC code.
+    pub atc: String,
+    /// Strength as written on the authorisation.
+    pub strength: String,
+    /// Dose form.
+    pub form: String,
+    /// Units per dispensing.
+    pub quantity: i64,
+    /// Dispensings left on `from`.
+    pub left_count: i64,
+    /// Minimum days between dispensings.
+    pub interval_days: i64,
+    /// Last valid day, days since 1970-01-01.
+    pub valid_until: i64,
+    /// The last hand-out before `from`, Unix seconds.
+    pub last_before: i64,
+    /// Units handed out from `from` until `to`.
+    pub units_after: i64,
+}
+
 /// New cases of one kind recorded at one facility.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct NewCasesRow {
@@ -78,13 +102,33 @@ pub struct OnHandRow {
     pub on_hand: i64,
 }
 
-/// The active authorisations with dispensings left and valid on `today` (day number).
+/// The active authorisations with dispensings left and valid on `today` (day number), of
+/// patients with no death recorded (a recorded death stops dispensing).
 ///
 /// # Errors
 /// Database errors.
 pub async fn active(db: &Db, today: i64) -> Result<Vec<ActiveRow>, sqlx::Error> {
     sqlx::query_as::<_, ActiveRow>(ACTIVE)
         .bind(today)
+        .fetch_all(db.reader())
+        .await
+}
+
+/// The authorisations handed out in the year before `from` (Unix seconds) and valid on it,
+/// not withdrawn before it (a withdrawn one's `updated_at` is its withdrawal or later),
+/// of patients whose death was not recorded before it,
+/// each with its dispensings left and its last hand-out as they stood on `from`, and the
+/// units handed out on it in `[from, to)`. The dispensings left then are those left now
+/// plus the hand-outs since `from` (both doors count against `dispensed_count`).
+///
+/// # Errors
+/// Database errors.
+pub async fn past(db: &Db, from: i64, to: i64) -> Result<Vec<PastRow>, sqlx::Error> {
+    sqlx::query_as::<_, PastRow>(PAST)
+        .bind(from)
+        .bind(to)
+        .bind(from - 365 * 86_400)
+        .bind(from.div_euclid(86_400))
         .fetch_all(db.reader())
         .await
 }
@@ -158,7 +202,26 @@ const ACTIVE: &str = "SELECT m.atc, m.strength, m.form, m.quantity, \
         ORDER BY a.given_at DESC, a.id DESC LIMIT 1), \
        m.facility_code) AS facility_code \
      FROM medicine_authorisations m \
-     WHERE m.status = 'active' AND m.dispensed_count < m.dispensings AND m.valid_until >= $1";
+     WHERE m.status = 'active' AND m.dispensed_count < m.dispensings AND m.valid_until >= $1 \
+     AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.patient_id = m.patient_id \
+                     AND f.vital_status = 'dead')";
+/// `past`.
+const PAST: &str = "SELECT m.atc, m.strength, m.form, m.quantity, \
+     m.dispensings - m.dispensed_count + h.count_after AS left_count, m.interval_days, \
+     m.valid_until, h.last_before, h.units_after FROM (\
+       SELECT authorisation_id, MAX(CASE WHEN at < $1 THEN at END) AS last_before, \
+       CAST(SUM(CASE WHEN at >= $1 THEN 1 ELSE 0 END) AS BIGINT) AS count_after, \
+       CAST(SUM(CASE WHEN at >= $1 AND at < $2 THEN units ELSE 0 END) AS BIGINT) AS units_after \
+       FROM (SELECT authorisation_id, dispensed_at AS at, quantity AS units FROM dispensings \
+             WHERE dispensed_at >= $3 \
+             UNION ALL SELECT authorisation_id, given_at, quantity FROM administrations \
+             WHERE given_at >= $3) x \
+       GROUP BY authorisation_id) h \
+     JOIN medicine_authorisations m ON m.id = h.authorisation_id \
+     WHERE h.last_before IS NOT NULL AND m.valid_until >= $4 \
+     AND (m.status = 'active' OR m.updated_at >= $1) \
+     AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.patient_id = m.patient_id \
+                     AND f.vital_status = 'dead' AND f.recorded_at < $1)";
 /// `new_cases`: the current version's multiple-primary decision must not be `duplicate`.
 const NEW_CASES: &str = "SELECT u.facility_code, t.icd10, t.morphology, t.stage_group, \
      COUNT(*) AS cases FROM tumours t JOIN users u ON u.id = t.updated_by \
@@ -191,6 +254,7 @@ const ON_HAND: &str = "SELECT facility_code, atc, strength, form, on_hand FROM s
 /// Every fixed statement of this module, by name, for the test that prepares them all.
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("db/demand.rs:active", ACTIVE),
+    ("db/demand.rs:past", PAST),
     ("db/demand.rs:new_cases", NEW_CASES),
     ("db/demand.rs:used", USED),
     ("db/demand.rs:stockout_days", STOCKOUT_DAYS),

@@ -12,6 +12,9 @@
 //!   the invasive primaries (behaviour 3, not a multiple-primary `duplicate`) with
 //!   incidence in the 365 days before today, / 12, matched to the regimen table
 //!   ([`super::supply::regimens`]);
+//! - the units due are scaled by the medicine's follow-through, the share of the units due
+//!   on schedule that were collected in the last 91 days
+//!   ([`super::supply::follow_through`]);
 //! - consumption is what was dispensed and administered in each of the three calendar
 //!   months before this one; its stock-out days are the days with a recorded stock-out
 //!   (a dispensing refused `out_of_stock`, or an offline one synced short).
@@ -34,7 +37,7 @@ use super::stock::normalise_strength;
 use super::supply::forecast::{forecast, Consumed, Inputs};
 use super::supply::regimens::{Regimen, Regimens};
 use super::supply::schedule::{month_bounds, Authorised};
-use super::supply::{demand, SupplyError};
+use super::supply::{demand, follow_through, SupplyError};
 use super::{Error, Registry, Result};
 use crate::auth::{Caller, Role};
 use crate::db::{self, demand as sql};
@@ -110,8 +113,14 @@ pub async fn report(
     let day = 86_400_i64;
     let from = i64::from(oldest.0) * day;
     let to = i64::from(this_month.0) * day;
-    let (active, cases, used, outs, stock, facilities, keepers) = tokio::try_join!(
+    let window_from = Date(today.0 - follow_through::WINDOW_DAYS);
+    let (active, past, cases, used, outs, stock, facilities, keepers) = tokio::try_join!(
         sql::active(&registry.db, i64::from(today.0)),
+        sql::past(
+            &registry.db,
+            i64::from(window_from.0) * day,
+            i64::from(today.0) * day
+        ),
         sql::new_cases(&registry.db, i64::from(today.0) - 365, i64::from(today.0)),
         sql::used(&registry.db, from, to),
         sql::stockout_days(&registry.db, from, to),
@@ -151,6 +160,30 @@ pub async fn report(
         today,
         months,
     );
+
+    // The follow-through of each medicine over the last 91 days, every facility.
+    let mut measured = Vec::with_capacity(past.len());
+    for p in &past {
+        let stored = |e| Error::stored("medicine_authorisations", e);
+        measured.push(follow_through::Past {
+            medicine: (
+                p.atc.clone(),
+                normalise_strength(&p.strength),
+                p.form.clone(),
+            ),
+            authorised: Authorised {
+                quantity: u32::try_from(p.quantity).map_err(stored)?,
+                dispensings_left: u32::try_from(p.left_count.max(0)).map_err(stored)?,
+                interval_days: u32::try_from(p.interval_days).map_err(stored)?,
+                valid_until: date(p.valid_until),
+                last_dispensed: Some(Date::from_unix_seconds(
+                    u64::try_from(p.last_before).unwrap_or(0),
+                )),
+            },
+            handed_out: u64::try_from(p.units_after).unwrap_or(0),
+        });
+    }
+    let follow = follow_through::measure(&measured, window_from, Date(today.0 - 1));
 
     // New cases a month, per facility × medicine, with the regimen row each starts.
     let mut new_cases: BTreeMap<Key, Vec<(f64, &Regimen)>> = BTreeMap::new();
@@ -233,6 +266,7 @@ pub async fn report(
             today,
             months,
             due: due.get(k).cloned().unwrap_or_default(),
+            follow_through: follow.of(&(k.1.clone(), k.2.clone(), k.3.clone())),
             new_cases: new_cases.get(k).cloned().unwrap_or_default(),
             consumed: consumed.get(k).cloned().unwrap_or_else(empty),
             on_hand: on_hand.get(k).copied().unwrap_or(0),

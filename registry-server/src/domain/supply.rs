@@ -17,6 +17,8 @@
 //!   expected new cases), and which medicines have no WHO defined daily dose;
 //! - [`regimens`]: the editable table of which medicines a new case will need, by site,
 //!   morphology and stage;
+//! - [`follow_through`]: the share of the doses due that patients collected, measured on
+//!   the recent past and applied to the doses due ahead;
 //! - [`forecast`]: one facility × medicine's demand for the months ahead, its consumption
 //!   measures, stock-out date and proposed order;
 //! - [`projection`]: the first day stock would run out, and the forecast error (MAPE) of a
@@ -50,6 +52,7 @@
 //! instead of panicking, and saturates or checks where a sum or product could overflow.
 
 pub mod demand;
+pub mod follow_through;
 pub mod forecast;
 pub mod ledger;
 pub mod movement;

@@ -766,8 +766,8 @@ async fn an_administration_counts_against_the_authorisation_and_the_units_stock(
 ///   day ⌈10 × 31 / 30⌉ = 11, 2026-08-11.
 /// - The breast tumour (C50.4, 8500, IIB, incidence 2025-09-03) recorded at LY-BEN-PED is
 ///   1 new case in the past year, 1/12 a month. Tamoxifen (share 0.6, 30 a month): month i
-///   holds (i + 1)/12 cases × 18 = 1.5, 3, 4.5, 6, 7.5, 9, rounded up to whole tablets:
-///   2, 3, 5, 6, 8, 9.
+///   holds (i + 1)/12 cases × 18 = 1.5, 3, 4.5, 6, 7.5, 9, to the nearest whole tablet,
+///   half up: 2, 3, 5, 6, 8, 9.
 /// - 30 more received: 100 on hand, proposal 0, stock-out moves to 2026-09-10 (40 after
 ///   July, 10 after August, September's 30 over 30 days: day 10).
 #[tokio::test]

@@ -14,7 +14,9 @@ use crate::domain::supply::forecast::{Forecast, Inputs};
 pub struct DemandMonth {
     /// `YYYY-MM`.
     pub month: String,
-    /// Units due on active authorisations.
+    /// Units due on active authorisations, on their schedules.
+    pub scheduled: u64,
+    /// Units expected on them: `scheduled` × the medicine's follow-through.
     pub due: u64,
     /// Units the expected new cases will take.
     pub new_cases: u64,
@@ -40,6 +42,10 @@ pub struct DemandLine {
     pub keeps_stock: bool,
     /// Stock on hand now.
     pub on_hand: u64,
+    /// The share of the units due on schedule that patients collected in the last 91 days,
+    /// for this medicine over every facility (or all medicines together when it has too few
+    /// authorisations; 1 without a past), applied to the units due ahead.
+    pub follow_through: f64,
     /// Demand per month, this month first.
     pub months: Vec<DemandMonth>,
     /// Units consumed in each of the past three months, oldest first.
@@ -80,11 +86,13 @@ impl DemandLine {
             form: key.3.clone(),
             keeps_stock,
             on_hand: inputs.on_hand,
+            follow_through: inputs.follow_through,
             months: f
                 .months
                 .iter()
                 .map(|m| DemandMonth {
                     month: format!("{:04}-{:02}", m.year, m.month),
+                    scheduled: m.scheduled,
                     due: m.due,
                     new_cases: m.new_cases,
                     total: m.total,
@@ -167,6 +175,7 @@ impl DemandReport {
                     .iter()
                     .map(|m| DemandMonth {
                         month: m.month.clone(),
+                        scheduled: 0,
                         due: 0,
                         new_cases: 0,
                         total: 0,
@@ -179,6 +188,7 @@ impl DemandReport {
             r.facilities += 1;
             r.on_hand = r.on_hand.saturating_add(l.on_hand);
             for (sum, m) in r.months.iter_mut().zip(&l.months) {
+                sum.scheduled = sum.scheduled.saturating_add(m.scheduled);
                 sum.due = sum.due.saturating_add(m.due);
                 sum.new_cases = sum.new_cases.saturating_add(m.new_cases);
                 sum.total = sum.total.saturating_add(m.total);

@@ -54,6 +54,33 @@ pub fn morbidity(
     share: f64,
     dose_per_case: u64,
 ) -> Result<u64, SupplyError> {
+    let units = expected_units(new_cases_per_month, share, dose_per_case)?;
+    let nearest = units.round();
+    let whole = if (units - nearest).abs() <= 1e-9 * nearest.max(1.0) {
+        nearest
+    } else {
+        units.ceil()
+    };
+    if whole >= U64_LIMIT {
+        return Err(SupplyError::Overflow("morbidity demand"));
+    }
+    // `whole` is a non-negative whole number below 2^64: the cast is exact.
+    Ok(whole as u64)
+}
+
+/// The morbidity part before any rounding: `new_cases_per_month` × `share` ×
+/// `dose_per_case`, the expected units (2.4 × 0.25 × 6 = 3.6). The forecast sums these over
+/// a month's regimen rows and rounds the sum once ([`super::forecast`]): rounding each row
+/// up added up to a unit per row and month, half again the demand of the rarer medicines
+/// in the back-test (docs/benchmarks.md).
+///
+/// # Errors
+/// As [`morbidity`], but for the overflow: the product is returned as it is.
+pub fn expected_units(
+    new_cases_per_month: f64,
+    share: f64,
+    dose_per_case: u64,
+) -> Result<f64, SupplyError> {
     if !(new_cases_per_month.is_finite() && new_cases_per_month >= 0.0) {
         return Err(SupplyError::InvalidNumber {
             what: "new cases per month",
@@ -69,18 +96,7 @@ pub fn morbidity(
         });
     }
     // Doses beyond 2^53 are rounded to the nearest f64; such a dose is no medicine's.
-    let units = new_cases_per_month * share * dose_per_case as f64;
-    let nearest = units.round();
-    let whole = if (units - nearest).abs() <= 1e-9 * nearest.max(1.0) {
-        nearest
-    } else {
-        units.ceil()
-    };
-    if whole >= U64_LIMIT {
-        return Err(SupplyError::Overflow("morbidity demand"));
-    }
-    // `whole` is a non-negative whole number below 2^64: the cast is exact.
-    Ok(whole as u64)
+    Ok(new_cases_per_month * share * dose_per_case as f64)
 }
 
 /// Adds `per_month` (the morbidity part, [`morbidity`]) to the quantity of every month of

@@ -2,11 +2,14 @@
 //! measures of the same item, its expected stock-out date and the orders each proposes.
 //!
 //! Demand of month i (0 = this month) = the dispensings due on active authorisations that
-//! month ([`super::schedule::monthly_due`]) + the new cases' regimens: a regimen row of
+//! month ([`super::schedule::monthly_due`]) × the medicine's follow-through (the share of
+//! the doses due that were collected lately, [`super::follow_through`]), to the nearest
+//! unit, + the new cases' regimens: a regimen row of
 //! share s, u units a month for L months, for new cases arriving at r a month, counts
 //! r × min(i + 1, L) cases on it in month i (those diagnosed this month and after, still
 //! within their L months: the cases already diagnosed have authorisations and are in the
-//! first term), each taking s × u units ([`super::demand::morbidity`]).
+//! first term), each taking s × u units ([`super::demand::expected_units`]); the month's
+//! sum over the rows is rounded to the nearest unit, once (half up).
 //!
 //! The OpenLMIS baseline extrapolates consumption only: N per past month from its
 //! consumption C and stock-out days X (M = 1), P = the mean of the Ns, maximum stock
@@ -20,7 +23,8 @@ mod tests;
 
 use card_format::model::Date;
 
-use super::demand::morbidity;
+use super::demand::expected_units;
+use super::follow_through::expected;
 use super::openlmis::{
     adjusted_consumption, average_consumption, maximum_stock, months_of_stock, order_quantity,
 };
@@ -52,6 +56,9 @@ pub struct Inputs<'a> {
     /// The dispensings due, `(year, month, units)` from this month, as
     /// [`super::demand::by_key`] gives them (may be shorter than `months`).
     pub due: Vec<(i32, u8, u64)>,
+    /// The share of the units due that patients are expected to collect
+    /// ([`super::follow_through`]; 1: the schedule as it is).
+    pub follow_through: f64,
     /// New cases a month and the regimen row they start.
     pub new_cases: Vec<(f64, &'a Regimen)>,
     /// Consumption of the past months, oldest first.
@@ -67,7 +74,9 @@ pub struct Month {
     pub year: i32,
     /// Month, 1 to 12.
     pub month: u8,
-    /// Units due on active authorisations.
+    /// Units due on active authorisations, on their schedules.
+    pub scheduled: u64,
+    /// Units expected on them: `scheduled` × the follow-through, to the nearest unit.
     pub due: u64,
     /// Units the expected new cases will take.
     pub new_cases: u64,
@@ -107,20 +116,22 @@ pub fn forecast(i: &Inputs<'_>) -> Result<Forecast, SupplyError> {
     };
     let mut months = Vec::new();
     for k in 0..i.months {
-        let due = i
+        let scheduled = i
             .due
             .iter()
             .filter(|&&(y, m, _)| (y, m) == (year, month))
             .fold(0_u64, |sum, &(_, _, q)| sum.saturating_add(q));
-        let mut new_cases = 0_u64;
+        let due = expected(scheduled, i.follow_through);
+        let mut expected = 0.0_f64;
         for &(per_month, regimen) in &i.new_cases {
             let on = per_month * f64::from((k + 1).min(regimen.months));
-            new_cases =
-                new_cases.saturating_add(morbidity(on, regimen.share, regimen.units_per_month)?);
+            expected += expected_units(on, regimen.share, regimen.units_per_month)?;
         }
+        let new_cases = nearest_unit(expected)?;
         months.push(Month {
             year,
             month,
+            scheduled,
             due,
             new_cases,
             total: due.saturating_add(new_cases),
@@ -149,4 +160,21 @@ pub fn forecast(i: &Inputs<'_>) -> Result<Forecast, SupplyError> {
         adjusted,
         months,
     })
+}
+
+/// A month's expected new-case units to the nearest whole unit (half up, so 0.5 is 1). A
+/// sum within 10⁻⁹ (relative) of a half is taken as that half, so that floating-point noise
+/// (1/12 × 0.6 × 30 is 1.4999999999999998) does not round it down.
+fn nearest_unit(units: f64) -> Result<u64, SupplyError> {
+    let up = units + 0.5;
+    let whole = if (up - up.round()).abs() <= 1e-9 * up.abs().max(1.0) {
+        up.round()
+    } else {
+        up.floor()
+    };
+    if !(whole.is_finite() && whole >= 0.0 && whole < u64::MAX as f64) {
+        return Err(SupplyError::Overflow("morbidity demand"));
+    }
+    // A non-negative whole number below 2^64: the cast is exact.
+    Ok(whole as u64)
 }

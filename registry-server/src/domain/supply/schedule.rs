@@ -138,6 +138,17 @@ pub fn due_dates(a: &Authorised, today: Date, horizon_end: Date) -> Vec<Date> {
     days
 }
 
+/// The units of `a` due from day `from` to day `to` (both included), its schedule taken as
+/// it stood on `from` (so an overdue dispensing counts as due on `from`): the count of due
+/// days in the range × the quantity. 0 when nothing is left, it has expired, or `to` is
+/// before `from`.
+pub fn units_due_between(a: &Authorised, from: Date, to: Date) -> u64 {
+    let count = Progression::of(a, from).map_or(0, |d| d.count_between(d.first, i64::from(to.0)));
+    u64::try_from(count)
+        .unwrap_or(0)
+        .saturating_mul(u64::from(a.quantity))
+}
+
 /// The quantity of `a` due in each of the next `months` calendar months, the current one
 /// (today's) first: `(year, month, quantity)`, a month with nothing due included with 0.
 /// At most [`MAX_MONTHS`] months, and none past the calendar [`Date`] can name (year 9999);

@@ -40,6 +40,7 @@ fn a_forecast_worked_by_hand() {
         today: day(2026, 12, 3),
         months: 3,
         due: vec![(2026, 12, 60), (2027, 1, 30), (2027, 2, 0)],
+        follow_through: 1.0,
         new_cases: vec![(0.5, &regimen)],
         consumed: vec![
             Consumed {
@@ -93,6 +94,7 @@ fn a_short_regimen_holds_only_its_months_of_cases() {
         today: day(2026, 12, 3),
         months: 4,
         due: Vec::new(),
+        follow_through: 1.0,
         new_cases: vec![(1.0, &regimen)],
         consumed: Vec::new(),
         on_hand: 1000,
@@ -114,6 +116,7 @@ fn more_stockout_days_than_a_month_are_refused() {
         today: day(2026, 12, 3),
         months: 1,
         due: Vec::new(),
+        follow_through: 1.0,
         new_cases: Vec::new(),
         consumed: vec![Consumed {
             units: 5,
@@ -123,4 +126,58 @@ fn more_stockout_days_than_a_month_are_refused() {
     })
     .unwrap_err();
     assert!(matches!(e, SupplyError::StockoutDaysExceedPeriod { .. }));
+}
+
+/// A follow-through of 0.8 takes the units due on schedule, 60 and 30, to 48 and 24; the new
+/// cases (9, 18) are not scaled: totals 57 and 42; the proposal for the two months (no
+/// third) 57 + 42 − 50 = 49.
+#[test]
+fn the_follow_through_scales_the_units_due_only() {
+    let regimen = tamoxifen();
+    let f = forecast(&Inputs {
+        today: day(2026, 12, 3),
+        months: 2,
+        due: vec![(2026, 12, 60), (2027, 1, 30)],
+        follow_through: 0.8,
+        new_cases: vec![(0.5, &regimen)],
+        consumed: Vec::new(),
+        on_hand: 50,
+    })
+    .unwrap();
+    let months: Vec<(u64, u64, u64, u64)> = f
+        .months
+        .iter()
+        .map(|m| (m.scheduled, m.due, m.new_cases, m.total))
+        .collect();
+    assert_eq!(months, vec![(60, 48, 9, 57), (30, 24, 18, 42)]);
+    assert_eq!(f.proposed_order, 49);
+}
+
+/// Two regimen rows of one medicine at 0.2 cases a month each, share 1, 1 unit: 0.2 + 0.2 =
+/// 0.4 in the first month, rounded once to 0 (rounding each row up made it 2); in the second
+/// month 0.4 + 0.4 = 0.8, 1; in the third 1.2, 1.
+#[test]
+fn new_case_units_are_summed_then_rounded_once() {
+    let regimen = Regimen {
+        share: 1.0,
+        units_per_month: 1,
+        months: 12,
+        ..tamoxifen()
+    };
+    let f = forecast(&Inputs {
+        today: day(2026, 12, 3),
+        months: 3,
+        due: Vec::new(),
+        follow_through: 1.0,
+        new_cases: vec![(0.2, &regimen), (0.2, &regimen)],
+        consumed: Vec::new(),
+        on_hand: 0,
+    })
+    .unwrap();
+    let units: Vec<u64> = f.months.iter().map(|m| m.new_cases).collect();
+    assert_eq!(units, vec![0, 1, 1]);
+    // 1/12 of a case × 0.6 × 30 is 1.5 (1.4999999999999998 in floating point): 2.
+    assert_eq!(nearest_unit(1.0 / 12.0 * 0.6 * 30.0), Ok(2));
+    assert_eq!(nearest_unit(2.4999), Ok(2));
+    assert_eq!(nearest_unit(0.0), Ok(0));
 }

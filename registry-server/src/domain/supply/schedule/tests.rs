@@ -265,3 +265,26 @@ fn the_calendar_helpers() {
     assert_eq!(next_month(i32::MAX, 12), None);
     assert_eq!(next_month(2026, 0), None);
 }
+
+/// 10 tablets every 28 days, last given 2026-08-20, 5 left, valid to 2027-06-30. As of
+/// 2026-09-01 the next is due 2026-09-17, then 10-15, 11-12, 12-10: four in
+/// 2026-09-01..=2026-11-30? 09-17, 10-15, 11-12 are, 12-10 is not: 3 × 10 = 30.
+/// Overdue (last 2026-07-01, next due 07-29, before `from`): due on 09-01 itself, then
+/// 09-29, 10-27, 11-24: 4 × 10 = 40. Nothing left, or `to` before `from`: 0.
+#[test]
+fn units_due_between_counts_the_schedule_as_it_stood() {
+    let mut a = Authorised {
+        quantity: 10,
+        dispensings_left: 5,
+        interval_days: 28,
+        valid_until: day(2027, 6, 30),
+        last_dispensed: Some(day(2026, 8, 20)),
+    };
+    let (from, to) = (day(2026, 9, 1), day(2026, 11, 30));
+    assert_eq!(units_due_between(&a, from, to), 30);
+    a.last_dispensed = Some(day(2026, 7, 1));
+    assert_eq!(units_due_between(&a, from, to), 40);
+    assert_eq!(units_due_between(&a, to, from), 0);
+    a.dispensings_left = 0;
+    assert_eq!(units_due_between(&a, from, to), 0);
+}
