@@ -1139,9 +1139,14 @@ async fn start_server(args: &Args) -> anyhow::Result<(Server, String, String)> {
             let base = format!("http://{}", listener.local_addr()?);
             let (tx, rx) = tokio::sync::oneshot::channel::<()>();
             let app = registry_server::server::app(state);
-            tokio::spawn(registry_server::server::serve(listener, app, async move {
-                let _ = rx.await;
-            }));
+            tokio::spawn(registry_server::server::serve(
+                listener,
+                app,
+                std::time::Duration::from_secs(30),
+                async move {
+                    let _ = rx.await;
+                },
+            ));
             (Server::InProcess(tx), base)
         }
     };

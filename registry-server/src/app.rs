@@ -95,9 +95,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         eprintln!("registry-server listening on {scheme}://{address}");
     }
     let app = server::app(state);
+    let headers = Duration::from_secs(args.header_read_timeout_secs);
     match tls {
-        Some(tls) => server::tls::serve(listener, app, tls, shutdown_signal()).await,
-        None => server::serve(listener, app, shutdown_signal()).await,
+        Some(tls) => server::tls::serve(listener, app, tls, headers, shutdown_signal()).await,
+        None => server::serve(listener, app, headers, shutdown_signal()).await,
     }
     .context("while serving")
 }

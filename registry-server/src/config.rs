@@ -158,6 +158,11 @@ pub struct ServeArgs {
     /// Time limit for one request, in seconds.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Time a client gets to send a request's headers, in seconds; a connection that has
+    /// not sent them whole by then is closed.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_secs: u64,
     /// Where the first admin token is written when the registry has no user yet (mode 0600).
     #[arg(
         long,

@@ -33,7 +33,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 mod files;
 
-pub use files::{load_private_key, read_certificate, read_public_key};
+pub use files::{load_private_key, read_certificate, read_private_pem, read_public_key};
 use files::{write_key_files, write_new_file, write_new_key};
 
 /// Seconds in a day.

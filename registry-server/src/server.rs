@@ -8,6 +8,7 @@
 //! the same way. None of them ever sees the path as called, the query string or the body:
 //! all three can hold patient data.
 
+mod connections;
 pub mod tls;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -40,25 +41,31 @@ pub fn app(registry: Registry) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             registry.settings.request_timeout,
         ))
+        .layer(axum::middleware::from_fn(
+            crate::http::error::problems_everywhere,
+        ))
         .layer(trace)
         .layer(count)
         .with_state(registry)
 }
 
-/// Serves `router` on `listener`, plain HTTP, until `shutdown` resolves ([`tls::serve`] serves
-/// HTTPS).
+/// Serves `app` on `listener`, plain HTTP/1.1, until `shutdown` resolves ([`tls::serve`]
+/// serves HTTPS); a client gets `header_read_timeout` to send each request's headers.
 ///
 /// # Errors
-/// The listener fails.
+/// None today: accept errors are logged and retried.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
+    header_read_timeout: std::time::Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    connections::serve(
         listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app,
+        header_read_timeout,
+        shutdown,
+        |tcp| async move { Some(tcp) },
     )
-    .with_graceful_shutdown(shutdown)
     .await
 }

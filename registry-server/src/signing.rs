@@ -81,9 +81,11 @@ impl KeyFiles {
 }
 
 /// Writes `bytes` to `path` with mode 0600 (also when the file existed with another mode).
+/// A symbolic link at `path` is refused, not followed (`O_NOFOLLOW`): whoever could plant one
+/// would otherwise have the secret written wherever it points.
 ///
 /// # Errors
-/// The file cannot be written.
+/// The file cannot be written, or `path` is a symbolic link.
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     #[cfg(unix)]
@@ -91,10 +93,14 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("while writing {}", path.display()))?;
+    options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    let mut file = options.open(path).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            anyhow::anyhow!("{} is a symbolic link: refused", path.display())
+        } else {
+            anyhow::Error::new(e).context(format!("while writing {}", path.display()))
+        }
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -168,5 +174,31 @@ impl Signing {
             list_certificate,
             root,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_private;
+
+    /// The first admin's token file is written through `write_private`: a symbolic link
+    /// planted at its path is refused and what it points at is left as it was.
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_is_not_written_through_a_symbolic_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "kept").unwrap();
+        let link = dir.path().join("first-admin-token");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        let e = write_private(&link, b"secret\n").unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e:#}");
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "kept");
+
+        let plain = dir.path().join("token");
+        write_private(&plain, b"secret\n").unwrap();
+        let mode = std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 }

@@ -18,25 +18,7 @@ use super::{MAX_CERT_FILE_LEN, MAX_KEY_FILE_LEN};
 /// When the file cannot be opened, is not a regular file, has any of the mode bits 0o077 set
 /// (the message says `chmod 600 <path>`), or is not a P-256 PKCS#8 PEM private key.
 pub fn load_private_key(path: &Path) -> anyhow::Result<SoftwareKey> {
-    let file =
-        File::open(path).with_context(|| format!("cannot open private key {}", path.display()))?;
-    // The mode of the file actually opened, not of whatever the path names a moment later.
-    let metadata = file
-        .metadata()
-        .with_context(|| format!("cannot stat private key {}", path.display()))?;
-    if !metadata.is_file() {
-        bail!("private key {} is not a regular file", path.display());
-    }
-    let mode = metadata.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        bail!(
-            "private key {} is readable by group or others (mode {mode:03o}): \
-             run `chmod 600 {}`",
-            path.display(),
-            path.display()
-        );
-    }
-    let text = read_text(file, path, MAX_KEY_FILE_LEN, "private key")?;
+    let text = read_private_pem(path, "private key")?;
     SoftwareKey::from_pkcs8_pem(&text).map_err(|_| {
         // Names the container it found, never the bytes.
         let hint = if text.contains("BEGIN EC PRIVATE KEY") {
@@ -51,6 +33,34 @@ pub fn load_private_key(path: &Path) -> anyhow::Result<SoftwareKey> {
             path.display()
         )
     })
+}
+
+/// Reads the PEM text of a private key file (`what` names it in errors: "private key",
+/// "TLS key"), refusing a file that group or others may read, or that is not a regular file.
+///
+/// # Errors
+/// When the file cannot be opened, is not a regular file, has any of the mode bits 0o077 set
+/// (the message says `chmod 600 <path>`), is too large or not text.
+pub fn read_private_pem(path: &Path, what: &str) -> anyhow::Result<String> {
+    let file =
+        File::open(path).with_context(|| format!("cannot open {what} {}", path.display()))?;
+    // The mode of the file actually opened, not of whatever the path names a moment later.
+    let metadata = file
+        .metadata()
+        .with_context(|| format!("cannot stat {what} {}", path.display()))?;
+    if !metadata.is_file() {
+        bail!("{what} {} is not a regular file", path.display());
+    }
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        bail!(
+            "{what} {} is readable by group or others (mode {mode:03o}): \
+             run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    read_text(file, path, MAX_KEY_FILE_LEN, what)
 }
 
 /// Reads a public key (SubjectPublicKeyInfo PEM, `-----BEGIN PUBLIC KEY-----`).

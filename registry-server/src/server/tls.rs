@@ -11,9 +11,6 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use axum::Router;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConfig;
@@ -22,16 +19,13 @@ use tokio_rustls::TlsAcceptor;
 
 /// Longest a client may take over the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest a client may take to send a request's headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// Longest open connections get to finish after shutdown is asked for.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Loads a certificate chain (PEM, leaf first) and its private key (PEM: PKCS#8, PKCS#1 or
 /// SEC1) into a server configuration.
 ///
 /// # Errors
-/// A file that cannot be read, holds no certificate or key, or a key that does not match.
+/// A file that cannot be read, holds no certificate or key, a key file others may read
+/// (mode 0600 is asked for, as for the signing keys), or a key that does not match.
 pub fn load_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig>> {
     let chain = CertificateDer::pem_file_iter(cert)
         .with_context(|| format!("while reading the TLS certificate {}", cert.display()))?
@@ -40,8 +34,10 @@ pub fn load_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig>>
     if chain.is_empty() {
         bail!("{} holds no PEM certificate", cert.display());
     }
-    let key = PrivateKeyDer::from_pem_file(key)
-        .with_context(|| format!("while reading the TLS key {}", key.display()))?;
+    // Refused when others may read it, as the signing keys are.
+    let text = crate::keys::read_private_pem(key, "TLS key")?;
+    let key = PrivateKeyDer::from_pem_slice(text.as_bytes())
+        .with_context(|| format!("{} holds no PEM private key", key.display()))?;
     config(chain, key)
 }
 
@@ -65,7 +61,8 @@ pub fn config(
 }
 
 /// Serves `app` over TLS on `listener` until `shutdown` resolves, then lets open connections
-/// finish (for at most 30 seconds).
+/// finish (for at most 30 seconds). A client gets 10 seconds for the TLS handshake and
+/// `header_read_timeout` for each request's headers.
 ///
 /// # Errors
 /// None today: accept errors (out of file descriptors, say) are logged and retried, a failed
@@ -74,57 +71,39 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     tls: Arc<ServerConfig>,
+    header_read_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let acceptor = TlsAcceptor::from(tls);
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (tcp, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
+    let app = app.layer(axum::middleware::map_response(strict_transport_security));
+    super::connections::serve(listener, app, header_read_timeout, shutdown, move |tcp| {
         let acceptor = acceptor.clone();
-        // The peer address, as `axum::serve` gives it, for the desk's sign-in rate limit.
-        let service = TowerToHyperService::new(
-            app.clone()
-                .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
-        );
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(stream)) => stream,
+        async move {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(stream)) => Some(stream),
                 Ok(Err(e)) => {
                     tracing::debug!(error = %e, "TLS handshake failed");
-                    return;
+                    None
                 }
                 Err(_) => {
                     tracing::debug!("TLS handshake timed out");
-                    return;
+                    None
                 }
-            };
-            let mut http = hyper::server::conn::http1::Builder::new();
-            http.timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT);
-            let connection = http.serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = watcher.watch(connection).await {
-                tracing::debug!(error = %e, "connection ended with an error");
             }
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("connections still open after the shutdown grace period; closing them");
-    }
-    Ok(())
+        }
+    })
+    .await
+}
+
+/// HSTS on every HTTPS answer: browsers that have seen the desk over HTTPS keep to HTTPS for a
+/// year (RFC 6797). Not sent over plain HTTP, where it means nothing (a proxy in front sets
+/// it).
+async fn strict_transport_security(
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    response.headers_mut().insert(
+        axum::http::header::STRICT_TRANSPORT_SECURITY,
+        axum::http::HeaderValue::from_static("max-age=31536000"),
+    );
+    response
 }

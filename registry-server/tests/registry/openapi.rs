@@ -372,7 +372,13 @@ fn self_signed(
     let key = dir.join("tls.key");
     std::fs::write(&cert, made.cert.pem()).unwrap();
     std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    set_mode(&key, 0o600);
     (cert, key, made.cert.der().clone())
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// An HTTPS client trusting only `ca`: sends `GET path` and returns the raw response.
@@ -405,6 +411,53 @@ async fn https_get(
 }
 
 #[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(registry_server::server::serve(
+        listener,
+        app.router.clone(),
+        Duration::from_secs(1),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    // Half a request, then silence: the server closes the connection (read_to_end returns)
+    // well before the 20 s this test waits.
+    let mut slow = TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: 1")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), slow.read_to_end(&mut answer)).await;
+    assert!(
+        read.is_ok(),
+        "a connection with partial headers stayed open"
+    );
+
+    // A whole request on the same listener is served.
+    let mut quick = TcpStream::connect(address).await.unwrap();
+    quick
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    quick.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(40), server)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
 async fn https_with_a_certificate_and_no_plain_http_on_its_port() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key, ca) = self_signed(dir.path());
@@ -417,6 +470,7 @@ async fn https_with_a_certificate_and_no_plain_http_on_its_port() {
         listener,
         app.router.clone(),
         tls,
+        Duration::from_secs(30),
         async {
             let _ = stopped.await;
         },
@@ -425,6 +479,12 @@ async fn https_with_a_certificate_and_no_plain_http_on_its_port() {
     let response = https_get(address, ca.clone(), "/healthz").await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.ends_with("ok"), "{response}");
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("\r\nstrict-transport-security: max-age=31536000\r\n"),
+        "{response}"
+    );
     let response = https_get(address, ca, "/api/v1/openapi.json").await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 
@@ -450,10 +510,19 @@ async fn https_with_a_certificate_and_no_plain_http_on_its_port() {
         other.signing_key.serialize_pem(),
     )
     .unwrap();
+    set_mode(&dir.path().join("other.key"), 0o600);
+    let mismatch = registry_server::server::tls::load_config(&cert, &dir.path().join("other.key"))
+        .unwrap_err();
     assert!(
-        registry_server::server::tls::load_config(&cert, &dir.path().join("other.key")).is_err()
+        format!("{mismatch:#}").contains("does not fit"),
+        "{mismatch:#}"
     );
     assert!(registry_server::server::tls::load_config(&key, &key).is_err());
+    // A TLS key that others may read is refused, as the signing keys are.
+    set_mode(&key, 0o644);
+    let wide = registry_server::server::tls::load_config(&cert, &key).unwrap_err();
+    assert!(format!("{wide:#}").contains("chmod 600"), "{wide:#}");
+    set_mode(&key, 0o600);
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), server)
