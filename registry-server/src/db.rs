@@ -101,8 +101,8 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
     let backend: Backend = options.url.parse()?;
     let pool = match backend {
         Backend::Sqlite => {
-            if let Some(dir) = sqlite_parent_dir(&options.url) {
-                std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+            if let Some(file) = sqlite_file(&options.url) {
+                private_sqlite_file(file).map_err(sqlx::Error::Io)?;
             }
             AnyPoolOptions::new()
                 .max_connections(1)
@@ -256,7 +256,8 @@ fn check_identifier(name: &str) -> Result<(), sqlx::Error> {
     }
 }
 
-fn sqlite_parent_dir(url: &str) -> Option<&std::path::Path> {
+/// The database file of a `sqlite:` URL (none for `:memory:`).
+fn sqlite_file(url: &str) -> Option<&std::path::Path> {
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
@@ -264,9 +265,41 @@ fn sqlite_parent_dir(url: &str) -> Option<&std::path::Path> {
     if path.is_empty() || path == ":memory:" {
         return None;
     }
-    std::path::Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
+    Some(std::path::Path::new(path))
+}
+
+/// Creates the SQLite file (and its directory) with mode 0600 before SQLite opens it:
+/// SQLite gives the -wal and -shm files the mode of the database file, so all three are
+/// private to the registry's user. An existing file readable by others is used, with a
+/// warning naming the file (the mode is the operator's to fix; changing it here could break
+/// a deliberate setup).
+fn private_sqlite_file(file: &std::path::Path) -> std::io::Result<()> {
+    if let Some(dir) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    match open.open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(file)?.permissions().mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    tracing::warn!(
+                        file = %file.display(),
+                        mode = format!("{mode:o}"),
+                        "the database file is readable by other users; chmod 600 it"
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether an error is a unique-constraint violation (both backends report it this way).

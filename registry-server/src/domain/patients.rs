@@ -196,11 +196,18 @@ pub struct Page {
     pub next: Option<String>,
 }
 
+/// Most names a name search takes: each is one join of the search's statement, and a long
+/// Arabic name with its lineage ("محمد بن عبد الله بن ...") has fewer than this.
+pub const MAX_NAME_QUERY_KEYS: usize = 12;
+/// Longest name query, characters.
+pub const MAX_NAME_QUERY_CHARS: usize = 300;
+
 /// Finds patients by identifier or by name; every patient shown is an audited read
 /// (`patient.search`). Registrars and clinicians.
 ///
 /// # Errors
-/// [`Error::Forbidden`], [`Error::Validation`] for a bad query, database errors.
+/// [`Error::Forbidden`], [`Error::Validation`] for a bad query (more
+/// than [`MAX_NAME_QUERY_KEYS`] names, say), database errors.
 pub async fn find(registry: &Registry, caller: &Caller, q: &SearchQuery) -> Result<Page> {
     caller.require(READERS)?;
     let limit = q.limit.unwrap_or(20);
@@ -228,9 +235,28 @@ pub async fn find(registry: &Registry, caller: &Caller, q: &SearchQuery) -> Resu
                 .collect()
         }
         (None, Some(name)) => {
+            if name.split_whitespace().count() > MAX_NAME_QUERY_KEYS {
+                return Err(Error::invalid(
+                    "name",
+                    format!("at most {MAX_NAME_QUERY_KEYS} names"),
+                ));
+            }
+            if name.chars().count() > MAX_NAME_QUERY_CHARS {
+                return Err(Error::invalid(
+                    "name",
+                    format!("at most {MAX_NAME_QUERY_CHARS} characters"),
+                ));
+            }
             let keys = names::query_keys(name);
             if keys.is_empty() {
                 return Err(Error::invalid("name", "give at least one name"));
+            }
+            // Compound names add a joined key beside their words.
+            if keys.len() > 2 * MAX_NAME_QUERY_KEYS {
+                return Err(Error::invalid(
+                    "name",
+                    format!("at most {MAX_NAME_QUERY_KEYS} names"),
+                ));
             }
             db::patients::search(
                 &registry.db,

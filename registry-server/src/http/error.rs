@@ -149,7 +149,7 @@ where
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+            .is_some_and(is_json_media_type);
         if !is_json {
             return Err(ApiError::BadRequest(
                 "Content-Type must be application/json".into(),
@@ -179,10 +179,111 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Api
         ))
     })?;
     serde_path_to_error::deserialize(value).map_err(|e| {
+        let message = e.inner().to_string();
+        // The path names members, keys the caller's JSON uses (an unknown one too): the
+        // structure of the body, not its values, which `without_values` keeps out.
         let path = e.path().to_string();
         let field = if path == "." { "body".into() } else { path };
-        ApiError::invalid(field, strip_position(&e.into_inner().to_string()))
+        ApiError::invalid(field, without_values(&strip_position(&message)))
     })
+}
+
+/// Whether a Content-Type is JSON: the media type `application/json` exactly (any case),
+/// with or without parameters (`; charset=utf-8`); not `application/jsonx`.
+fn is_json_media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// A serde message without the submitted value it quotes: "invalid type: string "Fatima",
+/// expected u32" becomes "invalid type: string, expected u32". A problem's `detail` must
+/// never carry what the caller sent (it can be a name or a national number, and problems
+/// are logged by proxies and shown in browsers). What serde expected comes from the
+/// registry's own types and is kept; so is a missing field's name.
+pub(crate) fn without_values(message: &str) -> String {
+    if message.starts_with("missing field") {
+        return message.to_string();
+    }
+    let (found, expected) = match message.find(", expected") {
+        Some(i) => message.split_at(i),
+        None => (message, ""),
+    };
+    let mut kept = String::with_capacity(found.len());
+    let mut quote = None;
+    for c in found.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '`' => quote = Some(c),
+            None => kept.push(c),
+        }
+    }
+    // A number or a bare value after "invalid value: integer " has no quotes: drop what
+    // follows the kind of value.
+    for kind in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = kept.strip_prefix(kind) {
+            let what = rest.split_whitespace().next().unwrap_or_default();
+            kept = format!("{kind}{what}");
+        }
+    }
+    let kept = kept.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{kept}{expected}")
+}
+
+/// Any error answer outside the desk that is not a problem document yet (an unknown route's
+/// empty 404, a 405, a path that is not UTF-8, the time limit's 408) becomes one, with a
+/// generic detail: the API answers `application/problem+json` for every error.
+pub async fn problems_everywhere(req: Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    let desk = path == "/" || path == "/desk" || path.starts_with("/desk/");
+    let mut response = next.run(req).await;
+    let status = response.status();
+    if desk || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    if is_problem {
+        return response;
+    }
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "no such route"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "the route does not take this method (see Allow)",
+        ),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Content-Type must be application/json",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "the registry cannot serve now"),
+        s if s.is_server_error() => ("internal", "the registry could not complete the request"),
+        _ => (
+            "bad_request",
+            "the request is malformed (path, query or headers)",
+        ),
+    };
+    let problem = Problem {
+        kind: format!("/problems/{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: detail.to_string(),
+        code: code.to_string(),
+        field: None,
+        checks: Vec::new(),
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(PROBLEM_JSON),
+    );
+    headers.remove(header::CONTENT_LENGTH);
+    *response.body_mut() = axum::body::Body::from(serde_json::to_vec(&problem).unwrap_or_default());
+    response
 }
 
 /// `Query` whose rejections are problem details: an unknown parameter or a value of the
@@ -203,8 +304,10 @@ where
             .map_err(|e| {
                 ApiError::invalid(
                     "query",
-                    std::error::Error::source(&e)
-                        .map_or_else(|| e.body_text(), ToString::to_string),
+                    without_values(
+                        &std::error::Error::source(&e)
+                            .map_or_else(|| e.body_text(), ToString::to_string),
+                    ),
                 )
             })
     }
@@ -221,5 +324,58 @@ fn strip_position(message: &str) -> String {
 impl<T: Serialize> IntoResponse for AppJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_lose_the_values_they_quote() {
+        for (message, kept) in [
+            (
+                "invalid type: string \"Fatima Ali\", expected u32",
+                "invalid type: string, expected u32",
+            ),
+            (
+                "invalid value: integer `-5`, expected u32",
+                "invalid value: integer, expected u32",
+            ),
+            (
+                "unknown variant `Fatima`, expected one of `male`, `female`",
+                "unknown variant, expected one of `male`, `female`",
+            ),
+            (
+                "unknown field `219730412345`, expected `name` or `sex`",
+                "unknown field, expected `name` or `sex`",
+            ),
+            ("missing field `sex`", "missing field `sex`"),
+            (
+                "expected a date as YYYY-MM-DD",
+                "expected a date as YYYY-MM-DD",
+            ),
+            (
+                "invalid length 3, expected a tuple of size 2",
+                "invalid length 3, expected a tuple of size 2",
+            ),
+        ] {
+            assert_eq!(without_values(message), kept, "{message}");
+        }
+    }
+
+    #[test]
+    fn json_is_the_media_type_exactly() {
+        for (value, json) in [
+            ("application/json", true),
+            ("Application/JSON; charset=utf-8", true),
+            ("application/json ;charset=utf-8", true),
+            ("application/jsonx", false),
+            ("application/json-patch+json", false),
+            ("text/json", false),
+            ("", false),
+        ] {
+            assert_eq!(is_json_media_type(value), json, "{value}");
+        }
     }
 }

@@ -202,3 +202,29 @@ async fn a_stored_value_that_does_not_parse_is_an_error() {
         assert_eq!(body["code"], "internal", "{body}");
     }
 }
+
+/// The SQLite database holds health data: the file, its -wal and its -shm are created for the
+/// registry's user alone (0600), whatever the umask would give (0644 under the usual 022).
+#[cfg(unix)]
+#[tokio::test]
+async fn the_sqlite_files_are_created_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("registry").join("r.sqlite");
+    let options = registry_server::db::DbOptions {
+        url: format!("sqlite:{}?mode=rwc", file.display()),
+        max_connections: 1,
+        pg_schema: None,
+    };
+    let db = registry_server::db::connect(&options).await.unwrap();
+    // A write, so that the WAL and its index exist.
+    sqlx::query("INSERT INTO facilities (code, name, region, kind, created_at) VALUES ('ZZ1', 'x', 'r', 'pharmacy', 0)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", file.display());
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{path} has mode {mode:o}");
+    }
+}

@@ -26,6 +26,8 @@ mod openapi;
 mod population;
 /// Every route with every role.
 mod roles;
+/// The security review's loose ends: search limits, media types, problem documents.
+mod security;
 /// The statistics on every backend: full, suppressed, CSV, what each report counted.
 mod statistics;
 /// Medicines in stock: receipts, counts, adjustments, transfers, draws, stock-outs.
