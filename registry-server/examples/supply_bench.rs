@@ -298,8 +298,11 @@ async fn facts(
     now: i64,
 ) -> anyhow::Result<latency::Facts> {
     let today = now.div_euclid(86_400);
-    let active = "FROM medicine_authorisations WHERE status = 'active' \
-                  AND dispensed_count < dispensings AND valid_until >= $1";
+    // As the report counts them: patients with a recorded death are not.
+    let active = "FROM medicine_authorisations m WHERE status = 'active' \
+                  AND dispensed_count < dispensings AND valid_until >= $1 \
+                  AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.patient_id = m.patient_id \
+                  AND f.vital_status = 'dead')";
     let size = match db.backend {
         db::Backend::Postgres => {
             "SELECT CAST(pg_database_size(current_database()) AS BIGINT) WHERE $1 = $1"
