@@ -105,6 +105,44 @@ fn duplicate(e: sqlx::Error) -> Error {
     }
 }
 
+/// A registration or correction refused with `duplicate_identifier` tells the caller that
+/// someone with this identifier is in the registry: a read of that patient, audited as
+/// `patient.exists` on the patient who holds it, before the refusal is returned.
+async fn refused(
+    registry: &Registry,
+    caller: &Caller,
+    data: &PatientData,
+    e: sqlx::Error,
+) -> Error {
+    let refusal = duplicate(e);
+    if !matches!(
+        &refusal,
+        Error::Conflict {
+            code: "duplicate_identifier",
+            ..
+        }
+    ) {
+        return refusal;
+    }
+    let holder = match db::patients::enum_name(&data.id.kind) {
+        Ok(kind) => db::patients::find_by_identifier(&registry.db, &kind, &data.id.value).await,
+        Err(e) => Err(e),
+    };
+    match holder {
+        Ok(Some(holder)) => {
+            match super::audit::read_by(registry, caller, "patient.exists", "patient", &holder.id)
+                .await
+            {
+                Ok(()) => refusal,
+                Err(e) => e,
+            }
+        }
+        // Gone between the insert and this read (a merge, say): nothing was shown of it.
+        Ok(None) => refusal,
+        Err(e) => e.into(),
+    }
+}
+
 /// The patient's row, or [`Error::NotFound`].
 pub(crate) async fn row(registry: &Registry, id: &str) -> Result<PatientRow> {
     db::patients::get(&registry.db, id)
@@ -142,7 +180,7 @@ pub async fn register(
         super::linkage::candidates(registry, &super::duplicates::Person::from(&data), None).await?;
     let now = registry.clock.now();
     let mut tx = registry.db.pool.begin().await?;
-    db::patients::insert(
+    if let Err(e) = db::patients::insert(
         &mut tx,
         &id,
         &data,
@@ -151,7 +189,10 @@ pub async fn register(
         &caller.user_id,
     )
     .await
-    .map_err(duplicate)?;
+    {
+        drop(tx);
+        return Err(refused(registry, caller, &data, e).await);
+    }
     db::audit::append(
         &mut tx,
         now,
@@ -328,7 +369,7 @@ pub async fn correct(
     let now = registry.clock.now();
     let mut tx = registry.db.pool.begin().await?;
     let keys = search_keys(&data);
-    let done = db::patients::update(
+    let done = match db::patients::update(
         &mut tx,
         id,
         body.version,
@@ -339,7 +380,13 @@ pub async fn correct(
         &caller.user_id,
     )
     .await
-    .map_err(duplicate)?;
+    {
+        Ok(done) => done,
+        Err(e) => {
+            drop(tx);
+            return Err(refused(registry, caller, &data, e).await);
+        }
+    };
     if !done {
         return Err(Error::conflict(
             "stale_version",

@@ -217,3 +217,40 @@ async fn every_api_error_is_a_problem_document() {
         "{headers:?}"
     );
 }
+
+/// A registration refused with `duplicate_identifier` tells the registrar that the number is
+/// registered: it is audited as a read of the patient holding it (`patient.exists`), on
+/// both databases, for a registration and for a correction.
+#[tokio::test]
+async fn a_duplicate_identifier_is_an_audited_read() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let (status, first) = app
+            .call(
+                Method::POST,
+                "/api/v1/patients",
+                &staff.registrar,
+                Some(patient_body("219730412345")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{first}");
+        let holder = first["patient"]["id"].as_str().unwrap().to_string();
+        let (status, refused) = app
+            .call(
+                Method::POST,
+                "/api/v1/patients",
+                &staff.registrar,
+                Some(patient_body("219730412345")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        assert_eq!(refused["code"], "duplicate_identifier");
+        let uri = format!("/api/v1/audit?action=patient.exists&entity_id={holder}");
+        let (status, entries) = app.call(Method::GET, &uri, &staff.auditor, None).await;
+        assert_eq!(status, StatusCode::OK, "{entries}");
+        let entries = entries.as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{backend:?}: {entries:?}");
+        assert_eq!(entries[0]["role"], "registrar", "{entries:?}");
+    }
+}
