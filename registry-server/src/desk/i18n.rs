@@ -406,6 +406,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("pharmacy.invalid", "البطاقة مرفوضة:", "The card is refused:"),
     ("pharmacy.no_qr", "لم يُعثر على رمز QR مقروء في الصورة.", "No readable QR code was found in the photo."),
     ("pharmacy.bad_image", "الملف ليس صورة PNG أو JPEG مقروءة.", "The file is not a readable PNG or JPEG image."),
+    ("pharmacy.image_too_large", "الصورة كبيرة جدًا: يكفي 16 ميغابكسل لقراءة رمز البطاقة.", "The photo is too large: 16 megapixels are enough to read the card's code."),
     ("pharmacy.at", "التاريخ", "Date"),
     ("pharmacy.facility", "الصيدلية", "Pharmacy"),
     ("pharmacy.count", "مرات الصرف", "Dispensings"),

@@ -28,6 +28,14 @@ use crate::domain::{cards, dispensing, trust, Error, Registry};
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 /// Largest photo side, pixels (bounds the decoder's memory).
 const MAX_PHOTO_SIDE: u32 = 8_000;
+/// Most pixels a photo may have: 16 megapixels, more than a phone's default photo (12).
+/// An 8000 × 8000 picture cost 4 s of server time; it is refused from its header, before
+/// any pixel is decoded.
+pub const MAX_PHOTO_PIXELS: u64 = 16_000_000;
+/// Photos decoded at once, server-wide; more wait their turn (within the request's time
+/// limit), so a burst of uploads cannot take every core.
+const CONCURRENT_DECODES: usize = 2;
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_DECODES);
 
 /// Routes under `/desk`.
 pub fn router() -> Router<Registry> {
@@ -297,6 +305,15 @@ async fn scan(
 /// The QR texts in a PNG or JPEG photo (as `card-agent verify --image` finds them), decoded
 /// off the async threads with bounded dimensions.
 async fn qr_texts(bytes: Vec<u8>) -> Result<Vec<String>, &'static str> {
+    let (width, height) = image::ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|_| "pharmacy.bad_image")?
+        .into_dimensions()
+        .map_err(|_| "pharmacy.bad_image")?;
+    if u64::from(width) * u64::from(height) > MAX_PHOTO_PIXELS {
+        return Err("pharmacy.image_too_large");
+    }
+    let _turn = DECODES.acquire().await.map_err(|_| "pharmacy.bad_image")?;
     tokio::task::spawn_blocking(move || {
         let mut limits = image::Limits::default();
         limits.max_image_width = Some(MAX_PHOTO_SIDE);

@@ -68,7 +68,7 @@ impl<'a> Browser<'a> {
     }
 
     /// The same cookies on another instance.
-    async fn send(&mut self, method: Method, uri: &str, body: Option<(String, &str)>) -> Page {
+    async fn send(&mut self, method: Method, uri: &str, body: Option<(Vec<u8>, &str)>) -> Page {
         let mut req = Request::builder().method(method).uri(uri);
         let cookies: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
         if !cookies.is_empty() {
@@ -117,7 +117,7 @@ impl<'a> Browser<'a> {
         self.send(
             Method::POST,
             uri,
-            Some((body, "application/x-www-form-urlencoded")),
+            Some((body.into_bytes(), "application/x-www-form-urlencoded")),
         )
         .await
     }
@@ -1155,7 +1155,7 @@ async fn the_pharmacy_page_dispenses_once_and_refuses_clearly() {
         .into_bytes();
         body.extend_from_slice(photo);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        String::from_utf8_lossy(&body).into_owned()
+        body
     };
     let content_type = format!("multipart/form-data; boundary={boundary}");
     let r = w
@@ -1179,6 +1179,24 @@ async fn the_pharmacy_page_dispenses_once_and_refuses_clearly() {
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     assert!(r.body.contains("too large"));
+
+    // 8000 × 8000 pixels (a 64-megapixel blank, well under 5 MB as a PNG) cost seconds of
+    // decoding: it is refused from its header, past 16 megapixels.
+    let mut png = Vec::new();
+    image::GrayImage::from_pixel(8_000, 8_000, image::Luma([255]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    assert!(png.len() < 5 * 1024 * 1024, "{} bytes", png.len());
+    let r = w
+        .pharmacist
+        .send(
+            Method::POST,
+            "/desk/pharmacy/photo",
+            Some((multipart(&png), &content_type)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("16 megapixels"), "{}", r.body);
 }
 
 #[tokio::test]
