@@ -2,47 +2,10 @@
 //! before its fix. (The header-read timeout and HSTS are in `openapi.rs` beside HTTPS; the
 //! SQLite file modes in `layers.rs`.)
 
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::{header, Method, StatusCode};
 use serde_json::Value;
-use tower::ServiceExt;
 
-use crate::support::{backends, patient_body, Staff, TestApp};
-
-/// Sends `body` with exactly the `content_type` given (none: no header).
-async fn send(
-    app: &TestApp,
-    method: Method,
-    uri: &str,
-    token: &str,
-    content_type: Option<&str>,
-    body: &[u8],
-) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if !token.is_empty() {
-        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    if let Some(content_type) = content_type {
-        req = req.header(header::CONTENT_TYPE, content_type);
-    }
-    let resp = app
-        .router
-        .clone()
-        .oneshot(req.body(Body::from(body.to_vec())).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    (status, headers, bytes)
-}
+use crate::support::{backends, patient_body, register_patient, Staff, TestApp};
 
 /// `count` distinct made-up words of letters only.
 fn words(count: usize) -> String {
@@ -98,15 +61,15 @@ async fn only_application_json_is_json() {
     let staff = Staff::hire(&app).await;
     let body = patient_body("219730412345").to_string();
     for content_type in ["application/jsonx", "application/json-seq", "text/json"] {
-        let (status, _, bytes) = send(
-            &app,
-            Method::POST,
-            "/api/v1/patients",
-            &staff.registrar,
-            Some(content_type),
-            body.as_bytes(),
-        )
-        .await;
+        let (status, bytes, _) = app
+            .raw(
+                Method::POST,
+                "/api/v1/patients",
+                &staff.registrar,
+                Some(body.clone().into_bytes()),
+                &[("content-type", content_type)],
+            )
+            .await;
         let problem: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type}: {problem}");
         assert!(
@@ -114,15 +77,15 @@ async fn only_application_json_is_json() {
             "{content_type}: {problem}"
         );
     }
-    let (status, _, bytes) = send(
-        &app,
-        Method::POST,
-        "/api/v1/patients",
-        &staff.registrar,
-        Some("application/json; charset=utf-8"),
-        body.as_bytes(),
-    )
-    .await;
+    let (status, bytes, _) = app
+        .raw(
+            Method::POST,
+            "/api/v1/patients",
+            &staff.registrar,
+            Some(body.into_bytes()),
+            &[("content-type", "application/json; charset=utf-8")],
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::CREATED,
@@ -193,7 +156,7 @@ async fn every_api_error_is_a_problem_document() {
             StatusCode::BAD_REQUEST,
         ),
     ] {
-        let (got, headers, bytes) = send(&app, method.clone(), uri, token, None, b"").await;
+        let (got, bytes, headers) = app.raw(method.clone(), uri, token, None, &[]).await;
         assert_eq!(got, status, "{method} {uri}");
         assert_eq!(
             headers[header::CONTENT_TYPE],
@@ -207,7 +170,7 @@ async fn every_api_error_is_a_problem_document() {
             assert!(headers.contains_key(header::ALLOW), "{headers:?}");
         }
     }
-    let (status, headers, _) = send(&app, Method::GET, "/desk/nowhere", "", None, b"").await;
+    let (status, _, headers) = app.raw(Method::GET, "/desk/nowhere", "", None, &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
         headers[header::CONTENT_TYPE]
@@ -226,15 +189,7 @@ async fn a_duplicate_identifier_is_an_audited_read() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let staff = Staff::hire(&app).await;
-        let (status, first) = app
-            .call(
-                Method::POST,
-                "/api/v1/patients",
-                &staff.registrar,
-                Some(patient_body("219730412345")),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{first}");
+        let first = register_patient(&app, &staff, patient_body("219730412345")).await;
         let holder = first["patient"]["id"].as_str().unwrap().to_string();
         let (status, refused) = app
             .call(

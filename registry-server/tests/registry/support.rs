@@ -156,6 +156,7 @@ impl TestApp {
     }
 
     /// Sends a request with a raw body and extra headers; returns status, body and headers.
+    /// A body goes as `application/json` unless `headers` name a Content-Type.
     pub async fn raw(
         &self,
         method: Method,
@@ -168,7 +169,10 @@ impl TestApp {
         if !token.is_empty() {
             req = req.header("authorization", format!("Bearer {token}"));
         }
-        if body.is_some() {
+        let typed = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        if body.is_some() && !typed {
             req = req.header("content-type", "application/json");
         }
         for (k, v) in headers {
