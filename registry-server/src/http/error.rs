@@ -101,22 +101,34 @@ impl IntoResponse for ApiError {
             ApiError::Domain(Error::Validation { field, .. }) => Some(field.as_str()),
             _ => None,
         };
-        let problem = Problem {
-            kind: format!("/problems/{}", self.code()),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            detail,
-            code: self.code().to_string(),
-            field: field.map(str::to_string),
-            checks: match &self {
-                ApiError::Domain(Error::Checks { findings, .. }) => {
-                    findings.iter().map(check_result).collect()
-                }
-                _ => Vec::new(),
-            },
+        let checks = match &self {
+            ApiError::Domain(Error::Checks { findings, .. }) => {
+                findings.iter().map(check_result).collect()
+            }
+            _ => Vec::new(),
         };
+        let problem = problem(status, self.code(), detail, field, checks);
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
+    }
+}
+
+/// The problem document of `status` with `code` (also its `type` URI) and `detail`.
+fn problem(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    field: Option<&str>,
+    checks: Vec<CheckResult>,
+) -> Problem {
+    Problem {
+        kind: format!("/problems/{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail,
+        code: code.to_string(),
+        field: field.map(str::to_string),
+        checks,
     }
 }
 
@@ -267,15 +279,7 @@ pub async fn problems_everywhere(req: Request, next: axum::middleware::Next) -> 
             "the request is malformed (path, query or headers)",
         ),
     };
-    let problem = Problem {
-        kind: format!("/problems/{code}"),
-        title: status.canonical_reason().unwrap_or("Error").to_string(),
-        status: status.as_u16(),
-        detail: detail.to_string(),
-        code: code.to_string(),
-        field: None,
-        checks: Vec::new(),
-    };
+    let problem = problem(status, code, detail.to_string(), None, Vec::new());
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
