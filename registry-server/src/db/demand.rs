@@ -121,6 +121,10 @@ pub async fn active(db: &Db, today: i64) -> Result<Vec<ActiveRow>, sqlx::Error> 
 /// units handed out on it in `[from, to)`. The dispensings left then are those left now
 /// plus the hand-outs since `from` (both doors count against `dispensed_count`).
 ///
+/// Only the hand-outs since `from` are read by time; the last one before it is the
+/// authorisation's `last_dispensed_at` when none came since (it is the latest of both
+/// doors), else an index lookup on the authorisation (migration 0011).
+///
 /// # Errors
 /// Database errors.
 pub async fn past(db: &Db, from: i64, to: i64) -> Result<Vec<PastRow>, sqlx::Error> {
@@ -206,22 +210,33 @@ const ACTIVE: &str = "SELECT m.atc, m.strength, m.form, m.quantity, \
      AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.patient_id = m.patient_id \
                      AND f.vital_status = 'dead')";
 /// `past`.
-const PAST: &str = "SELECT m.atc, m.strength, m.form, m.quantity, \
-     m.dispensings - m.dispensed_count + h.count_after AS left_count, m.interval_days, \
-     m.valid_until, h.last_before, h.units_after FROM (\
-       SELECT authorisation_id, MAX(CASE WHEN at < $1 THEN at END) AS last_before, \
-       CAST(SUM(CASE WHEN at >= $1 THEN 1 ELSE 0 END) AS BIGINT) AS count_after, \
-       CAST(SUM(CASE WHEN at >= $1 AND at < $2 THEN units ELSE 0 END) AS BIGINT) AS units_after \
-       FROM (SELECT authorisation_id, dispensed_at AS at, quantity AS units FROM dispensings \
-             WHERE dispensed_at >= $3 \
-             UNION ALL SELECT authorisation_id, given_at, quantity FROM administrations \
-             WHERE given_at >= $3) x \
-       GROUP BY authorisation_id) h \
-     JOIN medicine_authorisations m ON m.id = h.authorisation_id \
-     WHERE h.last_before IS NOT NULL AND m.valid_until >= $4 \
-     AND (m.status = 'active' OR m.updated_at >= $1) \
-     AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.patient_id = m.patient_id \
-                     AND f.vital_status = 'dead' AND f.recorded_at < $1)";
+const PAST: &str = "SELECT atc, strength, form, quantity, left_count, interval_days, \
+     valid_until, CASE WHEN d_before IS NULL THEN a_before \
+     WHEN a_before IS NULL OR d_before >= a_before THEN d_before ELSE a_before END \
+     AS last_before, units_after FROM (\
+       SELECT m.atc, m.strength, m.form, m.quantity, \
+       m.dispensings - m.dispensed_count + COALESCE(h.count_after, 0) AS left_count, \
+       m.interval_days, m.valid_until, \
+       CASE WHEN h.authorisation_id IS NULL THEN m.last_dispensed_at ELSE \
+         (SELECT MAX(d.dispensed_at) FROM dispensings d \
+          WHERE d.authorisation_id = m.id AND d.dispensed_at < $1) END AS d_before, \
+       CASE WHEN h.authorisation_id IS NULL THEN NULL ELSE \
+         (SELECT MAX(a.given_at) FROM administrations a \
+          WHERE a.authorisation_id = m.id AND a.given_at < $1) END AS a_before, \
+       COALESCE(h.units_after, 0) AS units_after \
+       FROM medicine_authorisations m LEFT JOIN (\
+         SELECT authorisation_id, CAST(COUNT(*) AS BIGINT) AS count_after, \
+         CAST(SUM(CASE WHEN at < $2 THEN units ELSE 0 END) AS BIGINT) AS units_after \
+         FROM (SELECT authorisation_id, dispensed_at AS at, quantity AS units \
+               FROM dispensings WHERE dispensed_at >= $1 \
+               UNION ALL SELECT authorisation_id, given_at, quantity FROM administrations \
+               WHERE given_at >= $1) x \
+         GROUP BY authorisation_id) h ON h.authorisation_id = m.id \
+       WHERE m.last_dispensed_at >= $3 AND m.valid_until >= $4 \
+       AND (m.status = 'active' OR m.updated_at >= $1) \
+       AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.patient_id = m.patient_id \
+                       AND f.vital_status = 'dead' AND f.recorded_at < $1)) p \
+     WHERE d_before >= $3 OR a_before >= $3";
 /// `new_cases`: the current version's multiple-primary decision must not be `duplicate`.
 const NEW_CASES: &str = "SELECT u.facility_code, t.icd10, t.morphology, t.stage_group, \
      COUNT(*) AS cases FROM tumours t JOIN users u ON u.id = t.updated_by \

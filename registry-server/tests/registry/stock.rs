@@ -1159,3 +1159,85 @@ async fn the_watch_shows_an_authorisation_raised_before_a_dispensing_and_the_ref
         assert!((rate - 0.5).abs() < 1e-9, "{rate}");
     }
 }
+
+/// The follow-through's reading of the past (`db::demand::past`), worked by hand on both
+/// databases. Four authorisations, tablets 30 at a time, the clock moved 30 days at a time
+/// from T0 = 2026-06-01:
+/// - A (6 dispensings): dispensed at T0, +30, +60, +90 days;
+/// - B (4): given at the day-care unit at T0 and +30;
+/// - C (5): dispensed at T0 only;
+/// - E (3): dispensed first at +60.
+///
+/// Asked for `[T0 + 45 d, T0 + 75 d)`: A had 6 − 4 + 2 = 4 left on T0 + 45 d, its last
+/// hand-out before it at +30 (looked up by index: two came after), 30 units in the window;
+/// B 4 − 2 = 2 left, last at +30, nothing in the window; C 4 left, last at T0; E had no
+/// hand-out before the window and is not counted.
+#[tokio::test]
+async fn the_follow_through_reads_each_authorisations_hand_outs_around_its_window() {
+    const DAY: i64 = 86_400;
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let unit = app.user("pharmacist", "LY-BEN-PED").await;
+        let (a, sa) = patient_with_card(&app, &staff, "219730412345", 6).await;
+        let (b, _) = patient_with_card(&app, &staff, "219730412346", 4).await;
+        let (c, sc) = patient_with_card(&app, &staff, "219730412347", 5).await;
+        let (e, se) = patient_with_card(&app, &staff, "219730412348", 3).await;
+        for (token, key) in [(&staff.pharmacist, "ft-rcpt-ph"), (&unit, "ft-rcpt-unit")] {
+            let (status, r) = post(
+                &app,
+                "/api/v1/stock/receipts",
+                token,
+                receipt(key, "FT-1", "2027-06-30", 1000),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{r}");
+        }
+        let hand_out = |key: String, serial: &str, auth: u64| {
+            let body = dispense(&key, serial, auth, 30);
+            let app = &app;
+            let token = staff.pharmacist.clone();
+            async move {
+                let (status, d) = post(app, "/api/v1/dispensings", &token, body).await;
+                assert_eq!(status, StatusCode::CREATED, "{d}");
+            }
+        };
+        let give = |key: &str, cycle: u32| json!({"idempotency_key": key, "authorisation_id": b, "cycle": cycle, "quantity": 30});
+        let t0 = app.state.clock.now();
+        for step in 0..4 {
+            if step > 0 {
+                app.state.clock.advance(30 * DAY);
+            }
+            hand_out(format!("ft-a-{step:04}"), &sa, a).await;
+            if step < 2 {
+                let (status, g) = post(
+                    &app,
+                    "/api/v1/administrations",
+                    &staff.clinician,
+                    give(&format!("ft-b-{step:04}"), step + 1),
+                )
+                .await;
+                assert_eq!(status, StatusCode::CREATED, "{g}");
+            }
+            if step == 0 {
+                hand_out("ft-c-0000".into(), &sc, c).await;
+            }
+            if step == 2 {
+                hand_out("ft-e-0000".into(), &se, e).await;
+            }
+        }
+        let rows = registry_server::db::demand::past(&app.state.db, t0 + 45 * DAY, t0 + 75 * DAY)
+            .await
+            .unwrap();
+        let mut got: Vec<(i64, i64, i64, i64)> = rows
+            .iter()
+            .map(|r| (r.quantity, r.left_count, r.last_before - t0, r.units_after))
+            .collect();
+        got.sort_unstable();
+        assert_eq!(
+            got,
+            vec![(30, 2, 30 * DAY, 0), (30, 4, 0, 0), (30, 4, 30 * DAY, 30)],
+            "{backend:?}: {rows:?}"
+        );
+    }
+}
