@@ -14,6 +14,12 @@ use super::{Error, Registry, Result};
 use crate::auth::{Caller, Role};
 use crate::db;
 
+/// Who publishes and revokes issuer keys.
+pub const PUBLISHERS: &[Role] = &[Role::Admin];
+
+/// Who lists the published issuer keys.
+pub const READERS: &[Role] = &[Role::Admin, Role::Auditor];
+
 /// A certificate to publish, as hex.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +67,7 @@ pub async fn register(
     caller: &Caller,
     body: &NewIssuer,
 ) -> Result<IssuerView> {
-    caller.require(&[Role::Admin])?;
+    caller.require(PUBLISHERS)?;
     let bytes = data_encoding::HEXLOWER_PERMISSIVE
         .decode(body.certificate_hex.trim().as_bytes())
         .map_err(|_| Error::invalid("certificate_hex", "not hex"))?;
@@ -100,7 +106,7 @@ pub async fn register(
 /// # Errors
 /// [`Error::Forbidden`], database errors.
 pub async fn list(registry: &Registry, caller: &Caller) -> Result<Vec<IssuerView>> {
-    caller.require(&[Role::Admin, Role::Auditor])?;
+    caller.require(READERS)?;
     let revoked = db::trust::revoked_issuers(&registry.db).await?;
     let views = db::trust::issuer_certificates(&registry.db)
         .await?
@@ -121,7 +127,7 @@ pub async fn list(registry: &Registry, caller: &Caller) -> Result<Vec<IssuerView
 /// [`Error::Forbidden`], [`Error::NotFound`], [`Error::Conflict`] (`revoking_own_key`,
 /// `already_revoked`), database errors.
 pub async fn revoke(registry: &Registry, caller: &Caller, kid: &str) -> Result<()> {
-    caller.require(&[Role::Admin])?;
+    caller.require(PUBLISHERS)?;
     let kid = kid.to_lowercase();
     let published = db::trust::issuer_certificates(&registry.db)
         .await?

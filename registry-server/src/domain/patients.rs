@@ -10,6 +10,9 @@ use crate::db::{self, patients::HistoryRow, patients::PatientRow};
 use crate::names;
 use crate::patient::{ascii_digits, PatientData, PatientInput};
 
+/// Who registers patients and corrects their identity.
+pub const REGISTRARS: &[Role] = &[Role::Registrar];
+
 /// Who may read patient records.
 pub const READERS: &[Role] = &[Role::Registrar, Role::Clinician];
 
@@ -173,7 +176,7 @@ pub async fn register(
     caller: &Caller,
     input: PatientInput,
 ) -> Result<Registered> {
-    caller.require(&[Role::Registrar])?;
+    caller.require(REGISTRARS)?;
     let (data, warnings) = input.validate(registry.clock.today())?;
     let id = auth::new_id();
     let found =
@@ -362,7 +365,7 @@ pub async fn correct(
     id: &str,
     body: Correction<PatientInput>,
 ) -> Result<Registered> {
-    caller.require(&[Role::Registrar])?;
+    caller.require(REGISTRARS)?;
     check_reason(&body.reason)?;
     let (data, warnings) = body.data.validate(registry.clock.today())?;
     live_row(registry, id).await?;

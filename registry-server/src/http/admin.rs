@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{Admins, Allowed};
 use super::{ApiError, AppJson, Registry};
 use crate::auth::Caller;
 use crate::db::users::{Facility, User};
@@ -35,8 +36,8 @@ pub fn router() -> OpenApiRouter<Registry> {
     )
 )]
 async fn create_facility(
+    Allowed(caller, _): Allowed<Admins>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(body): AppJson<NewFacility>,
 ) -> Result<(StatusCode, AppJson<Facility>), ApiError> {
     let facility = access::create_facility(&state, &caller, body).await?;
@@ -74,8 +75,8 @@ async fn list_facilities(
     )
 )]
 async fn create_user(
+    Allowed(caller, _): Allowed<Admins>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(body): AppJson<NewUser>,
 ) -> Result<(StatusCode, AppJson<UserWithToken>), ApiError> {
     let created = access::create_user(&state, &caller, body).await?;
@@ -92,8 +93,8 @@ async fn create_user(
     responses((status = 200, description = "Every user", body = Vec<User>))
 )]
 async fn list_users(
+    Allowed(caller, _): Allowed<Admins>,
     State(state): State<Registry>,
-    caller: Caller,
 ) -> Result<AppJson<Vec<User>>, ApiError> {
     Ok(AppJson(access::users(&state, &caller).await?))
 }
@@ -113,8 +114,8 @@ async fn list_users(
     )
 )]
 async fn create_token(
+    Allowed(caller, _): Allowed<Admins>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, AppJson<NewToken>), ApiError> {
     let token = access::create_token(&state, &caller, &id).await?;
@@ -148,8 +149,8 @@ pub struct NewPassword {
     )
 )]
 async fn set_password(
+    Allowed(caller, _): Allowed<Admins>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
     AppJson(body): AppJson<NewPassword>,
 ) -> Result<StatusCode, ApiError> {

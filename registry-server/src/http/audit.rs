@@ -4,8 +4,8 @@ use axum::extract::State;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{Allowed, Auditors};
 use super::{ApiError, AppJson, AppQuery, Registry};
-use crate::auth::Caller;
 use crate::db::audit::{ChainReport, Entry, Filter};
 use crate::domain::audit;
 
@@ -27,8 +27,8 @@ pub fn router() -> OpenApiRouter<Registry> {
     responses((status = 200, description = "Matching entries in chain order (the read is itself audited)", body = Vec<Entry>))
 )]
 async fn query(
+    Allowed(caller, _): Allowed<Auditors>,
     State(state): State<Registry>,
-    caller: Caller,
     AppQuery(filter): AppQuery<Filter>,
 ) -> Result<AppJson<Vec<Entry>>, ApiError> {
     Ok(AppJson(audit::read(&state, &caller, Some(&filter)).await?))
@@ -44,8 +44,8 @@ async fn query(
     responses((status = 200, description = "The result of recomputing the whole chain", body = ChainReport))
 )]
 async fn verify(
+    Allowed(caller, _): Allowed<Auditors>,
     State(state): State<Registry>,
-    caller: Caller,
 ) -> Result<AppJson<ChainReport>, ApiError> {
     Ok(AppJson(audit::verify(&state, &caller).await?))
 }

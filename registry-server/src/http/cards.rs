@@ -8,8 +8,8 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{Allowed, CardIssuers, CardStatusReaders};
 use super::{ApiError, AppJson, AppQuery, Registry};
-use crate::auth::Caller;
 use crate::domain::cards::{self, CardStatus, CardView, IssuedCard, Revocation};
 
 /// Routes under `/api/v1`.
@@ -38,8 +38,8 @@ pub fn router() -> OpenApiRouter<Registry> {
     )
 )]
 async fn issue(
+    Allowed(caller, _): Allowed<CardIssuers>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(patient_id): Path<String>,
 ) -> Result<(StatusCode, AppJson<IssuedCard>), ApiError> {
     let card = cards::issue(&state, &caller, &patient_id).await?;
@@ -60,8 +60,8 @@ async fn issue(
     )
 )]
 async fn metadata(
+    Allowed(caller, _): Allowed<CardIssuers>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(serial): Path<String>,
 ) -> Result<AppJson<CardView>, ApiError> {
     Ok(AppJson(cards::metadata(&state, &caller, &serial).await?))
@@ -92,8 +92,8 @@ pub struct CoseQuery {
     )
 )]
 async fn cose(
+    Allowed(caller, _): Allowed<CardIssuers>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(serial): Path<String>,
     AppQuery(q): AppQuery<CoseQuery>,
 ) -> Result<Response, ApiError> {
@@ -123,8 +123,8 @@ async fn cose(
     )
 )]
 async fn qr(
+    Allowed(caller, _): Allowed<CardIssuers>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(serial): Path<String>,
 ) -> Result<Response, ApiError> {
     let text = cards::qr_text(&state, &caller, &serial).await?;
@@ -145,8 +145,8 @@ async fn qr(
     )
 )]
 async fn status(
+    Allowed(caller, _): Allowed<CardStatusReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(serial): Path<String>,
 ) -> Result<AppJson<CardStatus>, ApiError> {
     Ok(AppJson(cards::status_of(&state, &caller, &serial).await?))
@@ -168,8 +168,8 @@ async fn status(
     )
 )]
 async fn revoke(
+    Allowed(caller, _): Allowed<CardIssuers>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(serial): Path<String>,
     AppJson(body): AppJson<Revocation>,
 ) -> Result<AppJson<CardStatus>, ApiError> {

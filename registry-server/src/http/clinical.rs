@@ -8,8 +8,8 @@ use card_format::model::{Allergy, Treatment, Tumour};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{Allowed, ClinicalWriters, HistoryReaders, PatientReaders};
 use super::{ApiError, AppJson, AppQuery, Registry};
-use crate::auth::Caller;
 use crate::db::patients::HistoryRow;
 use crate::domain::clinical::{self, Draft, MedicineInput, Record, Withdrawal, Written};
 use crate::domain::patients::Correction;
@@ -44,8 +44,8 @@ pub fn router() -> OpenApiRouter<Registry> {
     )
 )]
 async fn record(
+    Allowed(caller, _): Allowed<PatientReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<AppJson<Record>, ApiError> {
     Ok(AppJson(clinical::record(&state, &caller, &id).await?))
@@ -97,8 +97,8 @@ macro_rules! kind_routes {
             )
         )]
         async fn $add(
+            Allowed(caller, _): Allowed<ClinicalWriters>,
             State(state): State<Registry>,
-            caller: Caller,
             Path(patient_id): Path<String>,
             AppQuery(confirm): AppQuery<Confirm>,
             AppJson(body): AppJson<$body>,
@@ -126,8 +126,8 @@ macro_rules! kind_routes {
             )
         )]
         async fn $correct(
+            Allowed(caller, _): Allowed<ClinicalWriters>,
             State(state): State<Registry>,
-            caller: Caller,
             Path(id): Path<String>,
             AppQuery(confirm): AppQuery<Confirm>,
             AppJson(body): AppJson<Correction<$body>>,
@@ -217,8 +217,8 @@ pub enum RecordKind {
     )
 )]
 async fn withdraw(
+    Allowed(caller, _): Allowed<ClinicalWriters>,
     State(state): State<Registry>,
-    caller: Caller,
     Path((kind, id)): Path<(String, String)>,
     AppJson(body): AppJson<Withdrawal>,
 ) -> Result<AppJson<Written>, ApiError> {
@@ -245,8 +245,8 @@ async fn withdraw(
     )
 )]
 async fn history(
+    Allowed(caller, _): Allowed<HistoryReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<AppJson<Vec<HistoryRow>>, ApiError> {
     let kind = clinical::kind_from_path(&kind)?;

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{Allowed, ConflictReviewers, Dispensers, DispensingReaders, Givers};
 use super::{ApiError, AppJson, AppQuery, Registry};
-use crate::auth::Caller;
 use crate::db::dispensings::ConflictRow;
 use crate::domain::administration::{self, Administered, AdministrationInput};
 use crate::domain::dispensing::{self, DispenseRequest, Dispensed, Dispensing};
@@ -41,8 +41,8 @@ pub fn router() -> OpenApiRouter<Registry> {
     )
 )]
 async fn administer(
+    Allowed(caller, _): Allowed<Givers>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(input): AppJson<AdministrationInput>,
 ) -> Result<(StatusCode, AppJson<Administered>), ApiError> {
     let done = administration::administer(&state, &caller, &input).await?;
@@ -79,8 +79,8 @@ async fn administer(
     )
 )]
 async fn record(
+    Allowed(caller, _): Allowed<Dispensers>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(request): AppJson<DispenseRequest>,
 ) -> Result<(StatusCode, AppJson<Dispensed>), ApiError> {
     let result = dispensing::dispense(&state, &caller, &request).await?;
@@ -106,8 +106,8 @@ async fn record(
     )
 )]
 async fn list(
+    Allowed(caller, _): Allowed<DispensingReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<AppJson<Vec<Dispensing>>, ApiError> {
     // The id is parsed by the domain, not the extractor, so a non-numeric id is a
@@ -146,8 +146,8 @@ pub struct ConflictsQuery {
     )
 )]
 async fn conflicts(
+    Allowed(caller, _): Allowed<ConflictReviewers>,
     State(state): State<Registry>,
-    caller: Caller,
     AppQuery(q): AppQuery<ConflictsQuery>,
 ) -> Result<AppJson<Vec<ConflictRow>>, ApiError> {
     let limit = q.limit.unwrap_or(100);

@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{Allowed, FollowUpRecorders, PatientReaders};
 use super::{ApiError, AppJson, Registry};
-use crate::auth::Caller;
 use crate::domain::follow_up::{self, FollowUp, FollowUpInput, Recorded};
 
 /// Routes under `/api/v1`.
@@ -33,8 +33,8 @@ pub fn router() -> OpenApiRouter<Registry> {
     )
 )]
 async fn record(
+    Allowed(caller, _): Allowed<FollowUpRecorders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(patient_id): Path<String>,
     AppJson(input): AppJson<FollowUpInput>,
 ) -> Result<(StatusCode, AppJson<Recorded>), ApiError> {
@@ -56,8 +56,8 @@ async fn record(
     )
 )]
 async fn list(
+    Allowed(caller, _): Allowed<PatientReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(patient_id): Path<String>,
 ) -> Result<AppJson<Vec<FollowUp>>, ApiError> {
     Ok(AppJson(

@@ -1,8 +1,8 @@
 //! Issuer keys published in the trust bundle (admin): register another site's root-signed
 //! certificate, list them, revoke a compromised key ([`crate::domain::issuers`]).
 
+use super::auth::{Allowed, IssuerPublishers, IssuerReaders};
 use super::{ApiError, AppJson, Registry};
-use crate::auth::Caller;
 use crate::domain::issuers::{self, IssuerView, NewIssuer};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -31,8 +31,8 @@ pub fn router() -> OpenApiRouter<Registry> {
     )
 )]
 pub(super) async fn register(
+    Allowed(caller, _): Allowed<IssuerPublishers>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(body): AppJson<NewIssuer>,
 ) -> Result<(StatusCode, AppJson<IssuerView>), ApiError> {
     let view = issuers::register(&state, &caller, &body).await?;
@@ -49,8 +49,8 @@ pub(super) async fn register(
     responses((status = 200, description = "Every published issuer key", body = Vec<IssuerView>))
 )]
 pub(super) async fn list(
+    Allowed(caller, _): Allowed<IssuerReaders>,
     State(state): State<Registry>,
-    caller: Caller,
 ) -> Result<AppJson<Vec<IssuerView>>, ApiError> {
     let views = issuers::list(&state, &caller).await?;
     Ok(AppJson(views))
@@ -75,8 +75,8 @@ pub(super) async fn list(
     )
 )]
 pub(super) async fn revoke(
+    Allowed(caller, _): Allowed<IssuerPublishers>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(kid): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     issuers::revoke(&state, &caller, &kid).await?;

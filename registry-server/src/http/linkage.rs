@@ -7,9 +7,9 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{Allowed, LinkageQueueReaders, Linkers, Unmergers};
 use super::error::Problem;
 use super::{ApiError, AppJson, Registry};
-use crate::auth::Caller;
 use crate::domain::linkage::merge::{self, MergeView, Merged};
 use crate::domain::linkage::{self, CandidateView, PairView};
 use crate::patient::PatientInput;
@@ -44,8 +44,8 @@ pub fn router() -> OpenApiRouter<Registry> {
     )
 )]
 async fn search_duplicates(
+    Allowed(caller, _): Allowed<Linkers>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(input): AppJson<PatientInput>,
 ) -> Result<AppJson<Vec<CandidateView>>, ApiError> {
     Ok(AppJson(linkage::search(&state, &caller, input).await?))
@@ -67,8 +67,8 @@ async fn search_duplicates(
     )
 )]
 async fn duplicates_of_patient(
+    Allowed(caller, _): Allowed<Linkers>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<AppJson<Vec<CandidateView>>, ApiError> {
     Ok(AppJson(linkage::of_patient(&state, &caller, &id).await?))
@@ -100,8 +100,8 @@ struct QueueQuery {
     )
 )]
 async fn duplicate_queue(
+    Allowed(caller, _): Allowed<LinkageQueueReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Query(q): Query<QueueQuery>,
 ) -> Result<AppJson<Vec<PairView>>, ApiError> {
     let status = q.status.as_deref().unwrap_or("open");
@@ -136,8 +136,8 @@ pub struct PairBody {
     )
 )]
 async fn mark_distinct(
+    Allowed(caller, _): Allowed<Linkers>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(body): AppJson<PairBody>,
 ) -> Result<StatusCode, ApiError> {
     linkage::distinct(&state, &caller, &body.a, &body.b).await?;
@@ -174,8 +174,8 @@ pub struct MergeBody {
     )
 )]
 async fn merge_patients(
+    Allowed(caller, _): Allowed<Linkers>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
     AppJson(body): AppJson<MergeBody>,
 ) -> Result<(StatusCode, AppJson<Merged>), ApiError> {
@@ -206,8 +206,8 @@ struct MergesQuery {
     )
 )]
 async fn list_merges(
+    Allowed(caller, _): Allowed<LinkageQueueReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Query(q): Query<MergesQuery>,
 ) -> Result<AppJson<Vec<MergeView>>, ApiError> {
     Ok(AppJson(
@@ -242,8 +242,8 @@ pub struct UnmergeBody {
     )
 )]
 async fn unmerge_patients(
+    Allowed(caller, _): Allowed<Unmergers>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
     AppJson(body): AppJson<UnmergeBody>,
 ) -> Result<AppJson<MergeView>, ApiError> {

@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{Allowed, HistoryReaders, PatientReaders, Registrars};
 use super::{ApiError, AppJson, AppQuery, Registry};
-use crate::auth::Caller;
 use crate::db::patients::HistoryRow;
 use crate::domain::patients::{self, Correction, Page, PatientView, Registered, SearchQuery};
 use crate::patient::PatientInput;
@@ -33,8 +33,8 @@ pub fn router() -> OpenApiRouter<Registry> {
     )
 )]
 async fn register(
+    Allowed(caller, _): Allowed<Registrars>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(input): AppJson<PatientInput>,
 ) -> Result<(StatusCode, AppJson<Registered>), ApiError> {
     let registered = patients::register(&state, &caller, input).await?;
@@ -54,8 +54,8 @@ async fn register(
     )
 )]
 async fn search(
+    Allowed(caller, _): Allowed<PatientReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     AppQuery(q): AppQuery<SearchQuery>,
 ) -> Result<AppJson<Page>, ApiError> {
     Ok(AppJson(patients::find(&state, &caller, &q).await?))
@@ -75,8 +75,8 @@ async fn search(
     )
 )]
 async fn read(
+    Allowed(caller, _): Allowed<PatientReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<AppJson<PatientView>, ApiError> {
     Ok(AppJson(patients::read(&state, &caller, &id).await?))
@@ -98,8 +98,8 @@ async fn read(
     )
 )]
 async fn correct(
+    Allowed(caller, _): Allowed<Registrars>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
     AppJson(body): AppJson<Correction<PatientInput>>,
 ) -> Result<AppJson<Registered>, ApiError> {
@@ -122,8 +122,8 @@ async fn correct(
     )
 )]
 async fn history(
+    Allowed(caller, _): Allowed<HistoryReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<AppJson<Vec<HistoryRow>>, ApiError> {
     Ok(AppJson(patients::history(&state, &caller, &id).await?))

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{Allowed, Exporters, StatisticsReaders};
 use super::{ApiError, AppJson, AppQuery, Registry};
-use crate::auth::Caller;
 use crate::domain::statistics::{self, export, Request};
 use crate::domain::stats::childhood::{ChildAges, Childhood};
 use crate::domain::stats::cohort::Survival;
@@ -135,8 +135,8 @@ fn answer<T: Serialize>(
     )
 )]
 async fn incidence(
+    Allowed(caller, _): Allowed<StatisticsReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let report = statistics::incidence(&state, &caller, &q.request()?).await?;
@@ -170,8 +170,8 @@ async fn incidence(
     responses((status = 200, description = "The report (JSON), or its table (CSV)", body = Childhood))
 )]
 async fn childhood(
+    Allowed(caller, _): Allowed<StatisticsReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let ages = q.ages.unwrap_or_default();
@@ -193,8 +193,8 @@ async fn childhood(
     responses((status = 200, description = "The report (JSON), or one table (CSV)", body = Quality))
 )]
 async fn quality(
+    Allowed(caller, _): Allowed<StatisticsReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let report = statistics::quality(&state, &caller, &q.request()?).await?;
@@ -229,8 +229,8 @@ async fn quality(
     responses((status = 200, description = "The report (JSON), or its table (CSV)", body = Survival))
 )]
 async fn survival(
+    Allowed(caller, _): Allowed<StatisticsReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let report = statistics::survival(&state, &caller, &q.request()?).await?;
@@ -252,8 +252,8 @@ async fn survival(
     responses((status = 200, description = "The file", content_type = "text/tab-separated-values", body = String))
 )]
 async fn export_canreg(
+    Allowed(caller, _): Allowed<Exporters>,
     State(state): State<Registry>,
-    caller: Caller,
 ) -> Result<Response, ApiError> {
     export::admit(&state, &caller).await?;
     let (mut writer, reader) = tokio::io::duplex(64 * 1024);
@@ -309,8 +309,8 @@ async fn export_canreg(
     responses((status = 200, description = "Area names, in order", body = Vec<String>))
 )]
 async fn areas(
+    Allowed(caller, _): Allowed<StatisticsReaders>,
     State(state): State<Registry>,
-    caller: Caller,
 ) -> Result<AppJson<Vec<String>>, ApiError> {
     Ok(AppJson(statistics::areas(&state, &caller).await?))
 }

@@ -8,9 +8,9 @@ use card_format::model::DoseForm;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::auth::{Allowed, DemandReaders, Inspectors, StockKeepers, StockReaders};
 use super::error::Problem;
 use super::{ApiError, AppJson, AppQuery, Registry};
-use crate::auth::Caller;
 use crate::domain::demand::DemandReport;
 use crate::domain::stock::{
     self, AdjustmentInput, CountInput, FacilityStock, LedgerEntry, Medicine, Moved, ReceiptInput,
@@ -61,8 +61,8 @@ fn created(moved: Moved) -> (StatusCode, AppJson<Moved>) {
     )
 )]
 async fn receipt(
+    Allowed(caller, _): Allowed<StockKeepers>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(input): AppJson<ReceiptInput>,
 ) -> Result<(StatusCode, AppJson<Moved>), ApiError> {
     Ok(created(stock::receive(&state, &caller, &input).await?))
@@ -87,8 +87,8 @@ async fn receipt(
     )
 )]
 async fn count(
+    Allowed(caller, _): Allowed<StockKeepers>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(input): AppJson<CountInput>,
 ) -> Result<(StatusCode, AppJson<Moved>), ApiError> {
     Ok(created(stock::count(&state, &caller, &input).await?))
@@ -112,8 +112,8 @@ async fn count(
     )
 )]
 async fn adjustment(
+    Allowed(caller, _): Allowed<StockKeepers>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(input): AppJson<AdjustmentInput>,
 ) -> Result<(StatusCode, AppJson<Moved>), ApiError> {
     Ok(created(stock::adjust(&state, &caller, &input).await?))
@@ -137,8 +137,8 @@ async fn adjustment(
     )
 )]
 async fn send(
+    Allowed(caller, _): Allowed<StockKeepers>,
     State(state): State<Registry>,
-    caller: Caller,
     AppJson(input): AppJson<TransferInput>,
 ) -> Result<(StatusCode, AppJson<Moved>), ApiError> {
     Ok(created(stock::send(&state, &caller, &input).await?))
@@ -163,8 +163,8 @@ async fn send(
     )
 )]
 async fn arrive(
+    Allowed(caller, _): Allowed<StockKeepers>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(id): Path<String>,
     AppJson(input): AppJson<ReceiveInput>,
 ) -> Result<(StatusCode, AppJson<Moved>), ApiError> {
@@ -188,8 +188,8 @@ async fn arrive(
     )
 )]
 async fn facility_stock(
+    Allowed(caller, _): Allowed<StockReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<AppJson<FacilityStock>, ApiError> {
     Ok(AppJson(stock::stock(&state, &caller, &code).await?))
@@ -228,8 +228,8 @@ pub struct LedgerQuery {
     )
 )]
 async fn ledger(
+    Allowed(caller, _): Allowed<StockReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(code): Path<String>,
     AppQuery(q): AppQuery<LedgerQuery>,
 ) -> Result<AppJson<Vec<LedgerEntry>>, ApiError> {
@@ -259,8 +259,8 @@ async fn ledger(
     )
 )]
 async fn transfers(
+    Allowed(caller, _): Allowed<StockReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     Path(code): Path<String>,
 ) -> Result<AppJson<Vec<Transfer>>, ApiError> {
     Ok(AppJson(stock::transfers(&state, &caller, &code).await?))
@@ -300,8 +300,8 @@ pub struct DemandQuery {
     )
 )]
 async fn demand(
+    Allowed(caller, _): Allowed<DemandReaders>,
     State(state): State<Registry>,
-    caller: Caller,
     AppQuery(q): AppQuery<DemandQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
@@ -368,8 +368,8 @@ pub struct WatchQuery {
     )
 )]
 async fn watch(
+    Allowed(caller, _): Allowed<Inspectors>,
     State(state): State<Registry>,
-    caller: Caller,
     AppQuery(q): AppQuery<WatchQuery>,
 ) -> Result<AppJson<crate::domain::watch::Watch>, ApiError> {
     Ok(AppJson(

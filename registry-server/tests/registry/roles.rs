@@ -3,7 +3,8 @@
 //!
 //! [`MATRIX`] is the single statement of who may call what. Without a valid token a caller
 //! gets 401 (except on the public routes); a role not listed gets 403 with the problem code
-//! `forbidden`, and such a refusal writes nothing, not even an audit entry; a listed role gets
+//! `forbidden` before its path, query or body is looked at (an invalid body is refused with
+//! the same 403), and such a refusal writes nothing, not even an audit entry; a listed role gets
 //! through (and, with the real ids and valid bodies used here, succeeds).
 
 use crate::support::{backends, medicine_body, patient_body, tumour_body, Staff, TestApp, START};
@@ -577,36 +578,56 @@ async fn every_route_admits_exactly_the_roles_in_the_matrix() {
                 if want == Expect::Allowed {
                     continue;
                 }
-                let cell = format!(
-                    "cell #{index} {method} {template} as {} on {backend:?}",
-                    caller.name()
-                );
-                let (status, bytes, headers) = app
-                    .raw(
-                        Method::from_bytes(method.as_bytes()).unwrap(),
-                        &fx.uri(template),
-                        &fx.token(caller),
-                        fx.body(method, template)
-                            .map(|b| b.to_string().into_bytes()),
-                        &[],
-                    )
-                    .await;
-                let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                let (want_status, want_code) = match want {
-                    Expect::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
-                    _ => (StatusCode::FORBIDDEN, "forbidden"),
-                };
-                assert_eq!(
-                    (status, body["code"].as_str()),
-                    (want_status, Some(want_code)),
-                    "{cell}: {}",
-                    String::from_utf8_lossy(&bytes)
-                );
-                let content_type = headers
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                assert_eq!(content_type, "application/problem+json", "{cell}");
+                // The refusal comes first, whatever is sent: with the valid input, and with
+                // an invalid body and an unknown query parameter (which an allowed caller
+                // would see refused with 422) the answer is the same 401 or 403.
+                for invalid in [false, true] {
+                    let cell = format!(
+                        "cell #{index} {method} {template} as {}{} on {backend:?}",
+                        caller.name(),
+                        if invalid { " with invalid input" } else { "" }
+                    );
+                    let (uri, body) = if invalid {
+                        let uri = fx.uri(template);
+                        let joint = if uri.contains('?') { '&' } else { '?' };
+                        (
+                            format!("{uri}{joint}not_a_parameter=1"),
+                            fx.body(method, template)
+                                .map(|_| br#"{"not_a_member": 1}"#.to_vec()),
+                        )
+                    } else {
+                        (
+                            fx.uri(template),
+                            fx.body(method, template)
+                                .map(|b| b.to_string().into_bytes()),
+                        )
+                    };
+                    let (status, bytes, headers) = app
+                        .raw(
+                            Method::from_bytes(method.as_bytes()).unwrap(),
+                            &uri,
+                            &fx.token(caller),
+                            body,
+                            &[],
+                        )
+                        .await;
+                    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                    let (want_status, want_code) = match want {
+                        Expect::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+                        _ => (StatusCode::FORBIDDEN, "forbidden"),
+                    };
+                    assert_eq!(
+                        (status, body["code"].as_str()),
+                        (want_status, Some(want_code)),
+                        "{cell}: {}",
+                        String::from_utf8_lossy(&bytes)
+                    );
+                    let content_type = headers
+                        .get("content-type")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    assert_eq!(content_type, "application/problem+json", "{cell}");
+                }
                 checked += 1;
             }
         }
