@@ -48,6 +48,7 @@ pub mod statistics;
 pub mod stats;
 pub mod stock;
 pub mod supply;
+pub mod text;
 pub mod trust;
 pub mod watch;
 

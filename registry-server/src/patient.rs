@@ -168,12 +168,7 @@ fn clean_optional(field: &str, value: Option<String>, max: usize) -> Result<Opti
     else {
         return Ok(None);
     };
-    if value.chars().count() > max || value.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            field,
-            format!("at most {max} characters, no control characters"),
-        ));
-    }
+    crate::domain::text::check(field, &value, max)?;
     Ok(Some(value))
 }
 

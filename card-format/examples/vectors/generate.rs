@@ -641,6 +641,14 @@ pub fn generate() -> Files {
         Input::Cose(sign_raw(&ben, bad_field.to_cbor().expect("cbor"), None)),
         error("invalid_field"),
     );
+    let mut bidi = payload("invalid-text-bidi", "adult");
+    bidi.summary.allergies[0].substance = "Penicillin\u{202E}nilicinep".into();
+    card(
+        "invalid-text-bidi",
+        "correctly signed, but an allergy's substance holds a right-to-left override (U+202E)",
+        Input::Cose(sign_raw(&ben, bidi.to_cbor().expect("cbor"), None)),
+        error("invalid_field"),
+    );
 
     let superseded = payload("superseded", "adult");
     let superseded_qr = qr::encode(&card_format::sign_card(&ben, &superseded, None).expect("sign"));

@@ -395,7 +395,36 @@ fn check_count(field: &str, len: usize, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// Non-empty, at most `max` characters, no control characters, no leading or trailing space.
+/// A character no text of a card or of the registry may hold: a control character (Unicode
+/// Cc: NUL, tab, line feed...), a line or paragraph separator (U+2028, U+2029), or an
+/// invisible format character that changes how the text around it is shown or compared:
+/// the soft hyphen (U+00AD), the Arabic letter mark (U+061C), the Mongolian vowel separator
+/// (U+180E), zero-width space, non-joiner and joiner (U+200B to U+200D), the left-to-right
+/// and right-to-left marks (U+200E, U+200F), the bidi embeddings and overrides (U+202A to
+/// U+202E), the word joiner and invisible operators (U+2060 to U+2064), the bidi isolates
+/// (U+2066 to U+2069), the byte-order mark (U+FEFF) and the interlinear annotation marks
+/// (U+FFF9 to U+FFFB). docs/card-format.md §5.3, "text(max)".
+///
+/// One rule for all text: names refuse these through their script's letters, and every
+/// free text (reasons, addresses, allergy reactions, medicine names) through this.
+pub fn is_hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// Non-empty, at most `max` characters, no hidden character ([`is_hidden_char`]), no leading
+/// or trailing space.
 ///
 /// Field paths are built only when a check fails: verification runs these on every card.
 fn check_text(field: impl FnOnce() -> String, value: &str, max: usize) -> Result<()> {
@@ -405,10 +434,10 @@ fn check_text(field: impl FnOnce() -> String, value: &str, max: usize) -> Result
             format!("must be 1 to {max} characters"),
         ));
     }
-    if value.chars().any(char::is_control) || value.trim() != value {
+    if value.chars().any(is_hidden_char) || value.trim() != value {
         return Err(Error::invalid(
             field(),
-            "control characters or outer spaces",
+            "control, invisible or bidi characters, or outer spaces",
         ));
     }
     Ok(())
@@ -456,5 +485,30 @@ mod tests {
         assert!(is_atc_substance("L01BA01"));
         assert!(!is_atc_substance("L01BA"));
         assert!(!is_atc_substance("l01ba01"));
+    }
+
+    #[test]
+    fn text_refuses_control_invisible_and_bidi_characters() {
+        for hidden in [
+            '\0', '\t', '\n', '\u{7F}', '\u{85}', '\u{AD}', '\u{61C}', '\u{180E}', '\u{200B}',
+            '\u{200C}', '\u{200D}', '\u{200E}', '\u{200F}', '\u{2028}', '\u{2029}', '\u{202A}',
+            '\u{202E}', '\u{2060}', '\u{2064}', '\u{2066}', '\u{2069}', '\u{FEFF}', '\u{FFF9}',
+            '\u{FFFB}',
+        ] {
+            assert!(is_hidden_char(hidden), "U+{:04X}", u32::from(hidden));
+            let text = format!("penicillin{hidden}rash");
+            let e = check_text(|| "allergies[0].reaction".into(), &text, 64).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidField { field, .. } if field == "allergies[0].reaction"),
+                "U+{:04X}: {e:?}",
+                u32::from(hidden)
+            );
+        }
+        // Visible neighbours of the hidden ranges, Arabic letters and diacritics, and the
+        // narrow no-break space stay allowed.
+        for shown in ['a', ' ', '\u{A0}', '\u{202F}', '\u{2030}', 'ب', '\u{064E}'] {
+            assert!(!is_hidden_char(shown), "U+{:04X}", u32::from(shown));
+        }
+        assert!(check_text(|| "x".into(), "طفح جلدي\u{202F}خفيف", 64).is_ok());
     }
 }

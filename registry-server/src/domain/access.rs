@@ -355,9 +355,7 @@ pub async fn create_facility(
         ));
     }
     for (field, value) in [("name", &body.name), ("region", &body.region)] {
-        if value.trim().is_empty() || value.chars().count() > 80 {
-            return Err(Error::invalid(field, "1 to 80 characters"));
-        }
+        super::text::check(field, value, 80)?;
     }
     let now = registry.clock.now();
     let facility = Facility {
@@ -443,9 +441,7 @@ pub async fn create_user(
             "2 to 40 of a-z, 0-9, '.', '-', '_'",
         ));
     }
-    if body.display_name.trim().is_empty() || body.display_name.chars().count() > 80 {
-        return Err(Error::invalid("display_name", "1 to 80 characters"));
-    }
+    super::text::check("display_name", &body.display_name, 80)?;
     if db::users::facility(&registry.db, &body.facility_code)
         .await?
         .is_none()

@@ -83,12 +83,10 @@ pub struct Correction<T> {
 /// Checks a correction's reason.
 ///
 /// # Errors
-/// [`Error::Validation`] for an empty or overlong reason.
+/// [`Error::Validation`] for an empty or overlong reason, or one with a hidden character
+/// ([`super::text`]).
 pub fn check_reason(reason: &str) -> Result<()> {
-    if reason.trim().is_empty() || reason.chars().count() > 200 {
-        return Err(Error::invalid("reason", "1 to 200 characters"));
-    }
-    Ok(())
+    super::text::check("reason", reason, 200)
 }
 
 fn search_keys(data: &PatientData) -> Vec<String> {

@@ -209,3 +209,100 @@ async fn a_duplicate_identifier_is_an_audited_read() {
         assert_eq!(entries[0]["role"], "registrar", "{entries:?}");
     }
 }
+
+/// Free text held NUL, bidi overrides and zero-width characters that names refused: a
+/// correction's reason, a user's display name, a municipality and an allergy's substance now
+/// follow one rule, refused with a 422 naming the field, and nothing is written.
+#[tokio::test]
+async fn free_text_refuses_hidden_characters_everywhere() {
+    let hidden = [
+        "a\0b",
+        "order \u{202E}desrever",
+        "zero\u{200B}width",
+        "two\nlines",
+    ];
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let registered = register_patient(&app, &staff, patient_body("219730412345")).await;
+        let patient = registered["patient"]["id"].as_str().unwrap().to_string();
+        for text in hidden {
+            let correction = patient_body("219730412345");
+            let mut moved = patient_body("219730412345");
+            moved["municipality"] = format!("Benghazi {text}").into();
+            let cases = [
+                (
+                    Method::PUT,
+                    format!("/api/v1/patients/{patient}"),
+                    staff.registrar.clone(),
+                    serde_json::json!({"version": 1, "reason": text, "data": correction}),
+                    "reason",
+                ),
+                (
+                    Method::POST,
+                    "/api/v1/users".to_string(),
+                    app.admin.clone(),
+                    serde_json::json!({"username": "new.user", "display_name": text,
+                        "role": "auditor", "facility_code": "LY-MOH"}),
+                    "display_name",
+                ),
+                (
+                    Method::PUT,
+                    format!("/api/v1/patients/{patient}"),
+                    staff.registrar.clone(),
+                    serde_json::json!({"version": 1, "reason": "moved", "data": moved}),
+                    "municipality",
+                ),
+                (
+                    Method::POST,
+                    format!("/api/v1/patients/{patient}/allergies"),
+                    staff.clinician.clone(),
+                    serde_json::json!({"substance": text, "severity": "severe", "kind": "allergy"}),
+                    "substance",
+                ),
+            ];
+            for (method, uri, token, body, field) in cases {
+                let (status, problem) = app.call(method.clone(), &uri, &token, Some(body)).await;
+                assert_eq!(
+                    status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{backend:?} {method} {uri} {text:?}: {problem}"
+                );
+                assert!(
+                    problem["field"].as_str().unwrap_or("").ends_with(field),
+                    "{backend:?} {uri} {text:?}: {problem}"
+                );
+            }
+        }
+        // Nothing was written: the patient is at version 1, no user was made, no allergy.
+        let (_, read) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/patients/{patient}"),
+                &staff.registrar,
+                None,
+            )
+            .await;
+        assert_eq!(read["version"], 1, "{read}");
+        let (_, users) = app
+            .call(Method::GET, "/api/v1/users", &app.admin, None)
+            .await;
+        assert!(
+            !users.to_string().contains("new.user"),
+            "{backend:?}: {users}"
+        );
+        let (_, record) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/patients/{patient}/record"),
+                &staff.clinician,
+                None,
+            )
+            .await;
+        assert_eq!(
+            record["allergies"].as_array().map(Vec::len),
+            Some(0),
+            "{record}"
+        );
+    }
+}
