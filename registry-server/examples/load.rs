@@ -1049,11 +1049,15 @@ async fn admin_token(args: &Args, token_file: &Path) -> anyhow::Result<String> {
         .await
         .context("no admin user and no first-admin token file")?;
     let token = registry_server::auth::new_token();
-    db::users::insert_token(
+    db::tokens::insert(
         &db.pool,
-        &registry_server::auth::hash_token(&token),
-        &user_id,
-        unix_now(),
+        &db::tokens::NewTokenRow {
+            hash: &registry_server::auth::hash_token(&token),
+            id: &registry_server::auth::new_id(),
+            user_id: &user_id,
+            created_at: unix_now(),
+            expires_at: unix_now() + 86_400,
+        },
     )
     .await?;
     db.pool.close().await;

@@ -355,11 +355,15 @@ async fn tokens(args: &Args) -> anyhow::Result<(String, String)> {
     let mut out = Vec::new();
     for (id, _, _) in seed::BENCH_USERS {
         let token = registry_server::auth::new_token();
-        db::users::insert_token(
+        db::tokens::insert(
             &db.pool,
-            &registry_server::auth::hash_token(&token),
-            id,
-            unix_now(),
+            &db::tokens::NewTokenRow {
+                hash: &registry_server::auth::hash_token(&token),
+                id: &registry_server::auth::new_id(),
+                user_id: id,
+                created_at: unix_now(),
+                expires_at: unix_now() + 86_400,
+            },
         )
         .await?;
         out.push(token);

@@ -67,6 +67,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings {
         regimens: std::sync::Arc::new(regimens),
         card_validity_days: args.card_validity_days,
+        token_lifetime_days: args.token_lifetime_days,
         max_body_bytes: args.max_body_bytes,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
         client_address_header: args.desk_client_address_header.clone(),
@@ -188,7 +189,6 @@ pub async fn first_admin(state: &Registry) -> anyhow::Result<Option<String>> {
         return Ok(None);
     }
     let now = state.clock.now();
-    let token = auth::new_token();
     let user_id = auth::new_id();
     let mut tx = state.db.pool.begin().await?;
     if !db::users::facility_exists(&mut tx, "LY-MOH").await? {
@@ -217,7 +217,9 @@ pub async fn first_admin(state: &Registry) -> anyhow::Result<Option<String>> {
         },
     )
     .await?;
-    db::users::insert_token(&mut *tx, &auth::hash_token(&token), &user_id, now).await?;
+    let token = crate::domain::credentials::issue(state, &mut tx, &user_id, now)
+        .await?
+        .token;
     let actor = SYSTEM;
     db::audit::append(&mut tx, now, &actor, "user.create", "user", &user_id).await?;
     tx.commit().await?;

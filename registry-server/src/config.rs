@@ -152,6 +152,10 @@ pub struct ServeArgs {
     /// How long a new card is valid, in days.
     #[arg(long, env = "CARD_VALIDITY_DAYS", default_value_t = 1826)]
     pub card_validity_days: u64,
+    /// How long a new API token works, in days (an admin revokes one sooner).
+    #[arg(long, env = "TOKEN_LIFETIME_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u64).range(1..=3660))]
+    pub token_lifetime_days: u64,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,

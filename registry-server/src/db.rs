@@ -28,6 +28,7 @@ pub mod recheck;
 pub mod stats;
 pub mod status;
 pub mod stock;
+pub mod tokens;
 pub mod trust;
 pub mod users;
 pub mod watch;
@@ -331,6 +332,7 @@ pub fn statements() -> Vec<(String, String)> {
         stats::STATEMENTS,
         stock::STATEMENTS,
         stock::transfers::STATEMENTS,
+        tokens::STATEMENTS,
         trust::STATEMENTS,
         users::STATEMENTS,
         watch::STATEMENTS,

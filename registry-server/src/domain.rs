@@ -31,6 +31,7 @@ pub mod audit;
 pub mod cards;
 pub mod checks;
 pub mod clinical;
+pub mod credentials;
 pub mod data_table;
 pub mod demand;
 pub mod dispensing;
@@ -104,6 +105,8 @@ pub struct Settings {
     pub client_address_header: Option<String>,
     /// The regimen table of the demand forecast (`--regimens`, else the built-in sample).
     pub regimens: Arc<supply::regimens::Regimens>,
+    /// Lifetime of a new API token, days (`--token-lifetime-days`).
+    pub token_lifetime_days: u64,
 }
 
 impl Default for Settings {
@@ -115,6 +118,7 @@ impl Default for Settings {
             bundle_max_age: Duration::from_secs(3600),
             client_address_header: None,
             regimens: Arc::new(supply::regimens::Regimens::built_in()),
+            token_lifetime_days: 90,
         }
     }
 }

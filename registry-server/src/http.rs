@@ -15,6 +15,7 @@ pub mod audit;
 pub mod auth;
 pub mod cards;
 pub mod clinical;
+pub mod credentials;
 pub mod dispensings;
 pub mod error;
 pub mod follow_up;
@@ -46,6 +47,7 @@ pub fn router() -> Router<Registry> {
 pub fn documented() -> OpenApiRouter<Registry> {
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .merge(admin::router())
+        .merge(credentials::router())
         .merge(audit::router())
         .merge(patients::router())
         .merge(follow_up::router())

@@ -51,17 +51,6 @@ pub struct User {
     pub created_at: i64,
 }
 
-/// The owner of an active token, by the token's SHA-256.
-///
-/// # Errors
-/// Database errors.
-pub async fn token_owner(db: &Db, token_hash: &[u8]) -> Result<Option<TokenOwner>, sqlx::Error> {
-    sqlx::query_as::<_, TokenOwner>(TOKEN_OWNER)
-        .bind(token_hash.to_vec())
-        .fetch_optional(db.reader())
-        .await
-}
-
 /// Inserts a facility.
 ///
 /// # Errors
@@ -157,26 +146,32 @@ pub async fn any_user(db: &Db) -> Result<bool, sqlx::Error> {
     Ok(row.is_some())
 }
 
-/// Stores a new token's hash for a user.
+/// A user by id.
 ///
 /// # Errors
-/// An unknown user or other database errors.
-pub async fn insert_token<'c, E>(
-    conn: E,
-    token_hash: &[u8],
-    user_id: &str,
-    now: i64,
-) -> Result<(), sqlx::Error>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Any>,
-{
-    sqlx::query(INSERT_TOKEN)
-        .bind(token_hash.to_vec())
-        .bind(user_id)
-        .bind(now)
-        .execute(conn)
+/// Database errors.
+pub async fn user(conn: &mut sqlx::AnyConnection, id: &str) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as::<_, User>(USER)
+        .bind(id)
+        .fetch_optional(conn)
         .await
-        .map(|_| ())
+}
+
+/// Sets a user active (`true`) or disabled; whether it changed.
+///
+/// # Errors
+/// Database errors.
+pub async fn set_active(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    active: bool,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(SET_ACTIVE)
+        .bind(i64::from(active))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Whether a user with this id exists.
@@ -191,10 +186,6 @@ pub async fn user_exists(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
     Ok(row.is_some())
 }
 
-/// `token_owner`.
-const TOKEN_OWNER: &str = "SELECT u.id AS user_id, u.username, u.role, u.facility_code \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1";
 /// `insert_facility`.
 const INSERT_FACILITY: &str =
     "INSERT INTO facilities (code, name, region, kind, created_at) VALUES ($1, $2, $3, $4, $5)";
@@ -216,15 +207,16 @@ const LIST_USERS: &str =
          FROM users ORDER BY username";
 /// `any_user`.
 const ANY_USER: &str = "SELECT id FROM users LIMIT 1";
-/// `insert_token`.
-const INSERT_TOKEN: &str =
-    "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)";
+/// `user`.
+const USER: &str = "SELECT id, username, display_name, role, facility_code, active, created_at \
+         FROM users WHERE id = $1";
+/// `set_active`.
+const SET_ACTIVE: &str = "UPDATE users SET active = $1 WHERE id = $2 AND active <> $1";
 /// `user_exists`.
 const USER_EXISTS: &str = "SELECT id FROM users WHERE id = $1";
 
 /// Every fixed statement of this module, by name, for the test that prepares them all.
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
-    ("db/users.rs:token_owner", TOKEN_OWNER),
     ("db/users.rs:insert_facility", INSERT_FACILITY),
     ("db/users.rs:list_facilities", LIST_FACILITIES),
     ("db/users.rs:facility", FACILITY),
@@ -232,6 +224,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("db/users.rs:insert_user", INSERT_USER),
     ("db/users.rs:list_users", LIST_USERS),
     ("db/users.rs:any_user", ANY_USER),
-    ("db/users.rs:insert_token", INSERT_TOKEN),
+    ("db/users.rs:user", USER),
+    ("db/users.rs:set_active", SET_ACTIVE),
     ("db/users.rs:user_exists", USER_EXISTS),
 ];

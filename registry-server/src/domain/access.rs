@@ -417,6 +417,10 @@ pub struct UserWithToken {
     pub user: User,
     /// The API token. Shown only in this response; the registry keeps only its hash.
     pub token: String,
+    /// The token's id (to list and revoke it).
+    pub token_id: String,
+    /// Unix seconds: the token's end of life.
+    pub token_expires_at: i64,
 }
 
 /// Creates a user and its first API token (`user.create`). Admins.
@@ -458,7 +462,6 @@ pub async fn create_user(
         active: 1,
         created_at: now,
     };
-    let token = auth::new_token();
     let mut tx = registry.db.pool.begin().await?;
     db::users::insert_user(&mut *tx, &user).await.map_err(|e| {
         if db::is_unique_violation(&e) {
@@ -467,7 +470,7 @@ pub async fn create_user(
             e.into()
         }
     })?;
-    db::users::insert_token(&mut *tx, &auth::hash_token(&token), &user.id, now).await?;
+    let token = super::credentials::issue(registry, &mut tx, &user.id, now).await?;
     db::audit::append(
         &mut tx,
         now,
@@ -478,7 +481,12 @@ pub async fn create_user(
     )
     .await?;
     tx.commit().await?;
-    Ok(UserWithToken { user, token })
+    Ok(UserWithToken {
+        user,
+        token: token.token,
+        token_id: token.id,
+        token_expires_at: token.expires_at,
+    })
 }
 
 /// Every user. Admins.
@@ -488,37 +496,4 @@ pub async fn create_user(
 pub async fn users(registry: &Registry, caller: &Caller) -> Result<Vec<User>> {
     caller.require(ADMINS)?;
     Ok(db::users::list_users(&registry.db).await?)
-}
-
-/// A new token for an existing user.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct NewToken {
-    /// The API token, shown once.
-    pub token: String,
-}
-
-/// Creates another API token for a user (`token.create`). Admins.
-///
-/// # Errors
-/// [`Error::Forbidden`], [`Error::NotFound`], database errors.
-pub async fn create_token(registry: &Registry, caller: &Caller, user_id: &str) -> Result<NewToken> {
-    caller.require(ADMINS)?;
-    if !db::users::user_exists(&registry.db, user_id).await? {
-        return Err(Error::NotFound { what: "user" });
-    }
-    let now = registry.clock.now();
-    let token = auth::new_token();
-    let mut tx = registry.db.pool.begin().await?;
-    db::users::insert_token(&mut *tx, &auth::hash_token(&token), user_id, now).await?;
-    db::audit::append(
-        &mut tx,
-        now,
-        &actor(caller),
-        "token.create",
-        "user",
-        user_id,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(NewToken { token })
 }

@@ -1,4 +1,5 @@
-//! Facilities, users, tokens and desk passwords (admins; [`crate::domain::access`]).
+//! Facilities, users and desk passwords (admins; [`crate::domain::access`]); tokens and
+//! disabling users are in [`super::credentials`].
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,14 +11,13 @@ use super::auth::{Admins, Allowed};
 use super::{ApiError, AppJson, Registry};
 use crate::auth::Caller;
 use crate::db::users::{Facility, User};
-use crate::domain::access::{self, NewFacility, NewToken, NewUser, UserWithToken};
+use crate::domain::access::{self, NewFacility, NewUser, UserWithToken};
 
 /// Routes under `/api/v1`.
 pub fn router() -> OpenApiRouter<Registry> {
     OpenApiRouter::new()
         .routes(routes!(list_facilities, create_facility))
         .routes(routes!(list_users, create_user))
-        .routes(routes!(create_token))
         .routes(routes!(set_password))
 }
 
@@ -97,29 +97,6 @@ async fn list_users(
     State(state): State<Registry>,
 ) -> Result<AppJson<Vec<User>>, ApiError> {
     Ok(AppJson(access::users(&state, &caller).await?))
-}
-
-/// `POST /api/v1/users/{id}/tokens`
-#[utoipa::path(
-    post,
-    path = "/api/v1/users/{id}/tokens",
-    summary = "Create another token for a user",
-    tag = "admin",
-    security(("bearer" = [])),
-    params(("id" = String, Path, description = "User id")),
-    responses(
-        (status = 201, description = "Created; the token is shown only here", body = NewToken),
-        (status = 404, description = "No such user (`not_found`)",
-            body = super::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-async fn create_token(
-    Allowed(caller, _): Allowed<Admins>,
-    State(state): State<Registry>,
-    Path(id): Path<String>,
-) -> Result<(StatusCode, AppJson<NewToken>), ApiError> {
-    let token = access::create_token(&state, &caller, &id).await?;
-    Ok((StatusCode::CREATED, AppJson(token)))
 }
 
 /// A new desk password.

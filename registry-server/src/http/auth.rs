@@ -17,7 +17,7 @@ impl FromRequestParts<Registry> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(ApiError::Unauthorized)?;
-        let owner = db::users::token_owner(&state.db, &hash_token(token.trim()))
+        let owner = db::tokens::owner(&state.db, &hash_token(token.trim()), state.clock.now())
             .await?
             .ok_or(ApiError::Unauthorized)?;
         let role = Role::from_name(&owner.role).ok_or_else(|| {

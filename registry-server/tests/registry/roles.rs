@@ -63,6 +63,11 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/users",                             Only(ADMIN)),
     ("POST", "/api/v1/users/{user}/tokens",               Only(ADMIN)),
     ("PUT",  "/api/v1/users/{user}/password",             Only(ADMIN)),
+    ("GET",  "/api/v1/users/{user}/tokens",               Only(ADMIN)),
+    ("POST", "/api/v1/tokens/{token}/revoke",             Only(ADMIN)),
+    // Disabled, then enabled again (in this order, as pass 2 calls them).
+    ("POST", "/api/v1/users/{user}/disable",              Only(ADMIN)),
+    ("POST", "/api/v1/users/{user}/enable",               Only(ADMIN)),
     // Patients: registrars register and correct, registrars and clinicians read.
     ("GET",  "/api/v1/patients?identifier=219730412345",  Only(READERS)),
     ("POST", "/api/v1/patients",                          Only(REGISTRAR)),
@@ -214,6 +219,7 @@ impl Fixture {
         )
         .await;
         ids.push(("user", str_of(&user["user"]["id"])));
+        ids.push(("token", str_of(&user["token_id"])));
         let mut patients = Vec::new();
         for national in [P1, "219730412346", "219730412347"] {
             let (_, p) = ok(
@@ -686,5 +692,5 @@ fn matrix_lists_every_route_once() {
         let path = template.split('?').next().unwrap();
         assert!(seen.insert((method, path)), "{method} {path} listed twice");
     }
-    assert_eq!(MATRIX.len(), 64);
+    assert_eq!(MATRIX.len(), 68);
 }

@@ -306,3 +306,164 @@ async fn free_text_refuses_hidden_characters_everywhere() {
         );
     }
 }
+
+/// Credentials had no end: a token could not be revoked, a user not disabled, and a token
+/// never expired. Now, on both databases: a revoked token opens nothing (the user's other
+/// token still does), a disabled user's tokens open nothing until it is enabled again, a
+/// token ends at its `expires_at` (the configured lifetime), an admin cannot disable their
+/// own account, the list never shows a token, and each change is audited.
+#[tokio::test]
+async fn credentials_end_when_revoked_disabled_or_expired() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let works = |token: String| {
+            let app = &app;
+            async move {
+                let (status, _) = app
+                    .call(Method::GET, "/api/v1/audit/verify", &token, None)
+                    .await;
+                status
+            }
+        };
+        let (status, made) = app
+            .call(
+                Method::POST,
+                "/api/v1/users",
+                &app.admin,
+                Some(serde_json::json!({"username": "leaving.auditor",
+                    "display_name": "Leaving auditor", "role": "auditor",
+                    "facility_code": "LY-MOH"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let user = made["user"]["id"].as_str().unwrap().to_string();
+        let first = made["token"].as_str().unwrap().to_string();
+        let first_id = made["token_id"].as_str().unwrap().to_string();
+        let lifetime = i64::try_from(app.state.settings.token_lifetime_days).unwrap() * 86_400;
+        assert_eq!(made["token_expires_at"], crate::support::START + lifetime);
+        let (status, second) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/users/{user}/tokens"),
+                &app.admin,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{second}");
+        let second_token = second["token"].as_str().unwrap().to_string();
+        assert_eq!(works(first.clone()).await, StatusCode::OK);
+        assert_eq!(works(second_token.clone()).await, StatusCode::OK);
+
+        let (status, listed) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/users/{user}/tokens"),
+                &app.admin,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{listed}");
+        assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+        let text = listed.to_string();
+        assert!(
+            !text.contains(&first) && !text.contains(&second_token),
+            "{text}"
+        );
+        assert!(text.contains(&first_id), "{text}");
+
+        // Revoked: that token only.
+        let revoke = format!("/api/v1/tokens/{first_id}/revoke");
+        let (status, _) = app.call(Method::POST, &revoke, &app.admin, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(works(first.clone()).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(works(second_token.clone()).await, StatusCode::OK);
+        let (status, again) = app.call(Method::POST, &revoke, &app.admin, None).await;
+        assert_eq!(
+            (status, &again["code"]),
+            (StatusCode::CONFLICT, &"token_revoked".into())
+        );
+        let (status, _) = app
+            .call(
+                Method::POST,
+                "/api/v1/tokens/nosuchtoken/revoke",
+                &app.admin,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Disabled, then enabled: every token of the user stops, then works again.
+        let disable = format!("/api/v1/users/{user}/disable");
+        let (status, _) = app.call(Method::POST, &disable, &app.admin, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(works(second_token.clone()).await, StatusCode::UNAUTHORIZED);
+        let (status, again) = app.call(Method::POST, &disable, &app.admin, None).await;
+        assert_eq!(
+            (status, &again["code"]),
+            (StatusCode::CONFLICT, &"already_disabled".into())
+        );
+        let (_, users) = app
+            .call(Method::GET, "/api/v1/users", &app.admin, None)
+            .await;
+        let admin_id = users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == "admin")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (status, own) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/users/{admin_id}/disable"),
+                &app.admin,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, &own["code"]),
+            (StatusCode::CONFLICT, &"own_account".into())
+        );
+        let (status, _) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/users/{user}/enable"),
+                &app.admin,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(works(second_token.clone()).await, StatusCode::OK);
+        assert_eq!(
+            works(first.clone()).await,
+            StatusCode::UNAUTHORIZED,
+            "revoked stays revoked"
+        );
+
+        for action in [
+            "token.create",
+            "token.revoke",
+            "user.disable",
+            "user.enable",
+        ] {
+            let uri = format!("/api/v1/audit?action={action}&entity_id=");
+            let uri = if action == "token.revoke" {
+                format!("{uri}{first_id}")
+            } else {
+                format!("{uri}{user}")
+            };
+            let (status, entries) = app.call(Method::GET, &uri, &staff.auditor, None).await;
+            assert_eq!(status, StatusCode::OK, "{entries}");
+            assert_eq!(entries.as_array().unwrap().len(), 1, "{action}: {entries}");
+        }
+
+        // Expired: the second token works up to its last second, not at `expires_at`.
+        app.state.clock.advance(lifetime - 1);
+        assert_eq!(works(second_token.clone()).await, StatusCode::OK);
+        app.state.clock.advance(1);
+        assert_eq!(works(second_token).await, StatusCode::UNAUTHORIZED);
+    }
+}

@@ -108,10 +108,15 @@ impl TestApp {
                  (pg_ctlcluster --skip-systemctl-redirect VERSION main start)"
             )
         });
-        let state =
-            registry_server::app::prepare(db, signing(), Settings::default(), Clock::fixed(START))
-                .await
-                .unwrap();
+        // Tests move the clock by months and years: tokens live ten years here (the
+        // credentials test works at the edge of whatever lifetime is set).
+        let settings = Settings {
+            token_lifetime_days: 3650,
+            ..Settings::default()
+        };
+        let state = registry_server::app::prepare(db, signing(), settings, Clock::fixed(START))
+            .await
+            .unwrap();
         let admin = if first {
             registry_server::app::first_admin(&state)
                 .await
