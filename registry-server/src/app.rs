@@ -176,6 +176,7 @@ pub async fn prepare(
         clock,
         bundle: Arc::new(tokio::sync::Mutex::new(None)),
         metrics: Arc::new(crate::metrics::Metrics::new()?),
+        follow_through: Arc::new(tokio::sync::Mutex::new(None)),
     })
 }
 

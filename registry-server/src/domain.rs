@@ -78,7 +78,13 @@ pub struct Registry {
     pub bundle: Arc<tokio::sync::Mutex<Option<trust::CachedBundle>>>,
     /// This instance's Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// The demand report's follow-through, measured once a day ([`demand`]).
+    pub follow_through:
+        Arc<tokio::sync::Mutex<Option<(card_format::model::Date, Arc<FollowThroughOf>)>>>,
 }
+
+/// The follow-through of each medicine, as the demand report keeps it.
+pub type FollowThroughOf = supply::follow_through::FollowThrough<demand::Medicine>;
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -128,13 +128,48 @@ pub async fn active(db: &Db, today: i64) -> Result<Vec<ActiveRow>, sqlx::Error> 
 /// # Errors
 /// Database errors.
 pub async fn past(db: &Db, from: i64, to: i64) -> Result<Vec<PastRow>, sqlx::Error> {
-    sqlx::query_as::<_, PastRow>(PAST)
+    let year_before = from - 365 * 86_400;
+    let rows = sqlx::query_as::<_, PastQueryRow>(PAST)
         .bind(from)
         .bind(to)
-        .bind(from - 365 * 86_400)
+        .bind(year_before)
         .bind(from.div_euclid(86_400))
         .fetch_all(db.reader())
-        .await
+        .await?;
+    // The later of the two doors, and only authorisations handed out in the year before:
+    // combined here, since a SQL wrapper made PostgreSQL evaluate each lookup three times.
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let last_before = r.d_before.max(r.a_before)?;
+            (last_before >= year_before).then_some(PastRow {
+                atc: r.atc,
+                strength: r.strength,
+                form: r.form,
+                quantity: r.quantity,
+                left_count: r.left_count,
+                interval_days: r.interval_days,
+                valid_until: r.valid_until,
+                last_before,
+                units_after: r.units_after,
+            })
+        })
+        .collect())
+}
+
+/// A row of [`PAST`]: the last hand-out before `from` at each door.
+#[derive(Debug, FromRow)]
+struct PastQueryRow {
+    atc: String,
+    strength: String,
+    form: String,
+    quantity: i64,
+    left_count: i64,
+    interval_days: i64,
+    valid_until: i64,
+    d_before: Option<i64>,
+    a_before: Option<i64>,
+    units_after: i64,
 }
 
 /// Invasive primary tumours with incidence in `[from, to)` (day numbers), by recording
@@ -210,33 +245,28 @@ const ACTIVE: &str = "SELECT m.atc, m.strength, m.form, m.quantity, \
      AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.patient_id = m.patient_id \
                      AND f.vital_status = 'dead')";
 /// `past`.
-const PAST: &str = "SELECT atc, strength, form, quantity, left_count, interval_days, \
-     valid_until, CASE WHEN d_before IS NULL THEN a_before \
-     WHEN a_before IS NULL OR d_before >= a_before THEN d_before ELSE a_before END \
-     AS last_before, units_after FROM (\
-       SELECT m.atc, m.strength, m.form, m.quantity, \
-       m.dispensings - m.dispensed_count + COALESCE(h.count_after, 0) AS left_count, \
-       m.interval_days, m.valid_until, \
-       CASE WHEN h.authorisation_id IS NULL THEN m.last_dispensed_at ELSE \
-         (SELECT MAX(d.dispensed_at) FROM dispensings d \
-          WHERE d.authorisation_id = m.id AND d.dispensed_at < $1) END AS d_before, \
-       CASE WHEN h.authorisation_id IS NULL THEN NULL ELSE \
-         (SELECT MAX(a.given_at) FROM administrations a \
-          WHERE a.authorisation_id = m.id AND a.given_at < $1) END AS a_before, \
-       COALESCE(h.units_after, 0) AS units_after \
-       FROM medicine_authorisations m LEFT JOIN (\
-         SELECT authorisation_id, CAST(COUNT(*) AS BIGINT) AS count_after, \
-         CAST(SUM(CASE WHEN at < $2 THEN units ELSE 0 END) AS BIGINT) AS units_after \
-         FROM (SELECT authorisation_id, dispensed_at AS at, quantity AS units \
-               FROM dispensings WHERE dispensed_at >= $1 \
-               UNION ALL SELECT authorisation_id, given_at, quantity FROM administrations \
-               WHERE given_at >= $1) x \
-         GROUP BY authorisation_id) h ON h.authorisation_id = m.id \
-       WHERE m.last_dispensed_at >= $3 AND m.valid_until >= $4 \
-       AND (m.status = 'active' OR m.updated_at >= $1) \
-       AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.patient_id = m.patient_id \
-                       AND f.vital_status = 'dead' AND f.recorded_at < $1)) p \
-     WHERE d_before >= $3 OR a_before >= $3";
+const PAST: &str = "SELECT m.atc, m.strength, m.form, m.quantity, \
+     m.dispensings - m.dispensed_count + COALESCE(h.count_after, 0) AS left_count, \
+     m.interval_days, m.valid_until, \
+     CASE WHEN h.authorisation_id IS NULL THEN m.last_dispensed_at ELSE \
+       (SELECT MAX(d.dispensed_at) FROM dispensings d \
+        WHERE d.authorisation_id = m.id AND d.dispensed_at < $1) END AS d_before, \
+     CASE WHEN h.authorisation_id IS NULL THEN NULL ELSE \
+       (SELECT MAX(a.given_at) FROM administrations a \
+        WHERE a.authorisation_id = m.id AND a.given_at < $1) END AS a_before, \
+     COALESCE(h.units_after, 0) AS units_after \
+     FROM medicine_authorisations m LEFT JOIN (\
+       SELECT authorisation_id, CAST(COUNT(*) AS BIGINT) AS count_after, \
+       CAST(SUM(CASE WHEN at < $2 THEN units ELSE 0 END) AS BIGINT) AS units_after \
+       FROM (SELECT authorisation_id, dispensed_at AS at, quantity AS units \
+             FROM dispensings WHERE dispensed_at >= $1 \
+             UNION ALL SELECT authorisation_id, given_at, quantity FROM administrations \
+             WHERE given_at >= $1) x \
+       GROUP BY authorisation_id) h ON h.authorisation_id = m.id \
+     WHERE m.last_dispensed_at >= $3 AND m.valid_until >= $4 \
+     AND (m.status = 'active' OR m.updated_at >= $1) \
+     AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.patient_id = m.patient_id \
+                     AND f.vital_status = 'dead' AND f.recorded_at < $1)";
 /// `new_cases`: the current version's multiple-primary decision must not be `duplicate`.
 const NEW_CASES: &str = "SELECT u.facility_code, t.icd10, t.morphology, t.stage_group, \
      COUNT(*) AS cases FROM tumours t JOIN users u ON u.id = t.updated_by \

@@ -28,6 +28,7 @@
 mod report;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use card_format::model::Date;
 
@@ -113,21 +114,20 @@ pub async fn report(
     let day = 86_400_i64;
     let from = i64::from(oldest.0) * day;
     let to = i64::from(this_month.0) * day;
-    let window_from = Date(today.0 - follow_through::WINDOW_DAYS);
-    let (active, past, cases, used, outs, stock, facilities, keepers) = tokio::try_join!(
-        sql::active(&registry.db, i64::from(today.0)),
-        sql::past(
-            &registry.db,
-            i64::from(window_from.0) * day,
-            i64::from(today.0) * day
-        ),
-        sql::new_cases(&registry.db, i64::from(today.0) - 365, i64::from(today.0)),
-        sql::used(&registry.db, from, to),
-        sql::stockout_days(&registry.db, from, to),
-        sql::on_hand(&registry.db),
-        db::users::list_facilities(&registry.db),
-        sql::keepers(&registry.db),
-    )?;
+    // The follow-through beside the queries, each one its own error type.
+    let (follow, read) = tokio::join!(follow_through_on(registry, today), async {
+        tokio::try_join!(
+            sql::active(&registry.db, i64::from(today.0)),
+            sql::new_cases(&registry.db, i64::from(today.0) - 365, i64::from(today.0)),
+            sql::used(&registry.db, from, to),
+            sql::stockout_days(&registry.db, from, to),
+            sql::on_hand(&registry.db),
+            db::users::list_facilities(&registry.db),
+            sql::keepers(&registry.db),
+        )
+    });
+    let follow = follow?;
+    let (active, cases, used, outs, stock, facilities, keepers) = read?;
     let wanted = |f: &str| facility.is_none_or(|w| w == f);
 
     // Due on authorisations.
@@ -160,30 +160,6 @@ pub async fn report(
         today,
         months,
     );
-
-    // The follow-through of each medicine over the last 91 days, every facility.
-    let mut measured = Vec::with_capacity(past.len());
-    for p in &past {
-        let stored = |e| Error::stored("medicine_authorisations", e);
-        measured.push(follow_through::Past {
-            medicine: (
-                p.atc.clone(),
-                normalise_strength(&p.strength),
-                p.form.clone(),
-            ),
-            authorised: Authorised {
-                quantity: u32::try_from(p.quantity).map_err(stored)?,
-                dispensings_left: u32::try_from(p.left_count.max(0)).map_err(stored)?,
-                interval_days: u32::try_from(p.interval_days).map_err(stored)?,
-                valid_until: date(p.valid_until),
-                last_dispensed: Some(Date::from_unix_seconds(
-                    u64::try_from(p.last_before).unwrap_or(0),
-                )),
-            },
-            handed_out: u64::try_from(p.units_after).unwrap_or(0),
-        });
-    }
-    let follow = follow_through::measure(&measured, window_from, Date(today.0 - 1));
 
     // New cases a month, per facility × medicine, with the regimen row each starts.
     let mut new_cases: BTreeMap<Key, Vec<(f64, &Regimen)>> = BTreeMap::new();
@@ -286,4 +262,63 @@ pub async fn report(
         ));
     }
     Ok(DemandReport::new(today, months, unplaced, lines))
+}
+
+/// A medicine as the follow-through keys it: ATC code, strength (normalised), form.
+pub type Medicine = (String, String, String);
+
+/// The follow-through of each medicine over the 91 days before `today`, every facility:
+/// measured once a day per instance and kept ([`Registry::follow_through`]). The window
+/// ends at today's midnight and every count in it is as it stood on its first day, so what
+/// is recorded today changes it only through offline dispensings dated inside the window
+/// (they count from the next day on).
+///
+/// # Errors
+/// Database errors, a stored value out of range.
+async fn follow_through_on(
+    registry: &Registry,
+    today: Date,
+) -> Result<Arc<follow_through::FollowThrough<Medicine>>> {
+    let mut cached = registry.follow_through.lock().await;
+    if let Some((day, follow)) = cached.as_ref() {
+        if *day == today {
+            return Ok(Arc::clone(follow));
+        }
+    }
+    let day = 86_400_i64;
+    let window_from = Date(today.0 - follow_through::WINDOW_DAYS);
+    let past = sql::past(
+        &registry.db,
+        i64::from(window_from.0) * day,
+        i64::from(today.0) * day,
+    )
+    .await?;
+    let mut measured = Vec::with_capacity(past.len());
+    for p in &past {
+        let stored = |e| Error::stored("medicine_authorisations", e);
+        measured.push(follow_through::Past {
+            medicine: (
+                p.atc.clone(),
+                normalise_strength(&p.strength),
+                p.form.clone(),
+            ),
+            authorised: Authorised {
+                quantity: u32::try_from(p.quantity).map_err(stored)?,
+                dispensings_left: u32::try_from(p.left_count.max(0)).map_err(stored)?,
+                interval_days: u32::try_from(p.interval_days).map_err(stored)?,
+                valid_until: date(p.valid_until),
+                last_dispensed: Some(Date::from_unix_seconds(
+                    u64::try_from(p.last_before).unwrap_or(0),
+                )),
+            },
+            handed_out: u64::try_from(p.units_after).unwrap_or(0),
+        });
+    }
+    let follow = Arc::new(follow_through::measure(
+        &measured,
+        window_from,
+        Date(today.0 - 1),
+    ));
+    *cached = Some((today, Arc::clone(&follow)));
+    Ok(follow)
 }
