@@ -383,7 +383,9 @@ fn offline_refusal(
     let facts = Facts {
         at,
         card: Some(Card::active(i64::try_from(expires_at).unwrap_or(i64::MAX))),
+        // Judged now: after the card's issue and the authorisation's recording.
         authorisation: Ok(Authorisation {
+            authorised_at: None,
             quantity: m.quantity,
             dispensings: i64::from(m.dispensings),
             interval_days: i64::from(m.interval_days),

@@ -21,10 +21,12 @@ pub const OFFLINE_MAX_AGE: i64 = 90 * 86_400;
 
 /// The rules an offline dispensing may break and still be recorded (flagged), in the order
 /// they are checked: the first one broken is its `conflict`.
-pub const RECORDED_CONFLICTS: [&str; 7] = [
+pub const RECORDED_CONFLICTS: [&str; 9] = [
+    "before_card",
     "card_revoked",
     "card_superseded",
     "card_expired",
+    "before_authorisation",
     "authorisation_expired",
     "over_quantity",
     "over_count",
@@ -47,9 +49,10 @@ pub struct DispenseRequest {
     /// Only for a dispensing the pharmacy made while offline and sends now: when it handed
     /// the medicine out, Unix seconds; at most 5 minutes ahead of the registry's clock and at
     /// most 90 days old. The rules are then judged at this time, and a dispensing that breaks
-    /// `card_revoked`, `card_superseded`, `card_expired`, `authorisation_expired`,
-    /// `over_quantity`, `over_count` or `too_soon` is recorded with that `conflict` instead of
-    /// refused. Absent: an ordinary dispensing, now.
+    /// `before_card`, `card_revoked`, `card_superseded`, `card_expired`,
+    /// `before_authorisation`, `authorisation_expired`, `over_quantity`, `over_count` or
+    /// `too_soon` is recorded with that `conflict` instead of refused. Absent: an ordinary
+    /// dispensing, now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub offline_at: Option<u64>,
@@ -81,8 +84,9 @@ pub struct Dispensing {
     /// When the registry recorded it, Unix seconds (for an online dispensing, `dispensed_at`).
     pub received_at: i64,
     /// For an offline dispensing recorded although it broke a rule, the first rule broken
-    /// (`card_revoked`, `card_superseded`, `card_expired`, `authorisation_expired`,
-    /// `over_quantity`, `over_count`, `too_soon`): flagged for review. Null otherwise.
+    /// (`before_card`, `card_revoked`, `card_superseded`, `card_expired`,
+    /// `before_authorisation`, `authorisation_expired`, `over_quantity`, `over_count`,
+    /// `too_soon`): flagged for review. Null otherwise.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub conflict: Option<String>,
 }
@@ -100,9 +104,7 @@ pub struct Dispensed {
     /// True when this is the first request's result returned again for a retry.
     pub replayed: bool,
     /// For an offline dispensing recorded although it broke a rule: the first rule broken,
-    /// flagged for review (one of the refusal codes `card_revoked`, `card_superseded`,
-    /// `card_expired`, `authorisation_expired`, `over_quantity`, `over_count`, `too_soon`).
-    /// Null when none.
+    /// flagged for review (one of the codes of [`RECORDED_CONFLICTS`]). Null when none.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub conflict: Option<String>,
     /// True when the request carried `offline_at`.
@@ -129,6 +131,9 @@ pub enum NotAuthorised {
 pub enum Refusal {
     /// `card_unknown`: no card has this serial.
     CardUnknown,
+    /// `before_card`: dated before the card presented was issued (an offline dispensing
+    /// whose `offline_at` the pharmacy's clock or hand put too early).
+    BeforeCard,
     /// `card_revoked`, with the revocation reason's code.
     CardRevoked {
         /// The reason code (`lost`, `deceased`...), `other` when none was given.
@@ -140,6 +145,8 @@ pub enum Refusal {
     CardExpired,
     /// `medicine_not_authorised`.
     MedicineNotAuthorised(NotAuthorised),
+    /// `before_authorisation`: dated before the authorisation was recorded.
+    BeforeAuthorisation,
     /// `authorisation_expired`.
     AuthorisationExpired {
         /// Its last valid day.
@@ -169,6 +176,8 @@ impl Refusal {
     pub fn code(&self) -> &'static str {
         match self {
             Refusal::CardUnknown => "card_unknown",
+            Refusal::BeforeCard => "before_card",
+            Refusal::BeforeAuthorisation => "before_authorisation",
             Refusal::CardRevoked { .. } => "card_revoked",
             Refusal::CardSuperseded => "card_superseded",
             Refusal::CardExpired => "card_expired",
@@ -197,6 +206,10 @@ impl std::fmt::Display for Refusal {
                 "the card was revoked ({})",
                 reason.as_deref().unwrap_or("other")
             ),
+            Refusal::BeforeCard => f.write_str("dated before the card was issued"),
+            Refusal::BeforeAuthorisation => {
+                f.write_str("dated before the authorisation was recorded")
+            }
             Refusal::CardSuperseded => f.write_str("a newer card was issued; ask for it"),
             Refusal::CardExpired => f.write_str("the card has expired"),
             Refusal::MedicineNotAuthorised(why) => match why {
@@ -248,10 +261,12 @@ mod tests {
     fn exactly_the_recorded_conflicts_are_recorded_offline() {
         let all = [
             Refusal::CardUnknown,
+            Refusal::BeforeCard,
             Refusal::CardRevoked { reason: None },
             Refusal::CardSuperseded,
             Refusal::CardExpired,
             Refusal::MedicineNotAuthorised(NotAuthorised::Withdrawn),
+            Refusal::BeforeAuthorisation,
             Refusal::AuthorisationExpired {
                 valid_until: Date(0),
             },

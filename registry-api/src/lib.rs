@@ -16,7 +16,7 @@
 //!
 //! let day = 86_400;
 //! let authorisation = Authorisation {
-//!     quantity: 30, dispensings: 6, interval_days: 28, valid_until: Date(20_500),
+//!     authorised_at: None, quantity: 30, dispensings: 6, interval_days: 28, valid_until: Date(20_500),
 //! };
 //! let facts = Facts {
 //!     at: 20_000 * day,

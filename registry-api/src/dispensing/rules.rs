@@ -14,9 +14,9 @@
 //!   registry when it answers and from the pharmacy's own store; the first rule broken
 //!   refuses before anything is handed over.
 //!
-//! The rules, in order: the card is known; not revoked, not superseded, not expired at the
-//! time judged; the authorisation is this patient's and active; not expired on the day
-//! judged; the quantity is 1 to the quantity authorised per dispensing; fewer dispensings
+//! The rules, in order: the card is known; issued by the time judged; not revoked, not
+//! superseded, not expired at it; the authorisation is this patient's and active; recorded
+//! by the time judged; not expired on the day judged; the quantity is 1 to the quantity authorised per dispensing; fewer dispensings
 //! counted than authorised; no other dispensing less than `interval_days` before or after.
 
 use card_format::model::Date;
@@ -57,6 +57,9 @@ pub struct Revoked {
 /// offline against the trust bundle).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Card {
+    /// When it was issued, Unix seconds, if known (the registry knows; for an offline check
+    /// at the card-agent the time judged is now, after any card's issue).
+    pub issued_at: Option<i64>,
     /// When it expires, Unix seconds.
     pub expires_at: i64,
     /// Its revocation, if revoked.
@@ -69,6 +72,7 @@ impl Card {
     /// A card neither revoked nor superseded.
     pub fn active(expires_at: i64) -> Card {
         Card {
+            issued_at: None,
             expires_at,
             revoked: None,
             superseded: None,
@@ -79,6 +83,9 @@ impl Card {
 /// The terms of a medicine authorisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Authorisation {
+    /// When it was recorded, Unix seconds, if known (the registry looks it up for an
+    /// offline dispensing; a dispensing now is after it).
+    pub authorised_at: Option<i64>,
     /// Quantity per dispensing.
     pub quantity: u32,
     /// Dispensings authorised.
@@ -176,6 +183,9 @@ pub fn judge(facts: &Facts) -> Verdict {
             broken: vec![Refusal::CardUnknown],
         };
     };
+    if card.issued_at.is_some_and(|t| t > at) {
+        broken.push(Refusal::BeforeCard);
+    }
     if let Some(revoked) = card.revoked.as_ref().filter(|r| r.since.is_by(at)) {
         broken.push(Refusal::CardRevoked {
             reason: revoked.reason.clone(),
@@ -194,6 +204,9 @@ pub fn judge(facts: &Facts) -> Verdict {
             return Verdict { broken };
         }
     };
+    if a.authorised_at.is_some_and(|t| t > at) {
+        broken.push(Refusal::BeforeAuthorisation);
+    }
     let day = Date::from_unix_seconds(u64::try_from(at).unwrap_or(0));
     if a.valid_until < day {
         broken.push(Refusal::AuthorisationExpired {

@@ -26,15 +26,18 @@ pub struct AdministrationRow {
     pub given_at: i64,
 }
 
-/// The administration recorded under an idempotency key, if any.
+/// The administration recorded by `facility` under an idempotency key, if any (keys are
+/// scoped to the facility: another's key neither replays nor blocks it).
 ///
 /// # Errors
 /// Database errors.
 pub async fn by_key(
     conn: &mut AnyConnection,
+    facility: &str,
     key: &str,
 ) -> Result<Option<AdministrationRow>, sqlx::Error> {
     sqlx::query_as::<_, AdministrationRow>(BY_KEY)
+        .bind(facility)
         .bind(key)
         .fetch_optional(conn)
         .await
@@ -71,7 +74,7 @@ macro_rules! columns {
 const BY_KEY: &str = concat!(
     "SELECT ",
     columns!(),
-    " FROM administrations WHERE idempotency_key = $1"
+    " FROM administrations WHERE facility_code = $1 AND idempotency_key = $2"
 );
 /// `insert`.
 const INSERT: &str = concat!(

@@ -236,6 +236,19 @@ pub async fn medicine_in(
         .await
 }
 
+/// When the authorisation was made (its `medicine.create` audit entry), if the registry
+/// recorded it.
+///
+/// # Errors
+/// Database errors.
+pub async fn authorised_at(conn: &mut AnyConnection, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let (at,): (Option<i64>,) = sqlx::query_as(sql::AUTHORISED_AT)
+        .bind(id.to_string())
+        .fetch_one(conn)
+        .await?;
+    Ok(at)
+}
+
 /// Writes a clinical record: a new row at version 1 when `version` is None, else a
 /// correction of that version. A medicine authorisation's `id` is its number, and the
 /// caller is recorded as its prescriber. Returns false when the expected version is not the

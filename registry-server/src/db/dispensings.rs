@@ -61,15 +61,18 @@ macro_rules! columns {
     };
 }
 
-/// The dispensing recorded under an idempotency key, if any.
+/// The dispensing recorded by `facility` under an idempotency key, if any (keys are
+/// scoped to the facility: another's key neither replays nor blocks it).
 ///
 /// # Errors
 /// Database errors.
 pub async fn by_key(
     conn: &mut AnyConnection,
+    facility: &str,
     key: &str,
 ) -> Result<Option<DispensingRow>, sqlx::Error> {
     sqlx::query_as::<_, DispensingRow>(BY_KEY)
+        .bind(facility)
         .bind(key)
         .fetch_optional(conn)
         .await
@@ -289,7 +292,7 @@ const CONFLICT_POSITION: &str =
 const BY_KEY: &str = concat!(
     "SELECT ",
     columns!(),
-    " FROM dispensings WHERE idempotency_key = $1"
+    " FROM dispensings WHERE facility_code = $1 AND idempotency_key = $2"
 );
 /// `insert`.
 const INSERT: &str = concat!(

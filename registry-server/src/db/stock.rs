@@ -273,12 +273,18 @@ pub async fn append(conn: &mut AnyConnection, e: &LedgerRow) -> Result<(), sqlx:
         .map(|_| ())
 }
 
-/// The ledger entry recorded under an idempotency key, if any.
+/// The ledger entry recorded by `facility` under an idempotency key, if any (keys are
+/// scoped to the facility: another's key neither replays nor blocks it).
 ///
 /// # Errors
 /// Database errors.
-pub async fn by_key(conn: &mut AnyConnection, key: &str) -> Result<Option<LedgerRow>, sqlx::Error> {
+pub async fn by_key(
+    conn: &mut AnyConnection,
+    facility: &str,
+    key: &str,
+) -> Result<Option<LedgerRow>, sqlx::Error> {
     sqlx::query_as::<_, LedgerRow>(BY_KEY)
+        .bind(facility)
         .bind(key)
         .fetch_optional(conn)
         .await
@@ -369,7 +375,7 @@ const APPEND: &str = concat!(
 const BY_KEY: &str = concat!(
     "SELECT ",
     ledger_columns!(),
-    " FROM stock_ledger WHERE idempotency_key = $1"
+    " FROM stock_ledger WHERE facility_code = $1 AND idempotency_key = $2"
 );
 /// `stock_of`.
 const STOCK_OF: &str = "SELECT i.atc, i.strength, i.form, i.on_hand AS item_on_hand, b.lot, \

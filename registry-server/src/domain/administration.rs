@@ -112,7 +112,7 @@ pub async fn administer(
     let now = registry.clock.now();
 
     let mut tx = registry.db.pool.begin().await?;
-    if let Some(first) = sql::by_key(&mut tx, key).await? {
+    if let Some(first) = sql::by_key(&mut tx, &caller.facility_code, key).await? {
         tx.rollback().await?;
         return replay(first, &hash);
     }
@@ -128,12 +128,10 @@ pub async fn administer(
     let facts = |count, nearest| Facts {
         at: now,
         // No card at the chair: judged on the authorisation alone.
-        card: Some(Card {
-            expires_at: i64::MAX,
-            revoked: None,
-            superseded: None,
-        }),
+        card: Some(Card::active(i64::MAX)),
+        // Given now: after the authorisation was recorded.
         authorisation: Ok(Authorisation {
+            authorised_at: None,
             quantity: terms.quantity,
             dispensings: m.dispensings,
             interval_days: m.interval_days,
@@ -171,7 +169,7 @@ pub async fn administer(
         if db::is_unique_violation(&e) {
             tx.rollback().await?;
             let mut conn = registry.db.pool.acquire().await?;
-            let first = sql::by_key(&mut conn, key)
+            let first = sql::by_key(&mut conn, &caller.facility_code, key)
                 .await?
                 .ok_or_else(|| Error::Internal("an administration's key vanished".into()))?;
             return replay(first, &hash);

@@ -22,7 +22,7 @@
 //! still refuses: `card_unknown`, `medicine_not_authorised`, `idempotency_key_reused`, and
 //! invalid input.
 
-use registry_api::dispensing::rules::{self, Authorisation, Card, Earlier, Facts, Revoked, Since};
+use registry_api::dispensing::rules::{self, Earlier, Facts};
 use registry_api::dispensing::{NotAuthorised, Refusal};
 use sha2::{Digest, Sha256};
 
@@ -32,7 +32,10 @@ pub use registry_api::dispensing::{
 
 use card_format::model::Date;
 
+mod facts;
 mod review;
+
+use facts::{authorisation_facts, card_facts};
 
 pub use review::conflicts;
 
@@ -41,9 +44,9 @@ use super::stock;
 use super::{Error, Registry, Result};
 use crate::auth::{self, Caller, Role};
 use crate::db::dispensings::DispensingRow;
-use crate::db::status::{CardState, RecordStatus};
+use crate::db::status::RecordStatus;
 use crate::db::stock::Item;
-use crate::db::{self, cards::CardRow, clinical::MedicineRow};
+use crate::db;
 
 /// Who records dispensings.
 pub const DISPENSERS: &[Role] = &[Role::Pharmacist];
@@ -177,7 +180,9 @@ async fn judge_and_record(
     };
 
     let mut tx = registry.db.pool.begin().await?;
-    if let Some(first) = db::dispensings::by_key(&mut tx, attempt.key).await? {
+    if let Some(first) =
+        db::dispensings::by_key(&mut tx, &attempt.caller.facility_code, attempt.key).await?
+    {
         tx.rollback().await?;
         return replay(registry, first, &attempt.hash).await;
     }
@@ -203,45 +208,6 @@ async fn judge_and_record(
     }
 }
 
-/// The rulebook's view of a card row. `superseded_since` is when its successor was issued
-/// (None: judged as superseded at any time).
-fn card_facts(card: &CardRow, superseded_since: Option<i64>) -> Card {
-    let revoked = (card.status == CardState::Revoked).then(|| Revoked {
-        since: card.revoked_at.map_or(Since::Unrecorded, Since::At),
-        reason: card.revoked_reason.clone(),
-    });
-    let superseded = (card.status == CardState::Superseded || card.superseded_by.is_some())
-        .then(|| superseded_since.map_or(Since::Unrecorded, Since::At));
-    Card {
-        expires_at: card.expires_at,
-        revoked,
-        superseded,
-    }
-}
-
-/// The rulebook's view of an authorisation row, if it is this patient's and active.
-///
-/// # Errors
-/// A stored value out of range.
-fn authorisation_facts(
-    auth: Option<&MedicineRow>,
-    patient_id: &str,
-) -> Result<std::result::Result<Authorisation, NotAuthorised>> {
-    let Some(a) = auth else {
-        return Ok(Err(NotAuthorised::NotThisPatients));
-    };
-    if a.patient_id != patient_id || a.status != RecordStatus::Active {
-        return Ok(Err(NotAuthorised::NotThisPatients));
-    }
-    let m = a.medicine()?;
-    Ok(Ok(Authorisation {
-        quantity: m.quantity,
-        dispensings: a.dispensings,
-        interval_days: a.interval_days,
-        valid_until: m.valid_until,
-    }))
-}
-
 /// A dispensing now: every rule broken is a refusal.
 async fn online(a: Attempt<'_>, mut tx: Tx) -> Result<Dispensed> {
     let now = a.now;
@@ -263,7 +229,9 @@ async fn online(a: Attempt<'_>, mut tx: Tx) -> Result<Dispensed> {
         // A count or interval refusal may be this very request's retry, committed by a
         // concurrent copy since (the counters above were read without a lock).
         if matches!(refusal, Refusal::OverCount { .. } | Refusal::TooSoon { .. }) {
-            if let Some(first) = db::dispensings::by_key(&mut tx, a.key).await? {
+            if let Some(first) =
+                db::dispensings::by_key(&mut tx, &a.caller.facility_code, a.key).await?
+            {
                 tx.rollback().await?;
                 return replay(a.registry, first, &a.hash).await;
             }
@@ -275,7 +243,9 @@ async fn online(a: Attempt<'_>, mut tx: Tx) -> Result<Dispensed> {
     if !db::dispensings::claim(&mut tx, a.auth_id, now).await? {
         // The claim may have waited for a concurrent request with this very key (a retry
         // racing its original): if that one is now committed, answer with its result.
-        if let Some(first) = db::dispensings::by_key(&mut tx, a.key).await? {
+        if let Some(first) =
+            db::dispensings::by_key(&mut tx, &a.caller.facility_code, a.key).await?
+        {
             tx.rollback().await?;
             return replay(a.registry, first, &a.hash).await;
         }
@@ -321,7 +291,10 @@ async fn offline(a: Attempt<'_>, mut tx: Tx, at: i64) -> Result<Dispensed> {
         None => None,
     };
     let auth = db::clinical::medicine_in(&mut tx, a.auth_id).await?;
-    let authorisation = authorisation_facts(auth.as_ref(), &card.patient_id)?;
+    let mut authorisation = authorisation_facts(auth.as_ref(), &card.patient_id)?;
+    if let Ok(terms) = &mut authorisation {
+        terms.authorised_at = db::clinical::authorised_at(&mut tx, a.auth_id).await?;
+    }
     let mut facts = Facts {
         at,
         card: Some(card_facts(&card, since)),
@@ -337,7 +310,7 @@ async fn offline(a: Attempt<'_>, mut tx: Tx, at: i64) -> Result<Dispensed> {
         .await?
         .ok_or_else(|| refused(Refusal::MedicineNotAuthorised(NotAuthorised::Withdrawn)))?;
     // A copy of this very request may have been recorded while we waited for that lock.
-    if let Some(first) = db::dispensings::by_key(&mut tx, a.key).await? {
+    if let Some(first) = db::dispensings::by_key(&mut tx, &a.caller.facility_code, a.key).await? {
         tx.rollback().await?;
         return replay(a.registry, first, &a.hash).await;
     }
@@ -392,7 +365,7 @@ async fn record(
             // answer with the first result.
             tx.rollback().await?;
             let mut conn = a.registry.db.pool.acquire().await?;
-            let first = db::dispensings::by_key(&mut conn, a.key)
+            let first = db::dispensings::by_key(&mut conn, &a.caller.facility_code, a.key)
                 .await?
                 .ok_or_else(|| Error::Internal("idempotency key vanished".into()))?;
             drop(conn);

@@ -233,7 +233,7 @@ async fn make(
         None => registry.db.pool.begin().await?,
     };
     if let Some(key) = m.key {
-        if let Some(first) = sql::by_key(&mut tx, key).await? {
+        if let Some(first) = sql::by_key(&mut tx, &m.item.facility_code, key).await? {
             tx.rollback().await?;
             return replay(first, m.hash.as_deref());
         }
@@ -254,7 +254,7 @@ async fn make(
             // The same key, recorded meanwhile by another instance.
             tx.rollback().await?;
             let mut conn = registry.db.pool.acquire().await?;
-            let first = sql::by_key(&mut conn, m.key.unwrap_or_default())
+            let first = sql::by_key(&mut conn, &m.item.facility_code, m.key.unwrap_or_default())
                 .await?
                 .ok_or_else(|| Error::Internal("a stock request's key vanished".into()))?;
             return replay(first, m.hash.as_deref());

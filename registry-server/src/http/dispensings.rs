@@ -62,9 +62,10 @@ async fn administer(
     tag = "dispensings",
     security(("bearer" = [])),
     description = "With `offline_at` (a dispensing the pharmacy made while offline, sent \
-        now), the rules are judged at that time, and a breach of `card_revoked`, \
-        `card_superseded`, `card_expired`, `authorisation_expired`, `over_quantity`, \
-        `over_count` or `too_soon` is recorded (201) with that `conflict` and flagged for \
+        now), the rules are judged at that time, and a breach of `before_card` (dated before \
+        the card was issued), `card_revoked`, `card_superseded`, `card_expired`, \
+        `before_authorisation` (dated before the authorisation was recorded), \
+        `authorisation_expired`, `over_quantity`, `over_count` or `too_soon` is recorded (201) with that `conflict` and flagged for \
         review instead of refused: the medicine has already left the pharmacy. \
         `card_unknown`, `medicine_not_authorised` and `idempotency_key_reused` still refuse. \
         A pharmacy that keeps its stock in the registry (from its first receipt or count) \

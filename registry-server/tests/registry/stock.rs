@@ -1241,3 +1241,132 @@ async fn the_follow_through_reads_each_authorisations_hand_outs_around_its_windo
         );
     }
 }
+
+/// Offline dispensings dated before their card was issued or before their authorisation was
+/// recorded were recorded with no flag (issue #15). Now, on both databases, they are
+/// recorded flagged `before_card` and `before_authorisation` (a dispensing dated after both
+/// is not), and listed among the conflicts for review.
+#[tokio::test]
+async fn an_offline_dispensing_dated_before_its_card_or_authorisation_is_flagged() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        post(
+            &app,
+            "/api/v1/stock/receipts",
+            &staff.pharmacist,
+            receipt("flag-rcpt-1", "F-1", "2027-06-30", 300),
+        )
+        .await;
+        // Card and first authorisation at START.
+        let (first, serial) = patient_with_card(&app, &staff, "219730412345", 5).await;
+        let (_, card) = app
+            .call(
+                GET,
+                &format!("/api/v1/cards/{serial}"),
+                &staff.registrar,
+                None,
+            )
+            .await;
+        let patient = card["patient_id"].as_str().unwrap().to_string();
+        // A second authorisation two hours later.
+        app.state.clock.advance(2 * 3600);
+        let (status, m) = post(
+            &app,
+            &format!("/api/v1/patients/{patient}/medicines"),
+            &staff.clinician,
+            medicine_body(5, 0),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{m}");
+        let second: u64 = m["id"].as_str().unwrap().parse().unwrap();
+        let offline = |key: &str, auth: u64, at: i64| {
+            json!({"idempotency_key": key, "card_serial": serial, "authorisation_id": auth,
+                   "quantity": 30, "offline_at": at})
+        };
+        for (key, auth, at, flag) in [
+            (
+                "flag-before-card",
+                first,
+                START - 3600,
+                json!("before_card"),
+            ),
+            (
+                "flag-before-auth",
+                second,
+                START + 3600,
+                json!("before_authorisation"),
+            ),
+            ("flag-after-both", first, START + 3600, Value::Null),
+        ] {
+            let (status, d) = post(
+                &app,
+                "/api/v1/dispensings",
+                &staff.pharmacist,
+                offline(key, auth, at),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{backend:?} {key}: {d}");
+            assert_eq!(d["conflict"], flag, "{backend:?} {key}: {d}");
+            assert_eq!(d["dispensing"]["conflict"], flag, "{backend:?} {key}: {d}");
+        }
+        let (status, flagged) = app
+            .call(
+                GET,
+                "/api/v1/dispensings/conflicts?limit=10",
+                &staff.auditor,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{flagged}");
+        let text = flagged.to_string();
+        assert!(
+            text.contains("before_card") && text.contains("before_authorisation"),
+            "{backend:?}: {flagged}"
+        );
+    }
+}
+
+/// Idempotency keys were global: a pharmacy sending another pharmacy's key got that
+/// pharmacy's dispensing back as a replay (and could squat keys). Now, on both databases,
+/// keys are scoped to the facility: the same key and body from a second pharmacy records
+/// its own dispensing and its own receipt, and each pharmacy's retry still replays its own.
+#[tokio::test]
+async fn idempotency_keys_belong_to_one_facility() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let (auth, serial) = patient_with_card(&app, &staff, "219730412345", 5).await;
+        let other = app.pharmacy("LY-TRP-PH2").await;
+        let elsewhere = app.user("pharmacist", &other).await;
+        let body = dispense("shared-key-0001", &serial, auth, 30);
+        let (status, first) =
+            post(&app, "/api/v1/dispensings", &staff.pharmacist, body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{first}");
+        let (status, second) = post(&app, "/api/v1/dispensings", &elsewhere, body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{backend:?}: {second}");
+        assert_eq!(second["replayed"], false, "{second}");
+        assert_eq!(
+            second["dispensing"]["facility_code"],
+            json!(other),
+            "{second}"
+        );
+        assert_ne!(second["dispensing"]["id"], first["dispensing"]["id"]);
+        for (token, want) in [(&staff.pharmacist, &first), (&elsewhere, &second)] {
+            let (status, again) = post(&app, "/api/v1/dispensings", token, body.clone()).await;
+            assert_eq!(status, StatusCode::OK, "{again}");
+            assert_eq!(again["replayed"], true);
+            assert_eq!(again["dispensing"]["id"], want["dispensing"]["id"]);
+        }
+        let rcpt = receipt("shared-rcpt-0001", "S-1", "2027-06-30", 40);
+        for token in [&staff.pharmacist, &elsewhere] {
+            let (status, r) = post(&app, "/api/v1/stock/receipts", token, rcpt.clone()).await;
+            assert_eq!(status, StatusCode::CREATED, "{backend:?}: {r}");
+        }
+        let officer = app.user("supply_officer", "LY-MOH").await;
+        for facility in [PHARMACY.to_string(), other.clone()] {
+            let (on_hand, _, _) = held(&app, &officer, &facility).await;
+            assert_eq!(on_hand, 40, "{backend:?} {facility}");
+        }
+    }
+}

@@ -5,6 +5,7 @@ const NOW: i64 = 20_000 * DAY + 12 * 3600;
 
 fn authorisation() -> Authorisation {
     Authorisation {
+        authorised_at: None,
         quantity: 30,
         dispensings: 3,
         interval_days: 28,
@@ -24,6 +25,28 @@ fn facts() -> Facts {
 
 fn codes(f: &Facts) -> Vec<&'static str> {
     judge(f).broken().iter().map(Refusal::code).collect()
+}
+
+/// An offline dispensing dated before its card was issued, or before its authorisation was
+/// recorded, breaks `before_card` or `before_authorisation` (recorded offline, flagged);
+/// the same dispensing at or after those times breaks nothing.
+#[test]
+fn a_dispensing_dated_before_its_card_or_authorisation_breaks_a_rule() {
+    let mut f = facts();
+    f.card.as_mut().unwrap().issued_at = Some(NOW + 1);
+    assert_eq!(codes(&f), ["before_card"]);
+    assert_eq!(judge(&f).offline(), Ok(Some(Refusal::BeforeCard)));
+    f.card.as_mut().unwrap().issued_at = Some(NOW);
+    assert!(judge(&f).is_allowed());
+    let mut f = facts();
+    f.authorisation.as_mut().unwrap().authorised_at = Some(NOW + DAY);
+    assert_eq!(codes(&f), ["before_authorisation"]);
+    f.card.as_mut().unwrap().issued_at = Some(NOW + 2 * DAY);
+    assert_eq!(codes(&f), ["before_card", "before_authorisation"]);
+    assert_eq!(judge(&f).offline(), Ok(Some(Refusal::BeforeCard)));
+    f.authorisation.as_mut().unwrap().authorised_at = Some(NOW);
+    f.card.as_mut().unwrap().issued_at = None;
+    assert!(judge(&f).is_allowed());
 }
 
 #[test]
@@ -251,12 +274,13 @@ proptest! {
         let f = Facts {
             at,
             card: Some(Card {
+                issued_at: Some(since),
                 expires_at: expires,
                 revoked: Some(Revoked { since: Since::At(since), reason: None }),
                 superseded: Some(Since::At(since)),
             }),
             authorisation: Ok(Authorisation {
-                quantity: max, dispensings, interval_days: interval, valid_until: Date(valid),
+                authorised_at: Some(since), quantity: max, dispensings, interval_days: interval, valid_until: Date(valid),
             }),
             quantity,
             earlier: Earlier { count, nearest },

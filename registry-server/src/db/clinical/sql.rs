@@ -35,6 +35,10 @@ pub(super) const MEDICINE: &str = concat!(
     " FROM medicine_authorisations WHERE id = $1"
 );
 /// `medicine_in`.
+/// `authorised_at`: the audit log holds when an authorisation was made (a correction moves
+/// `updated_at`, and the history keeps the time of each correction, not of the making).
+pub(super) const AUTHORISED_AT: &str = "SELECT CAST(MIN(at) AS BIGINT) FROM audit_log \
+     WHERE entity_type = 'authorisation' AND entity_id = $1 AND action = 'medicine.create'";
 pub(super) const MEDICINE_IN: &str = concat!(
     "SELECT ",
     medicine_columns!(),
@@ -158,4 +162,5 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("db/clinical.rs:medicines", MEDICINES),
     ("db/clinical.rs:medicine", MEDICINE),
     ("db/clinical.rs:medicine_in", MEDICINE_IN),
+    ("db/clinical.rs:authorised_at", AUTHORISED_AT),
 ];

@@ -185,7 +185,10 @@ pub async fn send(registry: &Registry, caller: &Caller, input: &TransferInput) -
     };
     // The transfer row goes in first, in the same transaction, so the entry's transfer
     // exists once both commit.
-    if sql::by_key(&mut tx, key).await?.is_none() {
+    if sql::by_key(&mut tx, &item.facility_code, key)
+        .await?
+        .is_none()
+    {
         let batches = as_batches(sql::batches(&mut tx, &item).await?)?;
         let expiry = batches
             .iter()
