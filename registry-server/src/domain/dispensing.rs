@@ -43,10 +43,10 @@ use super::audit::actor;
 use super::stock;
 use super::{Error, Registry, Result};
 use crate::auth::{self, Caller, Role};
+use crate::db;
 use crate::db::dispensings::DispensingRow;
 use crate::db::status::RecordStatus;
 use crate::db::stock::Item;
-use crate::db;
 
 /// Who records dispensings.
 pub const DISPENSERS: &[Role] = &[Role::Pharmacist];
