@@ -79,9 +79,11 @@ pub struct Registry {
     /// This instance's Prometheus metrics.
     pub metrics: Arc<Metrics>,
     /// The demand report's follow-through, measured once a day ([`demand`]).
-    pub follow_through:
-        Arc<tokio::sync::Mutex<Option<(card_format::model::Date, Arc<FollowThroughOf>)>>>,
+    pub follow_through: Arc<tokio::sync::Mutex<Option<MeasuredFollowThrough>>>,
 }
+
+/// The follow-through and the day it was measured on.
+pub type MeasuredFollowThrough = (card_format::model::Date, Arc<FollowThroughOf>);
 
 /// The follow-through of each medicine, as the demand report keeps it.
 pub type FollowThroughOf = supply::follow_through::FollowThrough<demand::Medicine>;
