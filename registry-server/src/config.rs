@@ -41,6 +41,61 @@ pub enum Command {
     /// no names or national identifiers) to a new file, readable by its owner only; prints
     /// how many tumours and patients.
     ExportCanreg(ExportArgs),
+    /// Write a backup of the registry to a new file of mode 0600: SQLite's consistent copy
+    /// of the live database, or `pg_dump --format=custom` of PostgreSQL; prints its size and
+    /// SHA-256. Instances keep serving meanwhile.
+    Backup(BackupArgs),
+    /// Load a backup into a database that holds no registry, verify its audit chain (a
+    /// broken chain undoes the restore), digest every table and move the trust bundle's
+    /// sequence past every bundle published since the backup; prints what it restored.
+    Restore(RestoreArgs),
+}
+
+/// `registry-server backup --out F`
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The backup file to create (refused if it exists).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Database URL, as for serving.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite:var/registry.sqlite?mode=rwc"
+    )]
+    pub database_url: String,
+    /// PostgreSQL: the registry's schema, when it is not the connection's default (the
+    /// backup then holds that schema only).
+    #[arg(long)]
+    pub pg_schema: Option<String>,
+}
+
+/// `registry-server restore --from F --bundle-sequence-seen N`
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The backup file.
+    #[arg(long)]
+    pub from: std::path::PathBuf,
+    /// Where to restore: a SQLite file that does not exist yet, or a PostgreSQL database
+    /// (or schema) that holds no tables.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite:var/registry.sqlite?mode=rwc"
+    )]
+    pub database_url: String,
+    /// PostgreSQL: the schema the backup was taken of (`backup --pg-schema`).
+    #[arg(long)]
+    pub pg_schema: Option<String>,
+    /// The highest trust-bundle sequence published before the restore: what
+    /// `GET /api/v1/trust-bundle` last served, or the highest that any card-agent holds
+    /// (`card-agent trust show`). The restored registry publishes the next one, so no
+    /// agent refuses its bundles and no sequence number names two bundles. 0 if none.
+    #[arg(long)]
+    pub bundle_sequence_seen: i64,
+    /// One JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `registry-server export-canreg --out F`

@@ -13,6 +13,7 @@
 
 pub mod administrations;
 pub mod audit;
+pub mod backup;
 pub mod cards;
 pub mod clinical;
 pub mod confirmations;
@@ -258,7 +259,7 @@ fn check_identifier(name: &str) -> Result<(), sqlx::Error> {
 }
 
 /// The database file of a `sqlite:` URL (none for `:memory:`).
-fn sqlite_file(url: &str) -> Option<&std::path::Path> {
+pub(crate) fn sqlite_file(url: &str) -> Option<&std::path::Path> {
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
@@ -319,6 +320,7 @@ pub fn statements() -> Vec<(String, String)> {
         STATEMENTS,
         administrations::STATEMENTS,
         audit::STATEMENTS,
+        backup::STATEMENTS,
         cards::STATEMENTS,
         clinical::STATEMENTS,
         confirmations::STATEMENTS,

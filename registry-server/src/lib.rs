@@ -20,6 +20,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod db;
 pub mod desk;

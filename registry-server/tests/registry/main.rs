@@ -8,6 +8,8 @@
 mod api;
 /// docs/api.md's shell blocks, run against the real binaries.
 mod api_walkthrough;
+/// Backups and restores on every backend.
+mod backup;
 /// The web desk's journeys in headless Chromium.
 mod browser;
 /// Two instances on one PostgreSQL: dispensing and issuing races.
