@@ -1175,7 +1175,63 @@ async fn start_server(args: &Args) -> anyhow::Result<(Server, String, String)> {
 // ---------------------------------------------------------------------------------------
 // The benchmark
 
-async fn new_user(api: &Api, admin: &str, role: &str) -> anyhow::Result<String> {
+/// A second admin's token, straight into the database (as [`admin_token`]): a user of a
+/// role that reads patient data, and another user's password, wait for a second admin.
+async fn second_admin(args: &Args) -> anyhow::Result<String> {
+    let db = db::connect(&db_options(args)).await?;
+    let existing: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM users WHERE username = 'bench-admin2'")
+            .fetch_optional(&db.pool)
+            .await?;
+    let user_id = match existing {
+        Some((id,)) => id,
+        None => {
+            let user = db::users::User {
+                id: registry_server::auth::new_id(),
+                username: "bench-admin2".into(),
+                display_name: "Benchmark second admin".into(),
+                role: "admin".into(),
+                facility_code: "LY-MOH".into(),
+                active: 1,
+                created_at: unix_now(),
+            };
+            db::users::insert_user(&db.pool, &user).await?;
+            user.id
+        }
+    };
+    let token = registry_server::auth::new_token();
+    db::tokens::insert(
+        &db.pool,
+        &db::tokens::NewTokenRow {
+            hash: &registry_server::auth::hash_token(&token),
+            id: &registry_server::auth::new_id(),
+            user_id: &user_id,
+            created_at: unix_now(),
+            expires_at: unix_now() + 86_400,
+        },
+    )
+    .await?;
+    db.pool.close().await;
+    Ok(token)
+}
+
+/// The second admin approves `approval` (null: nothing to approve).
+async fn approve(api: &Api, second: &str, approval: &Value) -> anyhow::Result<()> {
+    let Some(id) = approval["id"].as_str() else {
+        return Ok(());
+    };
+    api.expect(
+        Method::POST,
+        &format!("/api/v1/approvals/{id}/approve"),
+        second,
+        None,
+        StatusCode::OK,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn new_user(api: &Api, admin: &str, second: &str, role: &str) -> anyhow::Result<String> {
     let suffix = registry_server::auth::new_id();
     let body = json!({
         "username": format!("bench-{role}-{}", &suffix[..8]),
@@ -1192,6 +1248,7 @@ async fn new_user(api: &Api, admin: &str, role: &str) -> anyhow::Result<String> 
             StatusCode::CREATED,
         )
         .await?;
+    approve(api, second, &v["approval"]).await?;
     v["token"]
         .as_str()
         .map(str::to_string)
@@ -1287,8 +1344,9 @@ async fn drive(
     let rss_idle_kib = memory_kib(server.pid()).0;
     let limit = Duration::from_secs(args.max_seconds);
     let c = args.concurrency;
-    let registrar: Arc<str> = new_user(&api, &admin, "registrar").await?.into();
-    let clinician: Arc<str> = new_user(&api, &admin, "clinician").await?.into();
+    let second = second_admin(args).await?;
+    let registrar: Arc<str> = new_user(&api, &admin, &second, "registrar").await?.into();
+    let clinician: Arc<str> = new_user(&api, &admin, &second, "clinician").await?.into();
     let n = args.patients;
     let mut phases = Vec::new();
 
@@ -1497,18 +1555,21 @@ async fn drive(
             StatusCode::CREATED,
         )
         .await?;
+    approve(&api, &second, &created["approval"]).await?;
     let user_id = created["user"]["id"]
         .as_str()
         .context("no user id in the answer")?;
     let password = registry_server::auth::new_id();
-    api.expect(
-        Method::PUT,
-        &format!("/api/v1/users/{user_id}/password"),
-        &admin,
-        Some(&json!({ "password": password })),
-        StatusCode::NO_CONTENT,
-    )
-    .await?;
+    let held = api
+        .expect(
+            Method::PUT,
+            &format!("/api/v1/users/{user_id}/password"),
+            &admin,
+            Some(&json!({ "password": password })),
+            StatusCode::ACCEPTED,
+        )
+        .await?;
+    approve(&api, &second, &held).await?;
     let cookie: Arc<str> = desk_sign_in(&api, &username, &password).await?.into();
     // Random seeded patients: the first id at or after a random 4-character prefix.
     let seeded_ids: Arc<Vec<String>> = {

@@ -12,6 +12,7 @@
 //! constraint (see [`dispensings`] and [`audit`]).
 
 pub mod administrations;
+pub mod approvals;
 pub mod audit;
 pub mod backup;
 pub mod cards;
@@ -319,6 +320,7 @@ pub fn statements() -> Vec<(String, String)> {
     let fixed = [
         STATEMENTS,
         administrations::STATEMENTS,
+        approvals::STATEMENTS,
         audit::STATEMENTS,
         backup::STATEMENTS,
         cards::STATEMENTS,

@@ -27,6 +27,7 @@
 
 pub mod access;
 pub mod administration;
+pub mod approvals;
 pub mod audit;
 pub mod cards;
 pub mod checks;

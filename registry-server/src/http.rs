@@ -11,6 +11,7 @@
 //! `/api/v1/trust-bundle` ([`trust`]).
 
 pub mod admin;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod cards;
@@ -48,6 +49,7 @@ pub fn documented() -> OpenApiRouter<Registry> {
     OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
         .merge(admin::router())
         .merge(credentials::router())
+        .merge(approvals::router())
         .merge(audit::router())
         .merge(patients::router())
         .merge(follow_up::router())

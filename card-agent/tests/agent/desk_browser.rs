@@ -63,19 +63,21 @@ fn post(registry: &Registry, token: &str, path: &str, body: Value) -> Value {
     v
 }
 
-/// `PUT /api/v1/users/{id}/password` as the admin.
+/// `PUT /api/v1/users/{id}/password` as the admin, approved by the second admin.
 fn set_password(registry: &Registry, admin: &str, user_id: &str, password: &str) {
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .new_agent();
-    let response = agent
+    let mut response = agent
         .put(format!("{}/api/v1/users/{user_id}/password", registry.url))
         .header("Authorization", &format!("Bearer {admin}"))
         .header("Content-Type", "application/json")
         .send(json!({ "password": password }).to_string())
         .unwrap();
-    assert_eq!(response.status().as_u16(), 204, "setting the password");
+    assert_eq!(response.status().as_u16(), 202, "setting the password");
+    let held: Value = serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
+    registry.approve(&held);
 }
 
 /// `card-agent serve` on a port it chooses itself, stopped (SIGKILL) when dropped; its port.
@@ -125,6 +127,7 @@ fn the_page_writes_the_card_to_a_smart_card_and_reads_it_back_through_card_agent
         json!({"username": "salma", "display_name": "Salma", "role": "registrar",
                "facility_code": "LY-BEN-PED"}),
     );
+    registry.approve(&created["approval"]);
     let registrar = created["token"].as_str().unwrap().to_string();
     set_password(
         &registry,

@@ -56,6 +56,7 @@ impl Desk {
             "/users",
             json!({"username": name, "display_name": name, "role": role, "facility_code": facility}),
         );
+        self.registry.approve(&v["approval"]);
         v["token"].as_str().unwrap().to_string()
     }
 }

@@ -50,6 +50,44 @@ impl Registry {
             .to_string()
     }
 
+    /// A second administrator's token: made by the first at once (while the registry has one
+    /// admin), kept in the data directory so a restarted registry reuses it.
+    pub fn second_admin_token(&self) -> String {
+        let file = self.dir.join("second-admin-token");
+        if let Ok(token) = std::fs::read_to_string(&file) {
+            return token.trim().to_string();
+        }
+        let (status, body) = call(
+            "POST",
+            &format!("{}/api/v1/users", self.url),
+            &self.admin_token(),
+            Some(
+                serde_json::json!({"username": "admin2", "display_name": "Admin 2",
+                "role": "admin", "facility_code": "LY-MOH"}),
+            ),
+        );
+        assert_eq!(status, 201, "the second admin: {body}");
+        let token = body["token"].as_str().unwrap().to_string();
+        std::fs::write(&file, &token).unwrap();
+        token
+    }
+
+    /// The second admin approves the request `approval` (null: nothing to approve): a user
+    /// of a role that reads patient data, or another user's password, waits for it.
+    pub fn approve(&self, approval: &serde_json::Value) {
+        if approval.is_null() {
+            return;
+        }
+        let id = approval["id"].as_str().unwrap();
+        let (status, body) = call(
+            "POST",
+            &format!("{}/api/v1/approvals/{id}/approve", self.url),
+            &self.second_admin_token(),
+            None,
+        );
+        assert_eq!(status, 200, "approving {id}: {body}");
+    }
+
     /// Waits until the registry's log holds `count` lines containing every one of `words`.
     ///
     /// # Panics

@@ -18,6 +18,9 @@ pub struct TokenRow {
     pub expires_at: i64,
     /// Unix seconds, when revoked.
     pub revoked_at: Option<i64>,
+    /// The approval that holds it, until a second admin approves it (it opens nothing
+    /// meanwhile).
+    pub held_by: Option<String>,
 }
 
 /// A new token to store.
@@ -35,8 +38,8 @@ pub struct NewTokenRow<'a> {
     pub expires_at: i64,
 }
 
-/// The owner of a token by the token's SHA-256, if the token is neither revoked nor expired
-/// at `now` and its user is active.
+/// The owner of a token by the token's SHA-256, if the token is neither revoked, expired at
+/// `now` nor held for an approval, and its user is active.
 ///
 /// # Errors
 /// Database errors.
@@ -106,14 +109,14 @@ pub async fn revoke(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool
 const OWNER: &str = "SELECT u.id AS user_id, u.username, u.role, u.facility_code \
          FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
-         AND u.active = 1";
+         AND t.held_by IS NULL AND u.active = 1";
 /// `insert`.
 const INSERT: &str = "INSERT INTO api_tokens (token_hash, id, user_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5)";
 /// The columns of [`TokenRow`].
 macro_rules! columns {
     () => {
-        "SELECT id, user_id, created_at, expires_at, revoked_at FROM api_tokens"
+        "SELECT id, user_id, created_at, expires_at, revoked_at, held_by FROM api_tokens"
     };
 }
 /// `of_user`.

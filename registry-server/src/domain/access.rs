@@ -20,13 +20,13 @@ use std::sync::LazyLock;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand_core::{OsRng, RngCore};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::audit::actor;
 use super::{Error, Registry, Result};
-use crate::auth::{self, Caller, Role};
-use crate::db::{self, users::Facility, users::User};
+use crate::auth::{Caller, Role};
+use crate::db::{self, users::Facility};
 
 /// Idle timeout of a desk session, seconds.
 pub const IDLE_SECONDS: i64 = 30 * 60;
@@ -193,7 +193,9 @@ pub async fn sign_in(
     Ok(id)
 }
 
-/// Sets a user's desk password for an admin ([`set_password`]).
+/// Sets a user's desk password for an admin ([`set_password`]): at once for the admin's
+/// own, and for another user's as a request a second admin approves (the answer, `Some`;
+/// audited `user.password` now, the old password working until the approval).
 ///
 /// # Errors
 /// [`Error::Forbidden`], as [`set_password`].
@@ -202,16 +204,35 @@ pub async fn set_password_as(
     caller: &Caller,
     user_id: &str,
     password: String,
-) -> Result<()> {
+) -> Result<Option<crate::db::approvals::Approval>> {
     caller.require(ADMINS)?;
-    set_password(
-        &registry.db,
-        registry.clock.now(),
-        &actor(caller),
+    let now = registry.clock.now();
+    if user_id == caller.user_id {
+        set_password(&registry.db, now, &actor(caller), user_id, password).await?;
+        return Ok(None);
+    }
+    check_new_password(&password)?;
+    let hash = hash_password(password).await?;
+    let mut tx = registry.db.pool.begin().await?;
+    if db::users::user(&mut tx, user_id).await?.is_none() {
+        return Err(Error::NotFound { what: "user" });
+    }
+    let held = super::approvals::Held::Password {
         user_id,
-        password,
+        hash: &hash,
+    };
+    let approval = super::approvals::request(&mut tx, caller, held, None, now).await?;
+    db::audit::append(
+        &mut tx,
+        now,
+        &actor(caller),
+        "user.password",
+        "user",
+        user_id,
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(Some(approval))
 }
 
 /// Sets a user's password (admin API and `registry-server set-password`), ends the user's
@@ -394,106 +415,4 @@ pub async fn create_facility(
 /// Database errors.
 pub async fn facilities(registry: &Registry, _caller: &Caller) -> Result<Vec<Facility>> {
     Ok(db::users::list_facilities(&registry.db).await?)
-}
-
-/// A new user.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewUser {
-    /// Login name: lowercase letters, digits, `.`, `-`, `_`.
-    pub username: String,
-    /// Name shown on screens.
-    pub display_name: String,
-    /// Role.
-    pub role: Role,
-    /// Facility code.
-    pub facility_code: String,
-}
-
-/// A user with a token shown once.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserWithToken {
-    /// The user.
-    pub user: User,
-    /// The API token. Shown only in this response; the registry keeps only its hash.
-    pub token: String,
-    /// The token's id (to list and revoke it).
-    pub token_id: String,
-    /// Unix seconds: the token's end of life.
-    pub token_expires_at: i64,
-}
-
-/// Creates a user and its first API token (`user.create`). Admins.
-///
-/// # Errors
-/// [`Error::Forbidden`], [`Error::Validation`], [`Error::Conflict`] (`duplicate_username`),
-/// database errors.
-pub async fn create_user(
-    registry: &Registry,
-    caller: &Caller,
-    body: NewUser,
-) -> Result<UserWithToken> {
-    caller.require(ADMINS)?;
-    let name_ok = (2..=40).contains(&body.username.len())
-        && body
-            .username
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
-    if !name_ok {
-        return Err(Error::invalid(
-            "username",
-            "2 to 40 of a-z, 0-9, '.', '-', '_'",
-        ));
-    }
-    super::text::check("display_name", &body.display_name, 80)?;
-    if db::users::facility(&registry.db, &body.facility_code)
-        .await?
-        .is_none()
-    {
-        return Err(Error::invalid("facility_code", "no such facility"));
-    }
-    let now = registry.clock.now();
-    let user = User {
-        id: auth::new_id(),
-        username: body.username,
-        display_name: body.display_name.trim().to_string(),
-        role: body.role.as_str().to_string(),
-        facility_code: body.facility_code,
-        active: 1,
-        created_at: now,
-    };
-    let mut tx = registry.db.pool.begin().await?;
-    db::users::insert_user(&mut *tx, &user).await.map_err(|e| {
-        if db::is_unique_violation(&e) {
-            Error::conflict("duplicate_username", "this username is taken")
-        } else {
-            e.into()
-        }
-    })?;
-    let token = super::credentials::issue(registry, &mut tx, &user.id, now).await?;
-    db::audit::append(
-        &mut tx,
-        now,
-        &actor(caller),
-        "user.create",
-        "user",
-        &user.id,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(UserWithToken {
-        user,
-        token: token.token,
-        token_id: token.id,
-        token_expires_at: token.expires_at,
-    })
-}
-
-/// Every user. Admins.
-///
-/// # Errors
-/// [`Error::Forbidden`], database errors.
-pub async fn users(registry: &Registry, caller: &Caller) -> Result<Vec<User>> {
-    caller.require(ADMINS)?;
-    Ok(db::users::list_users(&registry.db).await?)
 }

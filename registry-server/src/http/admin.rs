@@ -11,7 +11,8 @@ use super::auth::{Admins, Allowed};
 use super::{ApiError, AppJson, Registry};
 use crate::auth::Caller;
 use crate::db::users::{Facility, User};
-use crate::domain::access::{self, NewFacility, NewUser, UserWithToken};
+use crate::domain::access::{self, NewFacility};
+use crate::domain::credentials::{self, NewUser, UserWithToken};
 
 /// Routes under `/api/v1`.
 pub fn router() -> OpenApiRouter<Registry> {
@@ -65,6 +66,12 @@ async fn list_facilities(
     post,
     path = "/api/v1/users",
     summary = "Create a user and its first token",
+    description = "A user of a role that reads patient data (admin, registrar, clinician, \
+        pharmacist, insurer, auditor, inspector) is created inactive with a request in \
+        `approval`: its token opens nothing until a second admin approves it \
+        (`POST /api/v1/approvals/{id}/approve`). While the registry has fewer than two active \
+        admins, an admin is created at once (the first admin makes the second). Audited \
+        (`user.create`).",
     tag = "admin",
     security(("bearer" = [])),
     request_body = NewUser,
@@ -79,7 +86,7 @@ async fn create_user(
     State(state): State<Registry>,
     AppJson(body): AppJson<NewUser>,
 ) -> Result<(StatusCode, AppJson<UserWithToken>), ApiError> {
-    let created = access::create_user(&state, &caller, body).await?;
+    let created = credentials::create_user(&state, &caller, body).await?;
     Ok((StatusCode::CREATED, AppJson(created)))
 }
 
@@ -96,7 +103,7 @@ async fn list_users(
     Allowed(caller, _): Allowed<Admins>,
     State(state): State<Registry>,
 ) -> Result<AppJson<Vec<User>>, ApiError> {
-    Ok(AppJson(access::users(&state, &caller).await?))
+    Ok(AppJson(credentials::users(&state, &caller).await?))
 }
 
 /// A new desk password.
@@ -114,13 +121,17 @@ pub struct NewPassword {
     summary = "Set a user's web desk password",
     description = "Sets the password the user signs in to the web desk (`/desk/`) with, \
         stored as an argon2id hash, and ends the user's desk sessions. API tokens are not \
-        affected. Audited (`user.password`).",
+        affected. The caller's own password is set at once; another user's is a request a \
+        second admin approves (`POST /api/v1/approvals/{id}/approve`), the old password \
+        working until then. Audited (`user.password`).",
     tag = "admin",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     request_body = NewPassword,
     responses(
-        (status = 204, description = "Set; the user's desk sessions are ended"),
+        (status = 204, description = "Set (the caller's own); the desk sessions are ended"),
+        (status = 202, description = "Requested (another user's): a second admin approves it",
+            body = crate::db::approvals::Approval),
         (status = 404, description = "No such user (`not_found`)",
             body = super::error::Problem, content_type = "application/problem+json"),
     )
@@ -130,7 +141,7 @@ async fn set_password(
     State(state): State<Registry>,
     Path(id): Path<String>,
     AppJson(body): AppJson<NewPassword>,
-) -> Result<StatusCode, ApiError> {
-    access::set_password_as(&state, &caller, &id, body.password).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<axum::response::Response, ApiError> {
+    let approval = access::set_password_as(&state, &caller, &id, body.password).await?;
+    Ok(super::approvals::held_or_done(approval))
 }

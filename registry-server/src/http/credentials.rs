@@ -8,6 +8,9 @@ use utoipa_axum::routes;
 
 use super::auth::{Admins, Allowed};
 use super::{ApiError, AppJson, Registry};
+use axum::response::Response;
+
+use crate::db::approvals::Approval;
 use crate::db::tokens::TokenRow;
 use crate::domain::credentials::{self, NewToken};
 
@@ -26,12 +29,15 @@ pub fn router() -> OpenApiRouter<Registry> {
     path = "/api/v1/users/{id}/tokens",
     summary = "Create another token for a user",
     description = "The token works until `expires_at` (the registry's token lifetime, 90 days \
-        by default) unless revoked sooner or its user is disabled. Audited (`token.create`).",
+        by default) unless revoked sooner or its user is disabled. A token for another user \
+        than the caller is held until a second admin approves it \
+        (`POST /api/v1/approvals/{id}/approve`). Audited (`token.create`).",
     tag = "admin",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     responses(
-        (status = 201, description = "Created; the token is shown only here", body = NewToken),
+        (status = 201, description = "Created; the token is shown only here. A token for \
+            another user opens nothing until a second admin approves its `approval`", body = NewToken),
         (status = 404, description = "No such user (`not_found`)",
             body = super::error::Problem, content_type = "application/problem+json"),
     )
@@ -129,13 +135,14 @@ async fn disable_user(
     post,
     path = "/api/v1/users/{id}/enable",
     summary = "Enable a disabled user",
-    description = "Its tokens that have neither expired nor been revoked work again; its \
-        desk password too. Audited (`user.enable`).",
+    description = "A request a second admin approves (`POST /api/v1/approvals/{id}/approve`): \
+        then its tokens that have neither expired nor been revoked work again, and its desk \
+        password too. Audited (`user.enable`).",
     tag = "admin",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     responses(
-        (status = 204, description = "Enabled"),
+        (status = 202, description = "Requested: a second admin approves it", body = Approval),
         (status = 404, description = "No such user (`not_found`)",
             body = super::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already active (`already_active`), or the caller's own \
@@ -147,7 +154,7 @@ async fn enable_user(
     Allowed(caller, _): Allowed<Admins>,
     State(state): State<Registry>,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    credentials::set_active(&state, &caller, &id, true).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, ApiError> {
+    let approval = credentials::set_active(&state, &caller, &id, true).await?;
+    Ok(super::approvals::held_or_done(approval))
 }

@@ -43,6 +43,8 @@ struct Server {
     child: testkit::Child,
     port: u16,
     dir: tempfile::TempDir,
+    /// The second admin's token, made on first use.
+    admin2: std::sync::OnceLock<String>,
 }
 
 impl Server {
@@ -59,7 +61,12 @@ impl Server {
             .next()
             .and_then(|p| p.parse().ok())
             .unwrap();
-        Server { child, port, dir }
+        Server {
+            child,
+            port,
+            dir,
+            admin2: std::sync::OnceLock::new(),
+        }
     }
 
     fn log(&self) -> String {
@@ -75,6 +82,35 @@ impl Server {
             .unwrap()
             .trim()
             .to_string()
+    }
+
+    /// The second admin approves the request `approval` (null: nothing to approve). The
+    /// first admin makes the second on first use (at once, while there is one admin).
+    fn approve(&self, approval: &Value) {
+        if approval.is_null() {
+            return;
+        }
+        let second = self.admin2.get_or_init(|| {
+            let (status, body) = self.call(
+                "POST",
+                "/api/v1/users",
+                &self.admin(),
+                Some(
+                    json!({"username": "admin2", "display_name": "Admin 2", "role": "admin",
+                    "facility_code": "LY-MOH"}),
+                ),
+            );
+            assert_eq!(status, 201, "{body}");
+            body["token"].as_str().unwrap().to_string()
+        });
+        let id = approval["id"].as_str().unwrap();
+        let (status, body) = self.call(
+            "POST",
+            &format!("/api/v1/approvals/{id}/approve"),
+            second,
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
     }
 
     /// One HTTP/1.1 request (`Connection: close`); status and body.
@@ -118,6 +154,7 @@ impl Server {
             ),
         );
         assert_eq!(status, 201, "{body}");
+        self.approve(&body["approval"]);
         let id = body["user"]["id"].as_str().unwrap();
         let (status, body2) = self.call(
             "PUT",
@@ -125,7 +162,8 @@ impl Server {
             &self.admin(),
             Some(json!({ "password": PASSWORD })),
         );
-        assert_eq!(status, 204, "{body2}");
+        assert_eq!(status, 202, "{body2}");
+        self.approve(&body2);
         (
             username.to_string(),
             body["token"].as_str().unwrap().to_string(),
@@ -318,6 +356,7 @@ fn set_password_command_reads_the_password_from_standard_input() {
         ),
     );
     assert_eq!(status, 201, "{body}");
+    server.approve(&body["approval"]);
     let url = format!(
         "sqlite:{}?mode=rwc",
         server.dir.path().join("registry.sqlite").display()

@@ -179,6 +179,7 @@ async fn person(app: &TestApp, role: &str, facility: &str) -> (String, String) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.approve(&body["approval"]).await;
     let id = body["user"]["id"].as_str().unwrap().to_string();
     let (status, body) = app
         .call(
@@ -188,7 +189,8 @@ async fn person(app: &TestApp, role: &str, facility: &str) -> (String, String) {
             Some(json!({ "password": PASSWORD })),
         )
         .await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    app.approve(&body).await;
     (username, id)
 }
 
@@ -483,7 +485,7 @@ async fn a_password_change_ends_the_users_sessions_and_short_passwords_are_refus
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], "password");
     assert_eq!(b.get("/desk/").await.status, StatusCode::OK);
-    let (status, _) = app
+    let (status, held) = app
         .call(
             Method::PUT,
             &uri,
@@ -491,7 +493,13 @@ async fn a_password_change_ends_the_users_sessions_and_short_passwords_are_refus
             Some(json!({"password": "another long password"})),
         )
         .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(status, StatusCode::ACCEPTED, "{held}");
+    assert_eq!(
+        b.get("/desk/").await.status,
+        StatusCode::OK,
+        "the session lasts until a second admin approves"
+    );
+    app.approve(&held).await;
     assert_eq!(b.get("/desk/").await.status, StatusCode::SEE_OTHER);
     assert_eq!(audited(&app, "user.password", &id).await, 2);
     let (status, _) = app

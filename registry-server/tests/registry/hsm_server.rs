@@ -155,15 +155,33 @@ fn server_signs_cards_with_an_hsm_key() {
         .to_string();
     let auth = |token: &str| format!("Authorization: Bearer {token}");
     let json = |s: String| -> serde_json::Value { serde_json::from_str(&s).unwrap() };
-    let user = json(curl(&[
-        "-H",
-        &auth(&admin),
-        "-H",
-        "Content-Type: application/json",
-        "-d",
+    let new_user = |body: &str| {
+        json(curl(&[
+            "-H",
+            &auth(&admin),
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            body,
+            &format!("{base}/api/v1/users"),
+        ]))
+    };
+    // The first admin makes a second at once; the second approves the registrar.
+    let second = new_user(
+        r#"{"username":"admin2","display_name":"Admin 2","role":"admin","facility_code":"LY-MOH"}"#,
+    );
+    let user = new_user(
         r#"{"username":"reg","display_name":"Registrar","role":"registrar","facility_code":"LY-BEN-PED"}"#,
-        &format!("{base}/api/v1/users"),
+    );
+    let approval = user["approval"]["id"].as_str().unwrap();
+    let approved = json(curl(&[
+        "-X",
+        "POST",
+        "-H",
+        &auth(second["token"].as_str().unwrap()),
+        &format!("{base}/api/v1/approvals/{approval}/approve"),
     ]));
+    assert_eq!(approved["status"], "approved", "{approved}");
     let registrar = user["token"].as_str().unwrap().to_string();
     let patient = json(curl(&[
         "-H",

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+/// A second admin approves what reaches patient data.
+mod admins;
 /// The API on every backend: patients, clinical records, cards, dispensing, trust bundle.
 mod api;
 /// docs/api.md's shell blocks, run against the real binaries.

@@ -68,6 +68,10 @@ const MATRIX: &[(&str, &str, Access)] = &[
     // Disabled, then enabled again (in this order, as pass 2 calls them).
     ("POST", "/api/v1/users/{user}/disable",              Only(ADMIN)),
     ("POST", "/api/v1/users/{user}/enable",               Only(ADMIN)),
+    // A second admin's approvals (the fixture's requests are the second admin's).
+    ("GET",  "/api/v1/approvals",                         Only(ADMIN)),
+    ("POST", "/api/v1/approvals/{approval}/approve",      Only(ADMIN)),
+    ("POST", "/api/v1/approvals/{approval_r}/refuse",     Only(ADMIN)),
     // Patients: registrars register and correct, registrars and clinicians read.
     ("GET",  "/api/v1/patients?identifier=219730412345",  Only(READERS)),
     ("POST", "/api/v1/patients",                          Only(REGISTRAR)),
@@ -218,8 +222,22 @@ impl Fixture {
             ),
         )
         .await;
+        app.approve(&user["approval"]).await;
         ids.push(("user", str_of(&user["user"]["id"])));
         ids.push(("token", str_of(&user["token_id"])));
+        // Two requests of the second admin, for the first to approve and to refuse.
+        for (name, username) in [("approval", "held.one"), ("approval_r", "held.two")] {
+            let (_, held) = ok(
+                app,
+                Method::POST,
+                "/api/v1/users",
+                &app.admin2,
+                Some(json!({"username": username, "display_name": "Held",
+                    "role": "clinician", "facility_code": "LY-MOH"})),
+            )
+            .await;
+            ids.push((name, str_of(&held["approval"]["id"])));
+        }
         let mut patients = Vec::new();
         for national in [P1, "219730412346", "219730412347"] {
             let (_, p) = ok(
@@ -692,5 +710,5 @@ fn matrix_lists_every_route_once() {
         let path = template.split('?').next().unwrap();
         assert!(seen.insert((method, path)), "{method} {path} listed twice");
     }
-    assert_eq!(MATRIX.len(), 68);
+    assert_eq!(MATRIX.len(), 71);
 }

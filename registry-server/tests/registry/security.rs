@@ -337,6 +337,7 @@ async fn credentials_end_when_revoked_disabled_or_expired() {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{made}");
+        app.approve(&made["approval"]).await;
         let user = made["user"]["id"].as_str().unwrap().to_string();
         let first = made["token"].as_str().unwrap().to_string();
         let first_id = made["token_id"].as_str().unwrap().to_string();
@@ -352,6 +353,12 @@ async fn credentials_end_when_revoked_disabled_or_expired() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{second}");
         let second_token = second["token"].as_str().unwrap().to_string();
+        assert_eq!(
+            works(second_token.clone()).await,
+            StatusCode::UNAUTHORIZED,
+            "held for the second admin"
+        );
+        app.approve(&second["approval"]).await;
         assert_eq!(works(first.clone()).await, StatusCode::OK);
         assert_eq!(works(second_token.clone()).await, StatusCode::OK);
 
@@ -427,7 +434,7 @@ async fn credentials_end_when_revoked_disabled_or_expired() {
             (status, &own["code"]),
             (StatusCode::CONFLICT, &"own_account".into())
         );
-        let (status, _) = app
+        let (status, enable) = app
             .call(
                 Method::POST,
                 &format!("/api/v1/users/{user}/enable"),
@@ -435,7 +442,9 @@ async fn credentials_end_when_revoked_disabled_or_expired() {
                 None,
             )
             .await;
-        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(status, StatusCode::ACCEPTED, "{enable}");
+        assert_eq!(works(second_token.clone()).await, StatusCode::UNAUTHORIZED);
+        app.approve(&enable).await;
         assert_eq!(works(second_token.clone()).await, StatusCode::OK);
         assert_eq!(
             works(first.clone()).await,

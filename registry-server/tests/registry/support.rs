@@ -85,6 +85,9 @@ pub struct TestApp {
     pub state: Registry,
     /// The first admin's token.
     pub admin: String,
+    /// A second admin's token, who approves what the first asks for (empty on a second
+    /// instance).
+    pub admin2: String,
     /// How to connect a second instance to the same database.
     pub db_options: DbOptions,
 }
@@ -125,12 +128,54 @@ impl TestApp {
         } else {
             String::new()
         };
-        TestApp {
+        let mut app = TestApp {
             router: registry_server::server::app(state.clone()),
             state,
             admin,
+            admin2: String::new(),
             db_options: options,
+        };
+        if first {
+            // While the registry has one admin, the first admin makes the second at once.
+            let (status, body) = app.create_user("admin", "LY-MOH").await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            assert!(body["approval"].is_null(), "{body}");
+            app.admin2 = body["token"].as_str().unwrap().to_string();
         }
+        app
+    }
+
+    /// Asks for a new user with `role` at `facility` as the first admin: the answer.
+    pub async fn create_user(&self, role: &str, facility: &str) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            "/api/v1/users",
+            &self.admin,
+            Some(json!({
+                "username": unique(role).to_lowercase().chars().take(30).collect::<String>(),
+                "display_name": format!("Test {role}"),
+                "role": role,
+                "facility_code": facility,
+            })),
+        )
+        .await
+    }
+
+    /// The second admin approves the request in `answer["approval"]` (if any).
+    pub async fn approve(&self, approval: &Value) {
+        if approval.is_null() {
+            return;
+        }
+        let id = approval["id"].as_str().expect("an approval id");
+        let (status, body) = self
+            .call(
+                Method::POST,
+                &format!("/api/v1/approvals/{id}/approve"),
+                &self.admin2,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
     }
 
     /// Sends a request; returns the status and the JSON body (or the text as a JSON string,
@@ -197,22 +242,12 @@ impl TestApp {
         (status, bytes, headers)
     }
 
-    /// A new user with `role` at `facility`; returns its token.
+    /// A new user with `role` at `facility`, approved by the second admin; returns its
+    /// token.
     pub async fn user(&self, role: &str, facility: &str) -> String {
-        let (status, body) = self
-            .call(
-                Method::POST,
-                "/api/v1/users",
-                &self.admin,
-                Some(json!({
-                    "username": unique(role).to_lowercase().chars().take(30).collect::<String>(),
-                    "display_name": format!("Test {role}"),
-                    "role": role,
-                    "facility_code": facility,
-                })),
-            )
-            .await;
+        let (status, body) = self.create_user(role, facility).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.approve(&body["approval"]).await;
         body["token"].as_str().unwrap().to_string()
     }
 
