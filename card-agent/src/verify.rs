@@ -126,25 +126,7 @@ pub fn qr_texts_in_image(path: &Path) -> anyhow::Result<Vec<String>> {
         .decode()
         .map_err(|e| Class::Image.err(format!("the image is damaged or unsupported: {e}")))?
         .to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(picture);
-    let grids = prepared.detect_grids();
-    if grids.is_empty() {
-        return Err(Class::Image.err("no QR code found in the image"));
-    }
-    let mut texts = Vec::new();
-    let mut last_error = None;
-    for grid in grids {
-        match grid.decode() {
-            Ok((_, text)) => texts.push(text),
-            Err(e) => last_error = Some(e),
-        }
-    }
-    match (texts.is_empty(), last_error) {
-        (true, Some(e)) => Err(Class::Image.err(format!(
-            "a QR code was found but cannot be decoded ({e}); take a sharper, flatter picture"
-        ))),
-        _ => Ok(texts),
-    }
+    card_print::scan::qr_texts(&picture).map_err(|e| Class::Image.err(e.to_string()))
 }
 
 /// `YYYY-MM-DD HH:MM UTC` for Unix seconds.

@@ -44,6 +44,7 @@ mod fonts;
 mod layout;
 mod pdf;
 mod qr;
+pub mod scan;
 mod shape;
 
 use card_format::model::{CardPayload, Date, IdType, Sex};

@@ -176,3 +176,203 @@ fn sheet_layout_holds_three_cards_whose_codes_all_read_back() {
         assert!(cards.iter().any(|c| c.serial == payload.serial.to_string()));
     }
 }
+
+/// The back page of the adult sample's printed card, rasterised by pdftoppm at `dpi`.
+fn back_page(dir: &Path, pdf: &Path, dpi: u32) -> image::GrayImage {
+    let prefix = dir.join(format!("back-{dpi}"));
+    let out = run(Command::new("pdftoppm")
+        .args([
+            "-r",
+            &dpi.to_string(),
+            "-f",
+            "2",
+            "-l",
+            "2",
+            "-png",
+            "-singlefile",
+        ])
+        .arg(pdf)
+        .arg(&prefix));
+    assert!(out.status.success(), "{out:?}");
+    image::open(prefix.with_extension("png"))
+        .unwrap()
+        .to_luma8()
+}
+
+/// A repeatable pseudo-random sequence (xorshift64*), for the noise of the photo variants.
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let x = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        (x >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// Approximately normal, mean 0, standard deviation 1 (sum of 12 uniforms).
+    fn normal(&mut self) -> f32 {
+        (0..12).map(|_| self.next()).sum::<f32>() - 6.0
+    }
+}
+
+/// One photo-like way of spoiling a page.
+#[derive(Debug, Clone, Copy)]
+enum Spoil {
+    Blur(f32),
+    Rotate(f32),
+    Jpeg(u8),
+    Perspective(f32),
+    Contrast(f32),
+    Noise(f32),
+    Scale(f32),
+}
+
+impl Spoil {
+    fn apply(self, page: &image::GrayImage, dir: &Path, name: &str) -> image::GrayImage {
+        use image::imageops;
+        use imageproc::geometric_transformations::{self as geo, Interpolation, Projection};
+        let white = image::Luma([255u8]);
+        let (w, h) = (page.width() as f32, page.height() as f32);
+        match self {
+            Spoil::Blur(sigma) => imageops::blur(page, sigma),
+            Spoil::Rotate(degrees) => {
+                geo::rotate_about_center(page, degrees.to_radians(), Interpolation::Bilinear, white)
+            }
+            Spoil::Jpeg(quality) => {
+                let file = dir.join(format!("{name}.jpg"));
+                let mut out = std::fs::File::create(&file).unwrap();
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+                    .encode_image(page)
+                    .unwrap();
+                image::open(&file).unwrap().to_luma8()
+            }
+            Spoil::Perspective(k) => {
+                // The top edge pulled in by k of the width on each side: a card photographed
+                // from below.
+                let from = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)];
+                let to = [(k * w, 0.0), (w - k * w, 0.0), (w, h), (0.0, h)];
+                let projection = Projection::from_control_points(from, to).unwrap();
+                geo::warp(page, &projection, Interpolation::Bilinear, white)
+            }
+            Spoil::Contrast(c) => {
+                // Towards grey: a dim, washed-out photo.
+                let mut out = page.clone();
+                for p in out.pixels_mut() {
+                    let v = f32::from(p.0[0]);
+                    p.0[0] = (128.0 + (v - 128.0) * c).round().clamp(0.0, 255.0) as u8;
+                }
+                out
+            }
+            Spoil::Noise(sigma) => {
+                let mut noise = Noise(0x9e37_79b9_7f4a_7c15);
+                let mut out = page.clone();
+                for p in out.pixels_mut() {
+                    let v = f32::from(p.0[0]) + sigma * noise.normal();
+                    p.0[0] = v.round().clamp(0.0, 255.0) as u8;
+                }
+                out
+            }
+            Spoil::Scale(f) => imageops::resize(
+                page,
+                (w * f).round() as u32,
+                (h * f).round() as u32,
+                imageops::FilterType::Triangle,
+            ),
+        }
+    }
+}
+
+/// The page as rasterised (none), then the degraded photos: each spoiling at two strengths,
+/// and a mix of three.
+const SPOILS: &[&[Spoil]] = &[
+    &[],
+    &[Spoil::Blur(1.0)],
+    &[Spoil::Blur(2.0)],
+    &[Spoil::Rotate(4.0)],
+    &[Spoil::Rotate(12.0)],
+    &[Spoil::Jpeg(25)],
+    &[Spoil::Jpeg(10)],
+    &[Spoil::Perspective(0.06)],
+    &[Spoil::Perspective(0.15)],
+    &[Spoil::Contrast(0.35)],
+    &[Spoil::Contrast(0.15)],
+    &[Spoil::Noise(20.0)],
+    &[Spoil::Noise(45.0)],
+    &[Spoil::Scale(0.5)],
+    &[Spoil::Rotate(6.0), Spoil::Blur(1.2), Spoil::Jpeg(40)],
+];
+
+/// Whether zbarimg reads `text` from the picture saved at `file`.
+fn zbar_reads(file: &Path, text: &str) -> bool {
+    let out = run(Command::new("zbarimg").args(["--raw", "-q"]).arg(file));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l == text)
+}
+
+/// The pharmacy's photo scan (issue #15): `card_print::scan` reads the back of its own
+/// printed card at 150, 200 and 300 dpi, and at least every degraded photo of it that
+/// zbarimg reads (blur, rotation, JPEG, perspective, low contrast, noise, half size, and a
+/// mix). The table it prints is docs/benchmarks.md's "Reading photographed cards":
+/// `cargo test -p card-print --test render photos -- --nocapture`.
+#[test]
+fn photos_of_the_printed_card_read_at_least_as_well_as_zbarimg() {
+    let text = signed_card("adult", 0x21);
+    let card = print_card(&text);
+    let pdf = render(std::slice::from_ref(&card), Layout::Card, &mut |_| {}).unwrap();
+    let dir = TempDir::new("photos");
+    let file = dir.0.join("card.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let reads = |found: &[String]| found.contains(&text);
+
+    let mut rows = Vec::new();
+    let (mut ours, mut zbar, mut rxing, mut rqrr, mut total) = (0, 0, 0, 0, 0);
+    let mut missed = Vec::new();
+    for dpi in [150, 200, 300] {
+        let page = back_page(&dir.0, &file, dpi);
+        let clean = card_print::scan::qr_texts(&page).unwrap_or_default();
+        assert!(reads(&clean), "the clean page at {dpi} dpi");
+        for (i, spoils) in SPOILS.iter().enumerate() {
+            let name = format!("{dpi}-{i}");
+            let mut photo = page.clone();
+            for spoil in *spoils {
+                photo = spoil.apply(&photo, &dir.0, &name);
+            }
+            let saved = dir.0.join(format!("{name}.png"));
+            photo.save(&saved).unwrap();
+            let z = zbar_reads(&saved, &text);
+            let o = reads(&card_print::scan::qr_texts(&photo).unwrap_or_default());
+            let x = reads(&card_print::scan::engines::rxing(&photo));
+            let q = reads(&card_print::scan::engines::rqrr(&photo));
+            total += 1;
+            zbar += usize::from(z);
+            ours += usize::from(o);
+            rxing += usize::from(x);
+            rqrr += usize::from(q);
+            if z && !o {
+                missed.push(format!("{dpi} dpi {spoils:?}"));
+            }
+            let mark = |b: bool| if b { "read" } else { "-" };
+            rows.push(format!(
+                "| {dpi} | {spoils:?} | {} | {} | {} | {} |",
+                mark(o),
+                mark(z),
+                mark(x),
+                mark(q)
+            ));
+        }
+    }
+    println!("| dpi | spoiled by | card-print::scan | zbarimg | rxing alone | rqrr alone |");
+    println!("|---:|---|---|---|---|---|");
+    for row in &rows {
+        println!("{row}");
+    }
+    println!("| | **{total} photos** | **{ours}** | **{zbar}** | **{rxing}** | **{rqrr}** |");
+    assert!(
+        missed.is_empty(),
+        "zbarimg reads what the scan misses: {missed:?}"
+    );
+    assert!(ours >= zbar, "{ours} against zbarimg's {zbar}");
+}

@@ -112,3 +112,51 @@ fn a_batch_with_one_bad_card_prints_nothing_and_names_it() {
     assert!(stderr.contains("nothing was printed"), "{stderr}");
     assert!(!pdf.exists());
 }
+
+/// The pharmacy's photo scan (issue #15): `card-agent verify --image` reads the back page of
+/// its own printed card (`card-agent print`, the adult sample) rasterised by pdftoppm at 150,
+/// 200 and 300 dpi, as zbarimg does (it answered "no QR code found" before). The degraded
+/// photos are in card-print's `tests/render.rs`.
+#[test]
+fn verify_image_reads_the_printed_back_page_at_150_to_300_dpi() {
+    let pdf = temp("adult-photo.pdf");
+    let adult = vectors().join("valid-adult.qr.txt");
+    let out = agent(&[
+        "print",
+        adult.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = std::fs::read_to_string(&adult).unwrap();
+    for dpi in ["150", "200", "300"] {
+        let prefix = pdf.with_file_name(format!("adult-back-{dpi}"));
+        let status = Command::new("pdftoppm")
+            .args(["-r", dpi, "-f", "2", "-l", "2", "-png", "-singlefile"])
+            .arg(&pdf)
+            .arg(&prefix)
+            .status()
+            .expect("pdftoppm (poppler-utils): run scripts/test.sh");
+        assert!(status.success());
+        let png = prefix.with_extension("png");
+        let zbar = Command::new("zbarimg")
+            .args(["--raw", "-q"])
+            .arg(&png)
+            .output()
+            .expect("zbarimg (zbar-tools): run scripts/test.sh");
+        assert_eq!(
+            String::from_utf8_lossy(&zbar.stdout).trim(),
+            expected.trim(),
+            "zbarimg at {dpi} dpi"
+        );
+        let out = agent(&["verify", "--json", "--image", png.to_str().unwrap()]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{dpi} dpi: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(v["valid"], true, "{dpi} dpi: {v}");
+    }
+}

@@ -333,17 +333,8 @@ async fn qr_texts(bytes: Vec<u8>) -> Result<Vec<String>, &'static str> {
             .decode()
             .map_err(|_| "pharmacy.bad_image")?
             .to_luma8();
-        let mut prepared = rqrr::PreparedImage::prepare(picture);
-        let texts: Vec<String> = prepared
-            .detect_grids()
-            .into_iter()
-            .filter_map(|g| g.decode().ok().map(|(_, text)| text))
-            .collect();
-        if texts.is_empty() {
-            Err("pharmacy.no_qr")
-        } else {
-            Ok(texts)
-        }
+        // The decoders of `card-agent verify --image` (card_print::scan).
+        card_print::scan::qr_texts(&picture).map_err(|_| "pharmacy.no_qr")
     })
     .await
     .map_err(|_| "pharmacy.bad_image")?
