@@ -19,6 +19,7 @@
 //! or style anywhere), `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, and
 //! pages carry `Cache-Control: no-store`. See docs/web-desk.md.
 
+pub mod admin;
 pub mod assets;
 pub mod audit;
 pub mod charts;
@@ -76,6 +77,7 @@ pub fn router() -> Router<Registry> {
         .merge(follow_up::router())
         .merge(pharmacy::router())
         .merge(audit::router())
+        .merge(admin::router())
         .merge(duplicates::router())
         .merge(recheck::router())
         .merge(statistics::router())
@@ -234,7 +236,8 @@ pub fn menu(role: Role, section: &str) -> Vec<NavItem> {
         Role::Statistician => &[("/desk/statistics", "nav.statistics")],
         Role::SupplyOfficer => &[("/desk/demand", "nav.demand"), ("/desk/stock", "nav.stock")],
         Role::Inspector => &[("/desk/watch", "nav.watch")],
-        Role::Admin | Role::Insurer => &[],
+        Role::Admin => &[("/desk/admin", "nav.admin")],
+        Role::Insurer => &[],
     };
     items
         .iter()
@@ -521,6 +524,8 @@ mod tests {
         );
         assert_eq!(hrefs(Role::SupplyOfficer), ["/desk/demand", "/desk/stock"]);
         assert_eq!(hrefs(Role::Inspector), ["/desk/watch"]);
+        assert_eq!(hrefs(Role::Admin), ["/desk/admin"]);
+        assert!(hrefs(Role::Insurer).is_empty());
         assert!(!hrefs(Role::Clinician).contains(&"/desk/patients/new"));
         assert!(hrefs(Role::Registrar).contains(&"/desk/patients/new"));
         assert_eq!(

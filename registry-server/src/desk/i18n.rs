@@ -81,8 +81,10 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         .iter()
         .chain(statistics::MESSAGES)
         .chain(supply::MESSAGES)
+        .chain(admin::MESSAGES)
 }
 
+mod admin;
 mod statistics;
 mod supply;
 
@@ -533,6 +535,9 @@ mod tests {
             include_str!("../../templates/desk/stock_ledger.html"),
             include_str!("../../templates/desk/demand.html"),
             include_str!("../../templates/desk/watch.html"),
+            include_str!("../../templates/desk/admin.html"),
+            include_str!("../../templates/desk/admin_user.html"),
+            include_str!("admin.rs"),
             include_str!("stock.rs"),
             include_str!("demand.rs"),
             include_str!("watch.rs"),

@@ -1579,3 +1579,178 @@ async fn a_death_recorded_on_the_record_page_revokes_the_card() {
 }
 
 mod supply;
+
+/// The administrator's page (issue #15): requests, users, facilities and the trust bundle in
+/// one page; a second admin approves at the desk what the first asked for through the API;
+/// a user made at the desk waits, its token shown once; disabling, asking to enable and
+/// revoking a token; other roles get 403.
+#[tokio::test]
+async fn the_admin_page_approves_disables_and_revokes() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let (admin, _) = person(&app, "admin", "LY-MOH").await;
+    let mut b = Browser::signed_in(&app, &admin).await;
+    let page = b.get("/desk/admin").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for section in [
+        "id=\"requests\"",
+        "id=\"users\"",
+        "id=\"facilities\"",
+        "id=\"trust\"",
+    ] {
+        assert!(page.body.contains(section), "{section}");
+    }
+    assert!(
+        page.body.contains("LY-BEN-PED"),
+        "the issuing site's key and facility"
+    );
+    assert!(
+        page.body.contains("href=\"/desk/admin\""),
+        "the admin's menu"
+    );
+
+    // The first admin asks through the API; the desk's admin approves.
+    let (status, asked) = app.create_user("clinician", "LY-BEN-PED").await;
+    assert_eq!(status, StatusCode::CREATED, "{asked}");
+    let token = asked["token"].as_str().unwrap().to_string();
+    let approval = asked["approval"]["id"].as_str().unwrap().to_string();
+    let page = b.get("/desk/admin").await;
+    assert!(page
+        .body
+        .contains(&format!("/desk/admin/approvals/{approval}/approve")));
+    let csrf = page.csrf();
+    let done = b
+        .post(
+            &format!("/desk/admin/approvals/{approval}/approve"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), "/desk/admin?done=approved");
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/patients?name=x", &token, None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the approved clinician's token works"
+    );
+    let again = b
+        .post(
+            &format!("/desk/admin/approvals/{approval}/approve"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+
+    // A user made at the desk: its token once, waiting; its own request has no buttons.
+    let made = b
+        .post(
+            "/desk/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "desk.made"),
+                ("display_name", "Made at the desk"),
+                ("role", "registrar"),
+                ("facility_code", "LY-BEN-PED"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert!(
+        made.body.contains("id=\"made-token\">lyr_"),
+        "{}",
+        made.body
+    );
+    assert!(made.body.contains("id=\"made-waits\""));
+    let (_, pending) = app
+        .call(Method::GET, "/api/v1/approvals", &app.admin2, None)
+        .await;
+    let own = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "user.create")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!made
+        .body
+        .contains(&format!("/desk/admin/approvals/{own}/approve")));
+    let mine = b
+        .post(
+            &format!("/desk/admin/approvals/{own}/approve"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::CONFLICT, "own request");
+    let bad = b
+        .post(
+            "/desk/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "X"),
+                ("display_name", "x"),
+                ("role", "clinician"),
+                ("facility_code", "LY-BEN-PED"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Disable the approved clinician, ask to enable again; revoke its token.
+    let clinician = asked["user"]["id"].as_str().unwrap();
+    let off = b
+        .post(
+            &format!("/desk/admin/users/{clinician}/disable"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(off.location(), "/desk/admin?done=disabled");
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/patients?name=x", &token, None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let on = b
+        .post(
+            &format!("/desk/admin/users/{clinician}/enable"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(on.location(), "/desk/admin?done=requested");
+    let tokens = b.get(&format!("/desk/admin/users/{clinician}")).await;
+    assert_eq!(tokens.status, StatusCode::OK);
+    let token_id = asked["token_id"].as_str().unwrap();
+    assert!(tokens.body.contains(token_id));
+    assert!(!tokens.body.contains(&token), "never the token itself");
+    let revoked = b
+        .post(
+            &format!("/desk/admin/tokens/{token_id}/revoke"),
+            &[("csrf", &csrf), ("user", clinician)],
+        )
+        .await;
+    assert_eq!(
+        revoked.location(),
+        format!("/desk/admin/users/{clinician}?done=revoked")
+    );
+    let (status, listed) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/users/{clinician}/tokens"),
+            &app.admin,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(listed[0]["revoked_at"].is_i64(), "{listed}");
+    let no_csrf = b
+        .post(&format!("/desk/admin/users/{clinician}/disable"), &[])
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+
+    // Other roles: 403.
+    let (registrar, _) = person(&app, "registrar", "LY-BEN-PED").await;
+    let mut r = Browser::signed_in(&app, &registrar).await;
+    assert_eq!(r.get("/desk/admin").await.status, StatusCode::FORBIDDEN);
+    assert!(!r.get("/desk/").await.body.contains("/desk/admin"));
+}
