@@ -109,6 +109,7 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
             }
             AnyPoolOptions::new()
                 .max_connections(1)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         conn.execute(
@@ -138,6 +139,7 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
             let search_path = options.pg_schema.clone();
             AnyPoolOptions::new()
                 .max_connections(options.max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .after_connect(move |conn, _| {
                     let search_path = search_path.clone();
                     Box::pin(async move {
@@ -164,6 +166,7 @@ pub async fn connect(options: &DbOptions) -> Result<Db, sqlx::Error> {
         Backend::Sqlite => {
             AnyPoolOptions::new()
                 .max_connections(2)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         conn.execute(
@@ -302,6 +305,24 @@ fn private_sqlite_file(file: &std::path::Path) -> std::io::Result<()> {
             Ok(())
         }
         Err(e) => Err(e),
+    }
+}
+
+/// How long a request waits for a database connection before it is told the database is
+/// unavailable (sqlx's default is 30 s: a registrar at the desk and a load balancer's probe
+/// both waited half a minute to learn nothing).
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Whether an error means the database cannot be reached or is going away, rather than
+/// that a statement failed: no connection within [`ACQUIRE_TIMEOUT`], a connection that
+/// broke, or PostgreSQL shutting down or starting (SQLSTATE classes 08 and 57P).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
     }
 }
 

@@ -26,6 +26,7 @@ pub mod charts;
 pub mod clinical;
 pub mod demand;
 pub mod duplicates;
+pub mod error;
 pub mod follow_up;
 pub mod form;
 pub mod i18n;
@@ -49,6 +50,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
+pub use error::DeskError;
 pub use form::FormState;
 pub use i18n::Lang;
 pub use session::DeskUser;
@@ -262,94 +264,6 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
-/// What a desk page can fail with; rendered as a page in the user's language.
-#[derive(Debug)]
-pub enum DeskError {
-    /// Not signed in (or the session ended): back to the sign-in page.
-    SignIn {
-        /// Why, as a message key shown there (`login.session_ended`), if any.
-        notice: Option<&'static str>,
-    },
-    /// A page with a status and a message key, in `lang`.
-    Page {
-        /// The status.
-        status: StatusCode,
-        /// Message key of the explanation.
-        message: &'static str,
-        /// Page language.
-        lang: Lang,
-    },
-    /// Unexpected: logged once here, shown as a generic 500.
-    Internal {
-        /// Page language.
-        lang: Lang,
-        /// The error, for the log only.
-        error: Error,
-    },
-}
-
-impl DeskError {
-    /// A 403 page: the role may not do this.
-    pub fn forbidden(lang: Lang) -> DeskError {
-        DeskError::Page {
-            status: StatusCode::FORBIDDEN,
-            message: "error.forbidden",
-            lang,
-        }
-    }
-
-    /// A 403 page: the CSRF token is missing or wrong; nothing was changed.
-    pub fn csrf(lang: Lang) -> DeskError {
-        DeskError::Page {
-            status: StatusCode::FORBIDDEN,
-            message: "error.csrf",
-            lang,
-        }
-    }
-
-    /// A 404 page.
-    pub fn not_found(lang: Lang) -> DeskError {
-        DeskError::Page {
-            status: StatusCode::NOT_FOUND,
-            message: "error.not_found",
-            lang,
-        }
-    }
-
-    /// A 413 page: the upload is too large; nothing was changed.
-    pub fn too_large(lang: Lang) -> DeskError {
-        DeskError::Page {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            message: "error.too_large",
-            lang,
-        }
-    }
-
-    /// A 400 page: the request is malformed; nothing was changed.
-    pub fn bad_request(lang: Lang) -> DeskError {
-        DeskError::Page {
-            status: StatusCode::BAD_REQUEST,
-            message: "error.bad_request",
-            lang,
-        }
-    }
-
-    /// The page for a domain error that a form does not show beside a field.
-    pub fn from_domain(lang: Lang, e: Error) -> DeskError {
-        match e {
-            Error::NotFound { .. } => DeskError::not_found(lang),
-            Error::Forbidden { .. } => DeskError::forbidden(lang),
-            Error::Validation { .. } | Error::Checks { .. } => DeskError::bad_request(lang),
-            Error::Conflict { code, .. } => DeskError::Page {
-                status: StatusCode::CONFLICT,
-                message: conflict_key(code),
-                lang,
-            },
-            error @ (Error::Db(_) | Error::Internal(_)) => DeskError::Internal { lang, error },
-        }
-    }
-}
-
 /// The message key of a conflict code (a generic one when the catalogue has none).
 pub fn conflict_key(code: &str) -> &'static str {
     for prefix in ["conflict.", "refusal."] {
@@ -374,45 +288,6 @@ pub fn csv_download(name: &str, body: impl Into<axum::body::Body>) -> Response {
         body.into(),
     )
         .into_response()
-}
-
-#[derive(Template)]
-#[template(path = "desk/error.html")]
-struct ErrorPage {
-    c: Chrome,
-    message: &'static str,
-}
-
-impl IntoResponse for DeskError {
-    fn into_response(self) -> Response {
-        let (status, message, lang) = match self {
-            DeskError::SignIn { notice } => {
-                let to = match notice {
-                    Some(key) => format!("/desk/login?notice={key}"),
-                    None => "/desk/login".to_string(),
-                };
-                return Redirect::to(&to).into_response();
-            }
-            DeskError::Page {
-                status,
-                message,
-                lang,
-            } => (status, message, lang),
-            DeskError::Internal { lang, error } => {
-                // Logged without the request: bodies and paths can hold patient data.
-                tracing::error!(error = %error, detail = ?error, "desk page failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", lang)
-            }
-        };
-        let page = ErrorPage {
-            c: Chrome::anonymous(lang, "/desk/", "error.title"),
-            message,
-        };
-        match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => status.into_response(),
-        }
-    }
 }
 
 /// Renders a template into a response with `status`.

@@ -43,6 +43,7 @@ impl ApiError {
                 Error::NotFound { .. } => StatusCode::NOT_FOUND,
                 Error::Validation { .. } | Error::Checks { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Error::Conflict { .. } => StatusCode::CONFLICT,
+                Error::Db(e) if crate::db::is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
                 Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }
@@ -59,6 +60,7 @@ impl ApiError {
                 Error::NotFound { .. } => "not_found",
                 Error::Validation { .. } => "validation",
                 Error::Conflict { code, .. } | Error::Checks { code, .. } => code,
+                Error::Db(e) if crate::db::is_unavailable(e) => "database_unavailable",
                 Error::Db(_) | Error::Internal(_) => "internal",
             },
         }
@@ -87,6 +89,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let detail = match &self {
+            ApiError::Domain(Error::Db(e)) if crate::db::is_unavailable(e) => {
+                tracing::error!(error = %e, "database unavailable");
+                "the registry's database is not answering; nothing was changed: try again in \
+                 a minute"
+                    .to_string()
+            }
             ApiError::Domain(Error::Db(e)) => {
                 tracing::error!(error = %e, "database error");
                 "the registry could not complete the request; try again".to_string()
@@ -109,7 +117,13 @@ impl IntoResponse for ApiError {
         };
         let problem = problem(status, self.code(), detail, field, checks);
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
+        let mut response = (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("10"));
+        }
+        response
     }
 }
 

@@ -27,7 +27,7 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: 200 when the database answers, 503 otherwise.
+/// Readiness: 200 when the database answers within a second, 503 otherwise.
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -41,11 +41,18 @@ async fn healthz() -> &'static str {
     )
 )]
 async fn readyz(State(state): State<Registry>) -> (StatusCode, &'static str) {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
+    match tokio::time::timeout(READY_WITHIN, state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+        Err(_) => {
+            tracing::warn!("database did not answer within a second");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
 }
+
+/// How long the readiness probe waits for the database: a probe learns within a second.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);

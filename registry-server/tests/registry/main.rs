@@ -18,6 +18,8 @@ mod browser;
 mod concurrency;
 /// The web desk's pages in process: sign-in, sessions, CSRF, roles, forms, audit.
 mod desk;
+/// Faults survived: PostgreSQL stopped and started under the registry.
+mod faults;
 /// The issuing key in SoftHSM2 through PKCS#11.
 mod hsm_server;
 /// The layers: no SQL outside db/, no door imported by the domain or the other door.
