@@ -313,17 +313,48 @@ fn private_sqlite_file(file: &std::path::Path) -> std::io::Result<()> {
 /// both waited half a minute to learn nothing).
 pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Whether an error means the database cannot be reached or is going away, rather than
-/// that a statement failed: no connection within [`ACQUIRE_TIMEOUT`], a connection that
-/// broke, or PostgreSQL shutting down or starting (SQLSTATE classes 08 and 57P).
-pub fn is_unavailable(e: &sqlx::Error) -> bool {
+/// Why the database cannot do what was asked, when it is not the statement's fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// No connection within [`ACQUIRE_TIMEOUT`], a connection that broke, PostgreSQL
+    /// shutting down or starting (SQLSTATE classes 08 and 57P), or SQLite unable to write
+    /// its file (read-only, I/O error, cannot open).
+    Unavailable,
+    /// The disk under the database is full (SQLite's `SQLITE_FULL`; PostgreSQL's 53100).
+    StorageFull,
+}
+
+/// The outage behind an error, if it is one rather than a failed statement.
+pub fn outage(e: &sqlx::Error) -> Option<Outage> {
     match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(d) => d
-            .code()
-            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
-        _ => false,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            Some(Outage::Unavailable)
+        }
+        sqlx::Error::Database(d) => {
+            let code = d.code()?;
+            if code.len() == 5 {
+                // PostgreSQL: a SQLSTATE.
+                match code.as_ref() {
+                    "53100" => Some(Outage::StorageFull),
+                    c if c.starts_with("08") || c.starts_with("57P") => Some(Outage::Unavailable),
+                    _ => None,
+                }
+            } else {
+                // SQLite: an extended result code, whose low byte is the primary code.
+                match code.parse::<i64>().ok()? & 0xff {
+                    13 => Some(Outage::StorageFull),
+                    8 | 10 | 14 => Some(Outage::Unavailable),
+                    _ => None,
+                }
+            }
+        }
+        _ => None,
     }
+}
+
+/// Whether an error is an [`Outage`] of any kind.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    outage(e).is_some()
 }
 
 /// Whether an error is a unique-constraint violation (both backends report it this way).
@@ -377,3 +408,70 @@ pub fn statements() -> Vec<(String, String)> {
 
 /// Every fixed statement of this module, by name, for the test that prepares them all.
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[("db.rs:ping", PING)];
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::{outage, Outage};
+
+    /// A database error carrying only a code, as each backend reports it.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "code {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn of(code: &'static str) -> Option<Outage> {
+        outage(&sqlx::Error::Database(Box::new(Coded(code))))
+    }
+
+    #[test]
+    fn outages_are_told_from_failed_statements_on_both_backends() {
+        // SQLite extended codes: FULL, READONLY_DBMOVED, IOERR_WRITE, CANTOPEN; CONSTRAINT.
+        assert_eq!(of("13"), Some(Outage::StorageFull));
+        assert_eq!(of("1032"), Some(Outage::Unavailable));
+        assert_eq!(of("778"), Some(Outage::Unavailable));
+        assert_eq!(of("14"), Some(Outage::Unavailable));
+        assert_eq!(of("2067"), None);
+        // PostgreSQL SQLSTATEs: disk_full, connection_failure, admin_shutdown,
+        // cannot_connect_now; unique_violation, syntax error.
+        assert_eq!(of("53100"), Some(Outage::StorageFull));
+        assert_eq!(of("08006"), Some(Outage::Unavailable));
+        assert_eq!(of("57P01"), Some(Outage::Unavailable));
+        assert_eq!(of("57P03"), Some(Outage::Unavailable));
+        assert_eq!(of("23505"), None);
+        assert_eq!(of("42601"), None);
+        assert_eq!(
+            outage(&sqlx::Error::PoolTimedOut),
+            Some(Outage::Unavailable)
+        );
+        assert_eq!(outage(&sqlx::Error::RowNotFound), None);
+    }
+}

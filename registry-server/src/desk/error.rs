@@ -120,6 +120,13 @@ impl IntoResponse for DeskError {
             DeskError::Internal {
                 lang,
                 error: Error::Db(e),
+            } if crate::db::outage(&e) == Some(crate::db::Outage::StorageFull) => {
+                tracing::error!(error = %e, "desk page: the database's disk is full");
+                (StatusCode::INSUFFICIENT_STORAGE, "error.storage_full", lang)
+            }
+            DeskError::Internal {
+                lang,
+                error: Error::Db(e),
             } if crate::db::is_unavailable(&e) => {
                 tracing::error!(error = %e, "desk page: database unavailable");
                 (

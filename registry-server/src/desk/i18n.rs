@@ -227,6 +227,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("error.bad_request", "طلب غير صالح. لم يتغير شيء.", "The request is not valid. Nothing was changed."),
     ("error.too_large", "الملف كبير جداً (الحد ٥ ميغابايت). لم يتغير شيء.", "The file is too large (at most 5 MB). Nothing was changed."),
     ("error.internal", "تعذّر على السجل إكمال الطلب. حاول مرة أخرى.", "The registry could not complete the request. Try again."),
+    ("error.storage_full", "قرص السجل ممتلئ، ولم يُحفظ شيء. أبلغ مسؤول النظام ليحرّر مساحة، ثم حاول مرة أخرى.", "The registry's disk is full, and nothing was saved. Tell the system administrator to free space, then try again."),
     ("error.database_unavailable", "قاعدة بيانات السجل لا تستجيب الآن، ولم يُحفظ شيء. حاول مرة أخرى بعد دقيقة.", "The registry's database is not answering right now, and nothing was saved. Try again in a minute."),
     ("error.home", "العودة إلى الرئيسية", "Back to the home page"),
     ("conflict.stale_version", "تغيّر السجل منذ قراءته أو سُحب. أعد فتح الصفحة وأعد التصحيح.", "The record changed since it was read, or was withdrawn. Reopen the page and correct it again."),

@@ -11,6 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::db::Outage;
 use crate::domain::Error;
 
 /// Everything a handler can fail with: what only HTTP knows of (a missing token, a body that
@@ -43,8 +44,12 @@ impl ApiError {
                 Error::NotFound { .. } => StatusCode::NOT_FOUND,
                 Error::Validation { .. } | Error::Checks { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Error::Conflict { .. } => StatusCode::CONFLICT,
-                Error::Db(e) if crate::db::is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
-                Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                Error::Db(e) => match crate::db::outage(e) {
+                    Some(Outage::StorageFull) => StatusCode::INSUFFICIENT_STORAGE,
+                    Some(Outage::Unavailable) => StatusCode::SERVICE_UNAVAILABLE,
+                    None => StatusCode::INTERNAL_SERVER_ERROR,
+                },
+                Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }
     }
@@ -60,8 +65,12 @@ impl ApiError {
                 Error::NotFound { .. } => "not_found",
                 Error::Validation { .. } => "validation",
                 Error::Conflict { code, .. } | Error::Checks { code, .. } => code,
-                Error::Db(e) if crate::db::is_unavailable(e) => "database_unavailable",
-                Error::Db(_) | Error::Internal(_) => "internal",
+                Error::Db(e) => match crate::db::outage(e) {
+                    Some(Outage::StorageFull) => "storage_full",
+                    Some(Outage::Unavailable) => "database_unavailable",
+                    None => "internal",
+                },
+                Error::Internal(_) => "internal",
             },
         }
     }
@@ -89,6 +98,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let detail = match &self {
+            ApiError::Domain(Error::Db(e)) if crate::db::outage(e) == Some(Outage::StorageFull) => {
+                tracing::error!(error = %e, "the database's disk is full");
+                "the registry's disk is full; nothing was changed: try again once an operator \
+                 has freed space"
+                    .to_string()
+            }
             ApiError::Domain(Error::Db(e)) if crate::db::is_unavailable(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 "the registry's database is not answering; nothing was changed: try again in \
@@ -118,7 +133,10 @@ impl IntoResponse for ApiError {
         let problem = problem(status, self.code(), detail, field, checks);
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if matches!(
+            status,
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::INSUFFICIENT_STORAGE
+        ) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("10"));

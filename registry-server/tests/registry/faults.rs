@@ -268,3 +268,127 @@ async fn a_stopped_postgresql_gets_a_prompt_503_and_the_registry_recovers() {
         ready_in.as_millis()
     );
 }
+
+/// A small tmpfs of the test's own, unmounted (lazily) when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir =
+            std::env::temp_dir().join(format!("lyr-tmpfs-{}", registry_server::auth::new_id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            Some(Tmpfs(dir))
+        } else {
+            let _ = std::fs::remove_dir(&dir);
+            None
+        }
+    }
+
+    /// Fills the file system with `filler` until a write fails with "no space".
+    fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let filler = self.0.join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 4096];
+        loop {
+            match file.write_all(&chunk) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(28) => break,
+                Err(e) => panic!("filling the tmpfs: {e}"),
+            }
+        }
+        let _ = file.sync_all();
+        filler
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// SQLite on a full disk (a 16 MiB tmpfs filled to the last block): every write that cannot
+/// be stored is refused with 507 `storage_full` and changes nothing; once space returns the
+/// registry writes again, without a restart, and the file is whole (`PRAGMA
+/// integrity_check`, the audit chain). (A read-only file system cannot be made under a
+/// running server: the kernel refuses to remount while SQLite holds its files open for
+/// writing. Its result codes are classified in `db.rs`'s unit tests.)
+#[tokio::test]
+async fn a_full_disk_refuses_writes_clearly_and_the_registry_resumes() {
+    let mounted = if is_root() { Tmpfs::mount("16m") } else { None };
+    if !testkit::require(
+        "a tmpfs of the test's own (mount, as root)",
+        mounted.is_some(),
+        "run the tests as root, as scripts/test.sh does in CI",
+    ) {
+        return;
+    }
+    let disk = mounted.unwrap();
+    let app = TestApp::on(
+        DbOptions {
+            url: format!(
+                "sqlite:{}?mode=rwc",
+                disk.0.join("registry.sqlite").display()
+            ),
+            max_connections: 1,
+            pg_schema: None,
+        },
+        true,
+    )
+    .await;
+    let staff = Staff::hire(&app).await;
+    register_patient(&app, &staff, patient_body("219730412345")).await;
+    let filler = disk.fill();
+
+    // Until the disk refuses one, registrations may still fit in pages SQLite holds already.
+    let mut stored = 1;
+    let mut refused = None;
+    for i in 0..500u32 {
+        let id = format!("2198001{i:05}");
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/v1/patients",
+                &staff.registrar,
+                Some(patient_body(&id)),
+            )
+            .await;
+        match status {
+            StatusCode::CREATED => stored += 1,
+            _ => {
+                refused = Some((status, body));
+                break;
+            }
+        }
+    }
+    let (status, body) = refused.expect("a full disk refuses a write");
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{body}");
+    assert_eq!(body["code"], "storage_full", "{body}");
+
+    std::fs::remove_file(&filler).unwrap();
+    register_patient(&app, &staff, patient_body("219900101234")).await;
+    stored += 1;
+    assert_eq!(
+        patients(&app).await,
+        stored,
+        "each refused write changed nothing"
+    );
+    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    let (status, chain) = app
+        .call(Method::GET, "/api/v1/audit/verify", &staff.auditor, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(chain["intact"], true, "{chain}");
+}
