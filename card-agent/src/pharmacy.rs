@@ -8,7 +8,7 @@
 //! The same key on every retry means a retry never duplicates; a row leaves the queue only
 //! after the registry's answer is stored, so a crash or a killed registry never loses one.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -31,6 +31,8 @@ use crate::{verify, Class, Outcome};
 pub struct Store {
     rt: tokio::runtime::Runtime,
     pool: SqlitePool,
+    /// Where the store lives (a full disk is checked there).
+    home: PathBuf,
 }
 
 impl std::fmt::Debug for Store {
@@ -66,6 +68,52 @@ fn db_err(e: impl std::fmt::Display) -> anyhow::Error {
     Class::Usage.err(format!("the pharmacy's local store: {e}"))
 }
 
+/// What the pharmacist reads when the disk under the local store is full.
+pub const DISK_FULL: &str = "the pharmacy's disk is full: nothing was recorded, so hand \
+     nothing over; free space on this computer, then dispense again (every queued dispensing \
+     is kept)";
+
+/// Whether a store error is a full disk: SQLite's `SQLITE_FULL` (the low byte of its
+/// extended code is 13), or an I/O error (SQLite reports a full disk while it sizes its
+/// shared-memory file as `SQLITE_IOERR_SHMSIZE`) where a small probe file cannot be written
+/// for lack of space.
+fn is_disk_full(e: &sqlx::Error, home: &Path) -> bool {
+    let primary = match e {
+        sqlx::Error::Database(d) => d
+            .code()
+            .and_then(|c| c.parse::<i64>().ok())
+            .map(|c| c & 0xff),
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::StorageFull => return true,
+        sqlx::Error::Io(_) => Some(10),
+        _ => None,
+    };
+    match primary {
+        Some(13) => true,
+        Some(10) => no_space_in(home),
+        _ => false,
+    }
+}
+
+/// Whether 64 KiB cannot be written in `dir` for lack of space.
+fn no_space_in(dir: &Path) -> bool {
+    use std::io::Write;
+    let probe = dir.join(".space-probe");
+    let written = std::fs::File::create(&probe).and_then(|mut f| f.write_all(&[0u8; 65_536]));
+    let _ = std::fs::remove_file(&probe);
+    matches!(written, Err(e) if e.kind() == std::io::ErrorKind::StorageFull)
+}
+
+/// A store error as the pharmacist reads it: [`DISK_FULL`] for a full disk.
+fn store_err(home: &Path) -> impl Fn(sqlx::Error) -> anyhow::Error + '_ {
+    move |e| {
+        if is_disk_full(&e, home) {
+            Class::Usage.err(DISK_FULL)
+        } else {
+            db_err(e)
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating and migrating) `<home>/pharmacy.sqlite`.
     ///
@@ -85,17 +133,26 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10));
-        let pool = rt
-            .block_on(async {
-                let pool = sqlx::pool::PoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(options)
-                    .await?;
-                sqlx::migrate!("./migrations").run(&pool).await?;
-                Ok::<_, anyhow::Error>(pool)
-            })
-            .map_err(db_err)?;
-        Ok(Store { rt, pool })
+        let pool = rt.block_on(async {
+            let pool = sqlx::pool::PoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .map_err(store_err(home))?;
+            sqlx::migrate!("./migrations")
+                .run(&pool)
+                .await
+                .map_err(|e| match e {
+                    sqlx::migrate::MigrateError::Execute(e) => store_err(home)(e),
+                    other => db_err(other),
+                })?;
+            Ok::<_, anyhow::Error>(pool)
+        })?;
+        Ok(Store {
+            rt,
+            pool,
+            home: home.to_path_buf(),
+        })
     }
 
     /// Records a dispensing about to be sent (`sending`) or queued (`queued`).
@@ -117,7 +174,7 @@ impl Store {
                 .bind(&d.state)
                 .execute(&self.pool),
             )
-            .map_err(db_err)?;
+            .map_err(store_err(&self.home))?;
         Ok(())
     }
 
@@ -154,7 +211,7 @@ impl Store {
                         .bind(key)
                         .execute(&self.pool),
                     )
-                    .map_err(db_err)?;
+                    .map_err(store_err(&self.home))?;
                 return Ok(());
             }
         };
@@ -174,7 +231,7 @@ impl Store {
                 .bind(key)
                 .execute(&self.pool),
             )
-            .map_err(db_err)?;
+            .map_err(store_err(&self.home))?;
         Ok(())
     }
 
@@ -183,7 +240,10 @@ impl Store {
         if let Some(b) = bind {
             q = q.bind(b);
         }
-        let rows = self.rt.block_on(q.fetch_all(&self.pool)).map_err(db_err)?;
+        let rows = self
+            .rt
+            .block_on(q.fetch_all(&self.pool))
+            .map_err(store_err(&self.home))?;
         rows.iter()
             .map(|r| {
                 Ok(Local {
@@ -199,7 +259,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(db_err)
+            .map_err(store_err(&self.home))
     }
 
     /// This pharmacy's dispensings against an authorisation that count (not refused).

@@ -8,6 +8,8 @@
 mod desk_browser;
 /// The pharmacy and the insurer, end to end against a registry on SQLite and PostgreSQL.
 mod e2e;
+/// The pharmacy offline on a full disk: refused before the hand-over, the queue kept.
+mod offline_disk;
 /// `card-agent print`: PDF cards that zbarimg reads back.
 mod print_cli;
 /// A real registry-server child for these tests.
