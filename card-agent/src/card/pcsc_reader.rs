@@ -148,7 +148,7 @@ pub fn wait_for_card(wanted: Option<&str>, wait: Option<Duration>) -> anyhow::Re
     let mut ctx: Option<Context> = None;
     let mut said = false;
     loop {
-        let attempt = (|| -> anyhow::Result<Option<ReaderInfo>> {
+        let attempt = (|| -> anyhow::Result<(Option<ReaderInfo>, Vec<String>)> {
             let c = match ctx.take() {
                 Some(c) if c.is_valid().is_ok() => c,
                 _ => establish()?,
@@ -156,19 +156,27 @@ pub fn wait_for_card(wanted: Option<&str>, wait: Option<Duration>) -> anyhow::Re
             let names = reader_names(&c)?;
             let readers: Vec<ReaderInfo> = states(&c, &names)?.iter().map(info).collect();
             ctx = Some(c);
-            choose(&readers, wanted)
+            let all = readers.iter().map(|r| r.name.clone()).collect();
+            Ok((choose(&readers, wanted)?, all))
         })();
         let waiting = deadline.is_some_and(|d| Instant::now() < d);
         match attempt {
-            Ok(Some(reader)) if reader.card_present => return Ok(reader.name),
-            Ok(Some(reader)) if !waiting => {
+            Ok((Some(reader), _)) if reader.card_present => return Ok(reader.name),
+            Ok((Some(reader), _)) if !waiting => {
                 return Err(Class::NoCard.err(format!("no card in the reader {}", reader.name)))
             }
-            Ok(None) if !waiting => {
+            Ok((None, all)) if !waiting => {
                 return Err(match wanted {
                     Some(w) => Class::Reader.err(format!("no reader matches {w:?}")),
-                    None => Class::Reader.err("no smart-card reader is connected"),
-                })
+                    None if all.is_empty() => {
+                        Class::Reader.err("no smart-card reader is connected")
+                    }
+                    // Readers, and a card in none of them.
+                    None => Class::NoCard.err(format!(
+                        "no card in the reader: none of {} holds one",
+                        all.join(", ")
+                    )),
+                });
             }
             Err(e) if !waiting => return Err(e),
             _ => {}

@@ -158,6 +158,14 @@ fn an_empty_reader_a_blank_a_foreign_and_a_non_iso_card_each_get_their_own_code(
     let (code, _, err) = run(agent(&slot, &home, &["read"]));
     assert_eq!(code, Some(4), "{err}");
     assert!(err.contains("no card in the reader"), "{err}");
+    // Without --reader: the readers are there, a card is in none (it said "no smart-card
+    // reader is connected", exit 3).
+    let mut c = Command::new(env!("CARGO_BIN_EXE_card-agent"));
+    c.arg("--home").arg(&home).args(["read", "--root"]);
+    c.arg(vectors().join("root.pub.pem"));
+    let (code, _, err) = run(c);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("no card in the reader: none of"), "{err}");
 
     {
         let _card = slot.start_card(&[]);
