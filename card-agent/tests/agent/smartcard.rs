@@ -259,3 +259,57 @@ fn read_wait_picks_up_a_card_inserted_later() {
     let (code, _, err) = run(agent(&slot, &home, &["read", "--wait", "1"]));
     assert_eq!(code, Some(4), "{err}");
 }
+
+/// pcscd not running: `read` says so (exit 3). pcscd stopped and started again while
+/// `read --wait` waits: the agent connects to the new pcscd and reads the card inserted
+/// after (issue #17).
+#[test]
+fn without_pcscd_read_says_so_and_read_wait_survives_its_restart() {
+    let mut slot = Slot::lock();
+    let home = temp_dir("smartcard-home");
+    let dir = temp_dir("smartcard-restart");
+    let image = dir.join("card.json");
+    let image_arg = image.to_str().unwrap();
+    {
+        let _card = slot.start_card(&["--image", image_arg]);
+        let (code, out, err) = run({
+            let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
+            c.args(["--bundle", &bundle()]);
+            c
+        });
+        assert_eq!(code, Some(0), "{out}{err}");
+    }
+
+    crate::support::stop_pcscd();
+    let (code, _, err) = run(agent(&slot, &home, &["read"]));
+    let restart = |slot: &mut Slot| {
+        crate::support::ensure_pcscd();
+        slot.reestablish();
+    };
+    if code != Some(3) || !err.contains("pcscd") {
+        restart(&mut slot);
+        panic!("without pcscd: {code:?} {err}");
+    }
+
+    let mut waiting = agent(&slot, &home, &["read", "--json", "--wait", "30"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    let mut said = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut said).unwrap();
+    restart(&mut slot);
+    assert!(said.starts_with("waiting for a card"), "{said}");
+    let _card = slot.start_card(&["--image", image_arg]);
+    let out = waiting.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["valid"], true, "{v}");
+}

@@ -115,6 +115,22 @@ pub fn ensure_pcscd() {
     }
 }
 
+/// Stops every pcscd (SIGTERM) and returns once none is left (a test holding a [`Slot`]
+/// does this to see the agent without the service; [`ensure_pcscd`] starts it again).
+///
+/// # Panics
+/// A pcscd still running after 10 s.
+pub fn stop_pcscd() {
+    let _ = Command::new("pkill")
+        .args(["-TERM", "-x", "pcscd"])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pcscd_running() {
+        assert!(Instant::now() < deadline, "pcscd did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Whether a process named `pcscd` exists.
 fn pcscd_running() -> bool {
     std::fs::read_dir("/proc")
@@ -327,6 +343,12 @@ impl Slot {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// A new PC/SC context, after pcscd was restarted (the old one is dead with it).
+    pub fn reestablish(&mut self) {
+        self.context = pcsc::Context::establish(pcsc::Scope::User)
+            .unwrap_or_else(|e| panic!("pcsc Context::establish: {e}"));
     }
 
     /// Connects to the card in the reader (shared, any protocol).
