@@ -30,7 +30,10 @@ pub enum ExchangeError {
     #[error(transparent)]
     Transport(#[from] TransportError),
     /// The card answered fewer than two bytes: PC/SC's answer to an APDU cut off by a removal.
-    #[error("the card stopped answering in the middle of a command (pulled out?)")]
+    #[error(
+        "the card stopped answering in the middle of a command (pulled out?): put it back \
+         and try again"
+    )]
     Truncated,
 }
 

@@ -313,3 +313,36 @@ fn without_pcscd_read_says_so_and_read_wait_survives_its_restart() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["valid"], true, "{v}");
 }
+
+/// A card pulled in the middle of a read (the virtual card leaves after its 3rd command):
+/// the agent says it stopped answering and to put it back, with the no-card code, and a
+/// read after it is put back succeeds (issue #17).
+#[test]
+fn a_card_pulled_mid_read_says_so_and_the_next_read_succeeds() {
+    let slot = Slot::lock();
+    let home = temp_dir("smartcard-home");
+    let dir = temp_dir("smartcard-pull-read");
+    let image = dir.join("card.json");
+    let image_arg = image.to_str().unwrap();
+    {
+        let _card = slot.start_card(&["--image", image_arg]);
+        let (code, out, err) = run({
+            let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
+            c.args(["--bundle", &bundle()]);
+            c
+        });
+        assert_eq!(code, Some(0), "{out}{err}");
+    }
+    {
+        let _card = slot.start_card(&["--image", image_arg, "--remove-at", "3"]);
+        let (code, out, err) = run(agent(&slot, &home, &["read", "--json"]));
+        assert_eq!(code, Some(4), "{out}{err}");
+        assert!(
+            err.contains("pulled out") && err.contains("put it back"),
+            "{err}"
+        );
+    }
+    let _card = slot.start_card(&["--image", image_arg]);
+    let (code, out, err) = run(agent(&slot, &home, &["read", "--json"]));
+    assert_eq!(code, Some(0), "{out}{err}");
+}
