@@ -392,3 +392,370 @@ async fn a_full_disk_refuses_writes_clearly_and_the_registry_resumes() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(chain["intact"], true, "{chain}");
 }
+
+/// One HTTP/1.1 request to `base` (`Connection: close`): status (0 when the server is gone
+/// or the answer was cut) and JSON body.
+fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://");
+    let Ok(mut tcp) = std::net::TcpStream::connect(address) else {
+        return (0, serde_json::Value::Null);
+    };
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    if tcp.write_all(request.as_bytes()).is_err() {
+        return (0, serde_json::Value::Null);
+    }
+    let mut response = Vec::new();
+    if tcp.read_to_end(&mut response).is_err() {
+        return (0, serde_json::Value::Null);
+    }
+    let text = String::from_utf8_lossy(&response);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return (0, serde_json::Value::Null);
+    };
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// What a worker was told had been done.
+#[derive(Debug, Clone)]
+enum Acked {
+    Patient(String),
+    Card(String),
+    Dispensing(u64),
+    Read(String),
+}
+
+/// The staff tokens of the kill test, made through the API of the first instance.
+struct KillStaff {
+    registrar: String,
+    clinician: String,
+    pharmacist: String,
+    auditor: String,
+}
+
+fn kill_staff(base: &str, admin: &str) -> KillStaff {
+    let post = |token: &str, path: &str, body: serde_json::Value| {
+        let (status, v) = http(base, "POST", path, token, Some(&body));
+        assert!((200..300).contains(&status), "POST {path}: {status} {v}");
+        v
+    };
+    let second = post(
+        admin,
+        "/api/v1/users",
+        serde_json::json!({"username": "admin2", "display_name": "Admin 2", "role": "admin",
+            "facility_code": "LY-MOH"}),
+    )["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    post(
+        admin,
+        "/api/v1/facilities",
+        serde_json::json!({"code": "LY-BEN-PH1", "name": "Pharmacy", "region": "east",
+            "kind": "pharmacy"}),
+    );
+    let user = |name: &str, role: &str, facility: &str| {
+        let made = post(
+            admin,
+            "/api/v1/users",
+            serde_json::json!({"username": name, "display_name": name, "role": role,
+                "facility_code": facility}),
+        );
+        let id = made["approval"]["id"].as_str().unwrap().to_string();
+        post(
+            &second,
+            &format!("/api/v1/approvals/{id}/approve"),
+            serde_json::json!({}),
+        );
+        made["token"].as_str().unwrap().to_string()
+    };
+    KillStaff {
+        registrar: user("reg", "registrar", "LY-BEN-PED"),
+        clinician: user("doc", "clinician", "LY-BEN-PED"),
+        pharmacist: user("pha", "pharmacist", "LY-BEN-PH1"),
+        auditor: user("aud", "auditor", "LY-MOH"),
+    }
+}
+
+/// One worker's rounds against `base` until the server stops answering: register a patient,
+/// authorise a medicine, issue a card, dispense on it, read the patient. Each step it is told
+/// was done goes into `acked`.
+fn work(base: &str, staff: &KillStaff, worker: u32, acked: &std::sync::mpsc::Sender<Acked>) {
+    for round in 0..10_000u32 {
+        let national = format!("2{:02}{:09}", worker, round);
+        let (status, p) = http(
+            base,
+            "POST",
+            "/api/v1/patients",
+            &staff.registrar,
+            Some(&patient_body(&national)),
+        );
+        if status != 201 {
+            return;
+        }
+        let patient = p["patient"]["id"].as_str().unwrap().to_string();
+        let _ = acked.send(Acked::Patient(patient.clone()));
+        let (status, m) = http(
+            base,
+            "POST",
+            &format!("/api/v1/patients/{patient}/medicines"),
+            &staff.clinician,
+            Some(&crate::support::medicine_body(3, 28)),
+        );
+        if status != 201 {
+            return;
+        }
+        let auth = m["id"].as_str().unwrap().parse::<u64>().unwrap();
+        let (status, card) = http(
+            base,
+            "POST",
+            &format!("/api/v1/patients/{patient}/cards"),
+            &staff.registrar,
+            None,
+        );
+        if status != 201 {
+            return;
+        }
+        let serial = card["serial"].as_str().unwrap().to_string();
+        let _ = acked.send(Acked::Card(serial.clone()));
+        let (status, _) = http(
+            base,
+            "POST",
+            "/api/v1/dispensings",
+            &staff.pharmacist,
+            Some(
+                &serde_json::json!({"idempotency_key": format!("kill-{worker}-{round}"),
+                "card_serial": serial, "authorisation_id": auth, "quantity": 30}),
+            ),
+        );
+        if status != 201 {
+            return;
+        }
+        let _ = acked.send(Acked::Dispensing(auth));
+        let (status, _) = http(
+            base,
+            "GET",
+            &format!("/api/v1/patients/{patient}"),
+            &staff.registrar,
+            None,
+        );
+        if status != 200 {
+            return;
+        }
+        let _ = acked.send(Acked::Read(patient));
+    }
+}
+
+/// Counts of `sql` (one number) on the database at `url`.
+fn count(url: &str, sql: &str) -> i64 {
+    use sqlx::Connection;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut conn).await.unwrap();
+        n
+    })
+}
+
+/// An instance killed (SIGKILL) while eight clients register, issue cards, dispense and read
+/// through it: everything it acknowledged is there, nothing is half-written (each patient,
+/// card and dispensing has its audit entry, each acknowledged read too), the audit chain is
+/// intact, and on PostgreSQL the second instance serves throughout. On SQLite the instance is
+/// started again on the same file.
+fn killed_mid_write(url: &str, two_instances: bool) {
+    let dir = std::env::temp_dir().join(format!("lyr-kill-{}", registry_server::auth::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut first = testkit::Child::start(testkit::registry_command(&dir, url));
+    let base = first.url.clone();
+    let admin = std::fs::read_to_string(dir.join("first-admin-token"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let staff = std::sync::Arc::new(kill_staff(&base, &admin));
+    let second = two_instances.then(|| testkit::Child::start(testkit::registry_command(&dir, url)));
+
+    let (sender, received) = std::sync::mpsc::channel();
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let (base, staff, sender) = (base.clone(), staff.clone(), sender.clone());
+            std::thread::spawn(move || work(&base, &staff, w, &sender))
+        })
+        .collect();
+    drop(sender);
+    // Kill once enough is acknowledged that requests of every kind are in flight.
+    let mut acked = Vec::new();
+    while acked.len() < 120 {
+        let a = received
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the workers stopped making progress");
+        acked.push(a);
+    }
+    first.kill();
+    for w in workers {
+        w.join().unwrap();
+    }
+    acked.extend(received.try_iter());
+
+    // Where the checks go: the second instance, or the first started again.
+    let again =
+        (!two_instances).then(|| testkit::Child::start(testkit::registry_command(&dir, url)));
+    let check = second.as_ref().or(again.as_ref()).unwrap().url.clone();
+    let mut reads: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for a in &acked {
+        match a {
+            Acked::Patient(id) => {
+                let (status, _) = http(
+                    &check,
+                    "GET",
+                    &format!("/api/v1/patients/{id}"),
+                    &staff.registrar,
+                    None,
+                );
+                assert_eq!(status, 200, "acknowledged patient {id}");
+            }
+            Acked::Card(serial) => {
+                let (status, v) = http(
+                    &check,
+                    "GET",
+                    &format!("/api/v1/cards/{serial}/status"),
+                    &staff.pharmacist,
+                    None,
+                );
+                assert_eq!(status, 200, "acknowledged card {serial}: {v}");
+            }
+            Acked::Dispensing(auth) => {
+                let (status, v) = http(
+                    &check,
+                    "GET",
+                    &format!("/api/v1/authorisations/{auth}/dispensings"),
+                    &staff.pharmacist,
+                    None,
+                );
+                assert_eq!(status, 200, "{v}");
+                assert!(
+                    v.as_array().is_some_and(|d| !d.is_empty()),
+                    "acknowledged dispensing on {auth}: {v}"
+                );
+            }
+            Acked::Read(id) => *reads.entry(id.clone()).or_default() += 1,
+        }
+    }
+    for (id, n) in &reads {
+        let (_, entries) = http(
+            &check,
+            "GET",
+            &format!("/api/v1/audit?action=patient.read&entity_id={id}&limit=1000"),
+            &staff.auditor,
+            None,
+        );
+        let audited = entries.as_array().map_or(0, Vec::len) as i64;
+        // The checks above read each patient once more, audited too.
+        assert!(
+            audited >= *n,
+            "patient {id}: {n} acknowledged reads, {audited} audited"
+        );
+    }
+    let (status, chain) = http(&check, "GET", "/api/v1/audit/verify", &staff.auditor, None);
+    assert_eq!(status, 200);
+    assert_eq!(chain["intact"], true, "{chain}");
+    for (rows, audits) in [
+        (
+            "SELECT COUNT(*) FROM patients",
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'patient.create'",
+        ),
+        (
+            "SELECT COUNT(*) FROM cards",
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'card.issue'",
+        ),
+        (
+            "SELECT COUNT(*) FROM dispensings",
+            "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'dispensing.record%'",
+        ),
+    ] {
+        assert_eq!(
+            count(url, rows),
+            count(url, audits),
+            "{rows}: each with its audit entry"
+        );
+    }
+    let (status, _) = http(
+        &check,
+        "POST",
+        "/api/v1/patients",
+        &staff.registrar,
+        Some(&patient_body("219990101234")),
+    );
+    assert_eq!(status, 201, "the surviving instance writes");
+    println!(
+        "killed mid-write: {} acknowledged ({} patients), all there",
+        acked.len(),
+        acked
+            .iter()
+            .filter(|a| matches!(a, Acked::Patient(_)))
+            .count()
+    );
+    drop(again);
+    drop(second);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_instance_killed_mid_write_loses_nothing_it_acknowledged_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("lyr-kill-db-{}", registry_server::auth::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite:{}?mode=rwc", dir.join("registry.sqlite").display());
+    killed_mid_write(&url, false);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_instance_killed_mid_write_loses_nothing_it_acknowledged_on_postgresql() {
+    let Some(admin) = testkit::postgres_url() else {
+        assert!(
+            !testkit::real_stack_required(),
+            "PostgreSQL at TEST_POSTGRES_URL is required"
+        );
+        return;
+    };
+    let name = format!("lyr_kill_{}", registry_server::auth::new_id());
+    let sql = |statement: String| {
+        use sqlx::{Connection, Executor};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            sqlx::any::install_default_drivers();
+            let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+            conn.execute(statement.as_str()).await.unwrap();
+        });
+    };
+    sql(format!("CREATE DATABASE {name}"));
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    killed_mid_write(&url, true);
+    sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
