@@ -1048,18 +1048,7 @@ async fn admin_token(args: &Args, token_file: &Path) -> anyhow::Result<String> {
         .fetch_one(&db.pool)
         .await
         .context("no admin user and no first-admin token file")?;
-    let token = registry_server::auth::new_token();
-    db::tokens::insert(
-        &db.pool,
-        &db::tokens::NewTokenRow {
-            hash: &registry_server::auth::hash_token(&token),
-            id: &registry_server::auth::new_id(),
-            user_id: &user_id,
-            created_at: unix_now(),
-            expires_at: unix_now() + 86_400,
-        },
-    )
-    .await?;
+    let token = mint_token(&db, &user_id).await?;
     db.pool.close().await;
     Ok(token)
 }
@@ -1175,6 +1164,23 @@ async fn start_server(args: &Args) -> anyhow::Result<(Server, String, String)> {
 // ---------------------------------------------------------------------------------------
 // The benchmark
 
+/// A new API token for `user_id`, valid a day, written straight into the database.
+async fn mint_token(db: &db::Db, user_id: &str) -> anyhow::Result<String> {
+    let token = registry_server::auth::new_token();
+    db::tokens::insert(
+        &db.pool,
+        &db::tokens::NewTokenRow {
+            hash: &registry_server::auth::hash_token(&token),
+            id: &registry_server::auth::new_id(),
+            user_id,
+            created_at: unix_now(),
+            expires_at: unix_now() + 86_400,
+        },
+    )
+    .await?;
+    Ok(token)
+}
+
 /// A second admin's token, straight into the database (as [`admin_token`]): a user of a
 /// role that reads patient data, and another user's password, wait for a second admin.
 async fn second_admin(args: &Args) -> anyhow::Result<String> {
@@ -1199,18 +1205,7 @@ async fn second_admin(args: &Args) -> anyhow::Result<String> {
             user.id
         }
     };
-    let token = registry_server::auth::new_token();
-    db::tokens::insert(
-        &db.pool,
-        &db::tokens::NewTokenRow {
-            hash: &registry_server::auth::hash_token(&token),
-            id: &registry_server::auth::new_id(),
-            user_id: &user_id,
-            created_at: unix_now(),
-            expires_at: unix_now() + 86_400,
-        },
-    )
-    .await?;
+    let token = mint_token(&db, &user_id).await?;
     db.pool.close().await;
     Ok(token)
 }

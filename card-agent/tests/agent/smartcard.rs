@@ -30,6 +30,18 @@ fn run(mut c: Command) -> (Option<i32>, String, String) {
     testkit::run(&mut c)
 }
 
+/// Writes the adult sample to a virtual card keeping its file system in `image`, then takes
+/// the card out: a card to put back with `slot.start_card(&["--image", image])`.
+fn write_adult_image(slot: &Slot, home: &Path, image: &str) {
+    let _card = slot.start_card(&["--image", image]);
+    let (code, out, err) = run({
+        let mut c = agent(slot, home, &["write", "--file", &adult_card()]);
+        c.args(["--bundle", &bundle()]);
+        c
+    });
+    assert_eq!(code, Some(0), "{out}{err}");
+}
+
 fn bundle() -> String {
     vectors()
         .join("trust-bundle.cose.hex")
@@ -222,15 +234,7 @@ fn read_wait_picks_up_a_card_inserted_later() {
     let dir = temp_dir("smartcard-wait");
     let image = dir.join("card.json");
     let image_arg = image.to_str().unwrap();
-    {
-        let _card = slot.start_card(&["--image", image_arg]);
-        let (code, out, err) = run({
-            let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
-            c.args(["--bundle", &bundle()]);
-            c
-        });
-        assert_eq!(code, Some(0), "{out}{err}");
-    }
+    write_adult_image(&slot, &home, image_arg);
     // The reader is empty now; `read --wait` starts first, the card goes in once the agent
     // says it is waiting for one.
     let mut waiting = agent(&slot, &home, &["read", "--json", "--wait", "30"])
@@ -270,15 +274,7 @@ fn without_pcscd_read_says_so_and_read_wait_survives_its_restart() {
     let dir = temp_dir("smartcard-restart");
     let image = dir.join("card.json");
     let image_arg = image.to_str().unwrap();
-    {
-        let _card = slot.start_card(&["--image", image_arg]);
-        let (code, out, err) = run({
-            let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
-            c.args(["--bundle", &bundle()]);
-            c
-        });
-        assert_eq!(code, Some(0), "{out}{err}");
-    }
+    write_adult_image(&slot, &home, image_arg);
 
     crate::support::stop_pcscd();
     let (code, _, err) = run(agent(&slot, &home, &["read"]));
@@ -324,15 +320,7 @@ fn a_card_pulled_mid_read_says_so_and_the_next_read_succeeds() {
     let dir = temp_dir("smartcard-pull-read");
     let image = dir.join("card.json");
     let image_arg = image.to_str().unwrap();
-    {
-        let _card = slot.start_card(&["--image", image_arg]);
-        let (code, out, err) = run({
-            let mut c = agent(&slot, &home, &["write", "--file", &adult_card()]);
-            c.args(["--bundle", &bundle()]);
-            c
-        });
-        assert_eq!(code, Some(0), "{out}{err}");
-    }
+    write_adult_image(&slot, &home, image_arg);
     {
         let _card = slot.start_card(&["--image", image_arg, "--remove-at", "3"]);
         let (code, out, err) = run(agent(&slot, &home, &["read", "--json"]));

@@ -32,19 +32,6 @@ pub fn router() -> Router<Registry> {
         .route("/admin/tokens/{id}/revoke", post(revoke))
 }
 
-/// Roles an admin may give from the form, in the order offered.
-const ROLES: &[Role] = &[
-    Role::Registrar,
-    Role::Clinician,
-    Role::Pharmacist,
-    Role::Insurer,
-    Role::Auditor,
-    Role::Statistician,
-    Role::SupplyOfficer,
-    Role::Inspector,
-    Role::Admin,
-];
-
 /// A request, display-ready.
 #[derive(Debug)]
 struct RequestRow {
@@ -215,8 +202,11 @@ async fn show(
         requests,
         users: users.iter().map(|u| row_of(u, user)).collect(),
         facilities,
-        roles: ROLES
+        // Every role an admin may give, the admin role last.
+        roles: Role::ALL
             .iter()
+            .filter(|r| **r != Role::Admin)
+            .chain(std::iter::once(&Role::Admin))
             .map(|r| (r.as_str(), format!("role.{}", r.as_str())))
             .collect(),
         sequence: bundle.sequence,

@@ -122,18 +122,7 @@ async fn a_second_admin_approves_what_reaches_patient_data() {
         let (status, _) = decide(&app, &app.admin2, &held, "approve").await;
         assert_eq!(status, StatusCode::OK);
         assert!(password_hash(&app, &clinician).await.is_some());
-        let (_, users) = app
-            .call(Method::GET, "/api/v1/users", &app.admin, None)
-            .await;
-        let admin_id = users
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["username"] == "admin")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let admin_id = app.admin_id().await;
         let (status, _) = app
             .call(
                 Method::PUT,

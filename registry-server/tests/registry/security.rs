@@ -410,18 +410,7 @@ async fn credentials_end_when_revoked_disabled_or_expired() {
             (status, &again["code"]),
             (StatusCode::CONFLICT, &"already_disabled".into())
         );
-        let (_, users) = app
-            .call(Method::GET, "/api/v1/users", &app.admin, None)
-            .await;
-        let admin_id = users
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["username"] == "admin")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let admin_id = app.admin_id().await;
         let (status, own) = app
             .call(
                 Method::POST,

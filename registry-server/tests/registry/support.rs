@@ -161,6 +161,19 @@ impl TestApp {
         .await
     }
 
+    /// The first admin's user id.
+    pub async fn admin_id(&self) -> String {
+        let (_, users) = self
+            .call(Method::GET, "/api/v1/users", &self.admin, None)
+            .await;
+        users
+            .as_array()
+            .and_then(|all| all.iter().find(|u| u["username"] == "admin"))
+            .and_then(|u| u["id"].as_str())
+            .expect("the first admin in the users")
+            .to_string()
+    }
+
     /// The second admin approves the request in `answer["approval"]` (if any).
     pub async fn approve(&self, approval: &Value) {
         if approval.is_null() {
