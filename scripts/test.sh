@@ -21,7 +21,7 @@ step() { printf '\n==> %s\n' "$*"; }
 # which never downloads a browser of its own); nodejs and npm run those journeys, and are
 # added only when `node` is not already on PATH.
 packages=(pkg-config gcc softhsm2 postgresql curl jq pcscd vsmartcard-vpcd libpcsclite-dev
-    poppler-utils zbar-tools chromium chromium-driver)
+    poppler-utils zbar-tools chromium chromium-driver iproute2)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do

@@ -334,3 +334,103 @@ fn a_card_pulled_mid_read_says_so_and_the_next_read_succeeds() {
     let (code, out, err) = run(agent(&slot, &home, &["read", "--json"]));
     assert_eq!(code, Some(0), "{out}{err}");
 }
+
+/// A pcscd with no reader, and one with a reader appearing while `read --wait` waits (issue
+/// #17). vpcd's two readers are always listed and this pcscd has a fixed socket, so the test
+/// runs a pcscd of its own in private mount and network namespaces (`unshare`: its own
+/// `/run/pcscd` and its own loopback, so vpcd's ports do not clash with the machine's):
+/// first with an empty reader configuration, where `read` says no reader is connected
+/// (exit 3) and `read --wait` starts waiting; then restarted with vpcd's, with a virtual card
+/// holding the adult sample, which the waiting agent finds and reads.
+#[test]
+fn no_reader_is_said_and_a_reader_that_appears_while_waiting_is_found() {
+    let unshare = testkit::installed("unshare")
+        && Command::new("ip")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !testkit::require(
+        "unshare and ip, as root (a pcscd of the test's own)",
+        unshare && root,
+        "util-linux and iproute2; run the tests as root, as CI does",
+    ) {
+        return;
+    }
+    let slot = Slot::lock();
+    let home = temp_dir("smartcard-home");
+    let dir = temp_dir("smartcard-own-pcscd");
+    let image = dir.join("card.json");
+    write_adult_image(&slot, &home, image.to_str().unwrap());
+    // The slot stays held: no other card test runs (or stops pcscd) meanwhile.
+    let empty = dir.join("empty-reader.conf");
+    std::fs::write(&empty, "").unwrap();
+    let agent_bin = env!("CARGO_BIN_EXE_card-agent");
+    let script = format!(
+        r#"set -u
+ip link set lo up
+mount -t tmpfs tmpfs /run/pcscd
+up() {{ for i in $(seq 1 100); do [ -S /run/pcscd/pcscd.comm ] && return 0; sleep 0.05; done; return 1; }}
+{pcscd} --foreground -c {empty} >/dev/null 2>&1 & first=$!
+up || exit 90
+"{agent}" --home {home} read --root {root} 2>{dir}/none.err; echo $? >{dir}/none.code
+"{agent}" --home {home} read --json --wait 30 --root {root} >{dir}/wait.out 2>{dir}/wait.err & waiting=$!
+for i in $(seq 1 100); do grep -q "waiting for a card" {dir}/wait.err && break; sleep 0.05; done
+kill $first; wait $first
+rm -f /run/pcscd/pcscd.comm
+{pcscd} --foreground >/dev/null 2>&1 & second=$!
+up || exit 91
+"{agent}" virtual-card --vpcd 127.0.0.1:35963 --image {image} >/dev/null 2>&1 & card=$!
+wait $waiting; echo $? >{dir}/wait.code
+kill $card $second 2>/dev/null
+wait $card $second 2>/dev/null
+exit 0
+"#,
+        pcscd = "/usr/sbin/pcscd",
+        empty = empty.display(),
+        agent = agent_bin,
+        home = home.display(),
+        root = vectors().join("root.pub.pem").display(),
+        dir = dir.display(),
+        image = image.display(),
+    );
+    let out = Command::new("unshare")
+        .args([
+            "--mount",
+            "--net",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .output()
+        .unwrap();
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "{:?}: {}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(read("none.code").trim(), "3", "{}", read("none.err"));
+    assert!(
+        read("none.err").contains("no smart-card reader is connected"),
+        "{}",
+        read("none.err")
+    );
+    assert_eq!(
+        read("wait.code").trim(),
+        "0",
+        "{}{}",
+        read("wait.out"),
+        read("wait.err")
+    );
+    let v: serde_json::Value = serde_json::from_str(&read("wait.out")).unwrap();
+    assert_eq!(v["valid"], true, "{v}");
+}

@@ -131,13 +131,18 @@ pub fn stop_pcscd() {
     }
 }
 
-/// Whether a process named `pcscd` exists.
+/// Whether a live process named `pcscd` exists (a zombie, state `Z`, does not count).
 fn pcscd_running() -> bool {
     std::fs::read_dir("/proc")
         .map(|dir| {
             dir.flatten().any(|entry| {
-                std::fs::read_to_string(entry.path().join("comm"))
-                    .is_ok_and(|comm| comm.trim_end() == "pcscd")
+                let named = std::fs::read_to_string(entry.path().join("comm"))
+                    .is_ok_and(|comm| comm.trim_end() == "pcscd");
+                let zombie = std::fs::read_to_string(entry.path().join("stat")).is_ok_and(|stat| {
+                    stat.rsplit_once(") ")
+                        .is_some_and(|(_, rest)| rest.starts_with('Z'))
+                });
+                named && !zombie
             })
         })
         .unwrap_or(false)
