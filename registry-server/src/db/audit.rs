@@ -386,6 +386,54 @@ pub async fn verify_chain(db: &Db) -> Result<ChainReport, sqlx::Error> {
     })
 }
 
+/// Reads of a patient by a user of another facility than the one that registered the
+/// patient, summed per reader and patient.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct ReadElsewhere {
+    /// The reader.
+    pub user_id: String,
+    /// The reader's facility.
+    pub facility_code: String,
+    /// The patient read.
+    pub patient_id: String,
+    /// The facility that registered the patient (its `patient.create` entry).
+    pub registered_at: String,
+    /// Reads in the period.
+    pub reads: i64,
+    /// Unix seconds: the first and the last read in the period.
+    pub first_at: i64,
+    /// Unix seconds.
+    pub last_at: i64,
+}
+
+/// [`ReadElsewhere`] rows of reads in `[from, until)`, latest first, at most `limit`.
+///
+/// # Errors
+/// Database errors.
+pub async fn read_elsewhere(
+    db: &Db,
+    from: i64,
+    until: i64,
+    limit: i64,
+) -> Result<Vec<ReadElsewhere>, sqlx::Error> {
+    sqlx::query_as::<_, ReadElsewhere>(READ_ELSEWHERE)
+        .bind(from)
+        .bind(until)
+        .bind(limit)
+        .fetch_all(db.reader())
+        .await
+}
+
+/// `read_elsewhere`.
+const READ_ELSEWHERE: &str = "SELECT r.user_id, r.facility_code, r.entity_id AS patient_id, \
+     c.facility_code AS registered_at, COUNT(*) AS reads, MIN(r.at) AS first_at, \
+     MAX(r.at) AS last_at \
+     FROM audit_log r JOIN audit_log c ON c.entity_type = 'patient' \
+     AND c.entity_id = r.entity_id AND c.action = 'patient.create' \
+     WHERE r.action = 'patient.read' AND r.entity_type = 'patient' \
+     AND r.facility_code <> c.facility_code AND r.at >= $1 AND r.at < $2 \
+     GROUP BY r.user_id, r.facility_code, r.entity_id, c.facility_code \
+     ORDER BY MAX(r.at) DESC, r.user_id, r.entity_id LIMIT $3";
 /// `append`.
 const APPEND: &str = "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
 /// `append`.
@@ -420,6 +468,7 @@ const VERIFY_CHAIN_2: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
 
 /// Every fixed statement of this module, by name, for the test that prepares them all.
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("db/audit.rs:read_elsewhere", READ_ELSEWHERE),
     ("db/audit.rs:append", APPEND),
     ("db/audit.rs:append", APPEND_2),
     ("db/audit.rs:insert_entry", INSERT_ENTRY),

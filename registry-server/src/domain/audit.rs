@@ -65,3 +65,26 @@ pub async fn verify(registry: &Registry, caller: &Caller) -> Result<ChainReport>
     caller.require(AUDITORS)?;
     Ok(db::audit::verify_chain(&registry.db).await?)
 }
+
+/// Reads of patients by users of another facility than the one that registered them, in
+/// `[from, until)` (Unix seconds), latest first, at most 1,000 rows: the auditor's check on
+/// the registry's national reading rule (docs/registry-server.md, "Who sees what"). The
+/// report is itself audited (`audit.read` on `elsewhere`). Auditors.
+///
+/// # Errors
+/// [`super::Error::Forbidden`], [`super::Error::Validation`] for `until` before `from`,
+/// database errors.
+pub async fn read_elsewhere(
+    registry: &Registry,
+    caller: &Caller,
+    from: i64,
+    until: i64,
+) -> Result<Vec<db::audit::ReadElsewhere>> {
+    caller.require(AUDITORS)?;
+    if until < from {
+        return Err(super::Error::invalid("until", "before from"));
+    }
+    let rows = db::audit::read_elsewhere(&registry.db, from, until, 1_000).await?;
+    read_by(registry, caller, "audit.read", "audit", "elsewhere").await?;
+    Ok(rows)
+}

@@ -85,6 +85,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/watch"),
     ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/audit/verify"),
+    ("GET", "/api/v1/audit/elsewhere"),
     ("GET", "/api/v1/trust-bundle"),
     ("GET", "/api/v1/issuers"),
     ("POST", "/api/v1/issuers"),

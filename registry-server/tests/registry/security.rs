@@ -465,3 +465,70 @@ async fn credentials_end_when_revoked_disabled_or_expired() {
         assert_eq!(works(second_token).await, StatusCode::UNAUTHORIZED);
     }
 }
+
+/// Who sees what (issue #15): registrars and clinicians read patients nationally, and the
+/// auditor's report lists each read by a user of another facility than the one that
+/// registered the patient; the home facility's reads are not in it, nor reads outside the
+/// period. Pharmacists and insurers read no patient by id (the role matrix).
+#[tokio::test]
+async fn reads_of_patients_registered_elsewhere_are_reported_to_the_auditor() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let staff = Staff::hire(&app).await;
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/v1/facilities",
+                &app.admin,
+                Some(
+                    serde_json::json!({"code": "LY-TRI-MED", "name": "Tripoli Medical Centre",
+                    "region": "west", "kind": "oncology_centre"}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let tripoli = app.user("clinician", "LY-TRI-MED").await;
+        let patient = register_patient(&app, &staff, patient_body("219730412345")).await;
+        let id = patient["patient"]["id"].as_str().unwrap().to_string();
+        let read = |token: String| {
+            let (app, uri) = (&app, format!("/api/v1/patients/{id}"));
+            async move { app.call(Method::GET, &uri, &token, None).await.0 }
+        };
+        assert_eq!(read(staff.clinician.clone()).await, StatusCode::OK);
+        assert_eq!(read(tripoli.clone()).await, StatusCode::OK);
+        assert_eq!(read(tripoli.clone()).await, StatusCode::OK);
+        let (status, rows) = app
+            .call(Method::GET, "/api/v1/audit/elsewhere", &staff.auditor, None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{rows}");
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{backend:?}: {rows:?}");
+        assert_eq!(rows[0]["facility_code"], "LY-TRI-MED");
+        assert_eq!(rows[0]["registered_at"], "LY-BEN-PED");
+        assert_eq!(rows[0]["patient_id"], id.as_str());
+        assert_eq!(rows[0]["reads"], 2);
+        let later = crate::support::START + 86_400;
+        let (_, none) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/audit/elsewhere?from={later}&until={}", later + 1),
+                &staff.auditor,
+                None,
+            )
+            .await;
+        assert_eq!(none, serde_json::json!([]), "{backend:?}");
+        let (status, _) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/patients/{id}"),
+                &staff.pharmacist,
+                None,
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "a pharmacist reads no patient by id"
+        );
+    }
+}
