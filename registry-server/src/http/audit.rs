@@ -47,7 +47,9 @@ async fn elsewhere(
     State(state): State<Registry>,
     AppQuery(q): AppQuery<ElsewhereQuery>,
 ) -> Result<AppJson<Vec<ReadElsewhere>>, ApiError> {
-    let until = q.until.unwrap_or_else(|| state.clock.now().saturating_add(1));
+    let until = q
+        .until
+        .unwrap_or_else(|| state.clock.now().saturating_add(1));
     let from = q.from.unwrap_or(until.saturating_sub(30 * 86_400));
     Ok(AppJson(
         audit::read_elsewhere(&state, &caller, from, until).await?,
