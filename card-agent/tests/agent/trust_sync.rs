@@ -141,3 +141,66 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The trust bundle never goes back: an agent holding bundle N refuses a bundle numbered
+/// below N from a registry that serves one (a registry restored from an old backup, or an
+/// impostor with a stolen old bundle), keeps its own, and still verifies with it (issue
+/// #16). The first registry's sequence is moved on in its database, as the revocations of
+/// a working registry would.
+#[test]
+fn a_bundle_older_than_the_one_held_is_refused_and_the_held_one_kept() {
+    let tmp = tempdir();
+    let home = tmp.join("home");
+    let ahead = Registry::start(&tmp.join("ahead"));
+    let behind = Registry::start(&tmp.join("behind"));
+    let root = repo().join("fixtures/keys/root.pub.pem");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let url = format!(
+            "sqlite:{}",
+            tmp.join("ahead").join("registry.sqlite").display()
+        );
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query("UPDATE trust_state SET sequence = sequence + 5 WHERE id = 1")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let sync = |url: &str| {
+        agent(&home)
+            .args(["trust", "sync", "--json", "--server", url, "--root"])
+            .arg(&root)
+            .output()
+            .unwrap()
+    };
+    let out = sync(&ahead.url);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let held = std::fs::read(home.join("trust-bundle.cose")).unwrap();
+
+    let out = sync(&behind.url);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+    assert!(
+        text(&out).contains("older than the stored"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read(home.join("trust-bundle.cose")).unwrap(),
+        held,
+        "the held bundle is kept"
+    );
+    let shown = agent(&home)
+        .args(["trust", "show", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(shown.status.code(), Some(0), "{}", text(&shown));
+    let v: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert!(
+        v["sequence"].as_i64().is_some_and(|s| s >= 6),
+        "still the ahead registry's bundle: {v}"
+    );
+}
