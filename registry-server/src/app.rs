@@ -221,7 +221,7 @@ pub async fn first_admin(state: &Registry) -> anyhow::Result<Option<String>> {
     let token = crate::domain::credentials::issue(state, &mut tx, &user_id, now)
         .await?
         .token;
-    let actor = SYSTEM;
+    let actor = db::audit::SYSTEM;
     db::audit::append(&mut tx, now, &actor, "user.create", "user", &user_id).await?;
     tx.commit().await?;
     Ok(Some(token))
@@ -242,7 +242,7 @@ pub async fn set_password(args: crate::config::SetPasswordArgs) -> anyhow::Resul
     let user_id = db::web::user_id_by_name(&db, &args.username)
         .await?
         .with_context(|| format!("no user named {}", args.username))?;
-    let actor = SYSTEM;
+    let actor = db::audit::SYSTEM;
     crate::domain::access::set_password(&db, Clock::system().now(), &actor, &user_id, password)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -259,7 +259,7 @@ pub async fn set_password(args: crate::config::SetPasswordArgs) -> anyhow::Resul
 pub async fn recheck(args: crate::config::RecheckArgs) -> anyhow::Result<()> {
     crate::domain::checks::verify_tables().context("the record-check tables")?;
     let db = connect_for_command(&args.database_url).await?;
-    let actor = SYSTEM;
+    let actor = db::audit::SYSTEM;
     let found = crate::domain::recheck::run(&db, Clock::system().now(), &actor)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -299,7 +299,7 @@ pub async fn recheck(args: crate::config::RecheckArgs) -> anyhow::Result<()> {
 /// An unreachable database, a stored value that does not parse.
 pub async fn duplicates(args: crate::config::RecheckArgs) -> anyhow::Result<()> {
     let db = connect_for_command(&args.database_url).await?;
-    let scan = crate::domain::linkage::scan(&db, Clock::system().now(), &SYSTEM)
+    let scan = crate::domain::linkage::scan(&db, Clock::system().now(), &db::audit::SYSTEM)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.json {
@@ -333,9 +333,10 @@ pub async fn population(args: crate::config::PopulationArgs) -> anyhow::Result<(
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("while reading {}", args.file.display()))?;
     let db = connect_for_command(&args.database_url).await?;
-    let done = crate::domain::population::import(&db, Clock::system().now(), &SYSTEM, &bytes)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let done =
+        crate::domain::population::import(&db, Clock::system().now(), &db::audit::SYSTEM, &bytes)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     match done {
         Ok(years) => {
             for y in years {
@@ -374,7 +375,7 @@ pub async fn export_canreg(args: crate::config::ExportArgs) -> anyhow::Result<()
         .await
         .with_context(|| format!("while creating {}", args.out.display()))?;
     let mut file = tokio::io::BufWriter::new(file);
-    crate::domain::statistics::export::audit(&db, Clock::system().now(), &SYSTEM)
+    crate::domain::statistics::export::audit(&db, Clock::system().now(), &db::audit::SYSTEM)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let done = crate::domain::statistics::export::write(&db, &mut file)
@@ -438,13 +439,6 @@ pub async fn restore(args: crate::config::RestoreArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
-
-/// Who the audit log names for what the registry does by itself or a command does.
-const SYSTEM: db::audit::Actor<'static> = db::audit::Actor {
-    user_id: "system",
-    role: "system",
-    facility_code: "LY-MOH",
-};
 
 /// A small pool for a one-off command.
 async fn connect_for_command(url: &str) -> anyhow::Result<db::Db> {

@@ -194,7 +194,7 @@ async fn settle(
     db::audit::append(
         &mut tx,
         now,
-        &RESTORER,
+        &db::audit::SYSTEM,
         "registry.restore",
         "backup",
         sha256,
@@ -210,13 +210,6 @@ async fn settle(
         bundle_sequence: next,
     })
 }
-
-/// Who the audit log names for a restore.
-const RESTORER: db::audit::Actor<'static> = db::audit::Actor {
-    user_id: "system",
-    role: "system",
-    facility_code: "LY-MOH",
-};
 
 /// Copies the backup into a new private file.
 fn sqlite_load(backup: &Path, target: &Path) -> anyhow::Result<()> {

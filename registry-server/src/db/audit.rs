@@ -31,6 +31,14 @@ pub struct Actor<'a> {
     pub facility_code: &'a str,
 }
 
+/// Who the audit log names for what the registry does by itself or a command does
+/// (`registry-server recheck`, `population`, `restore`...).
+pub const SYSTEM: Actor<'static> = Actor {
+    user_id: "system",
+    role: "system",
+    facility_code: "LY-MOH",
+};
+
 /// One audit entry.
 #[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Entry {
