@@ -15,7 +15,7 @@
 //! restored registry must never publish a sequence number already used). The restore is
 //! audited (`registry.restore`, the backup's SHA-256 as entity).
 
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -231,7 +231,7 @@ fn sqlite_load(backup: &Path, target: &Path) -> anyhow::Result<()> {
         "{} is not a SQLite backup",
         backup.display()
     );
-    let mut source = std::fs::File::open(backup)?;
+    source.rewind()?;
     let mut out = private_new_file(target)?;
     let copied = std::io::copy(&mut source, &mut out).and_then(|_| out.sync_all());
     if let Err(e) = copied {
