@@ -221,7 +221,7 @@ pub async fn set_password_as(
         user_id,
         hash: &hash,
     };
-    let approval = super::approvals::request(&mut tx, caller, held, None, now).await?;
+    let approval = super::approvals::request(&mut tx, caller, held, now).await?;
     db::audit::append(
         &mut tx,
         now,

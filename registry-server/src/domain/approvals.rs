@@ -52,6 +52,8 @@ pub enum Held<'a> {
     NewUser {
         /// The user.
         user_id: &'a str,
+        /// Its first token (named in the request; the user's being inactive holds it).
+        token_id: &'a str,
     },
     /// A token for another user.
     Token {
@@ -86,7 +88,7 @@ impl Held<'_> {
 
     fn user_id(&self) -> &str {
         match self {
-            Held::NewUser { user_id }
+            Held::NewUser { user_id, .. }
             | Held::Token { user_id, .. }
             | Held::Password { user_id, .. }
             | Held::Enable { user_id } => user_id,
@@ -110,7 +112,7 @@ pub async fn new_user_waits(conn: &mut AnyConnection, role: Role) -> Result<bool
 }
 
 /// Stores the request for `held` inside the caller's transaction (which audits the action
-/// itself) and holds a token it names.
+/// itself) and holds a token for another user.
 ///
 /// # Errors
 /// Database errors.
@@ -118,7 +120,6 @@ pub async fn request(
     conn: &mut AnyConnection,
     caller: &Caller,
     held: Held<'_>,
-    token_id: Option<&str>,
     now: i64,
 ) -> Result<Approval> {
     let id = auth::new_id();
@@ -127,8 +128,8 @@ pub async fn request(
         _ => None,
     };
     let token_id = match held {
-        Held::Token { token_id, .. } => Some(token_id),
-        _ => token_id,
+        Held::NewUser { token_id, .. } | Held::Token { token_id, .. } => Some(token_id),
+        Held::Password { .. } | Held::Enable { .. } => None,
     };
     db::approvals::insert(
         &mut *conn,

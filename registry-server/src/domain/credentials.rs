@@ -86,7 +86,7 @@ pub async fn create_token(registry: &Registry, caller: &Caller, user_id: &str) -
             user_id,
             token_id: &token.id,
         };
-        token.approval = Some(approvals::request(&mut tx, caller, held, None, now).await?);
+        token.approval = Some(approvals::request(&mut tx, caller, held, now).await?);
     }
     db::audit::append(
         &mut tx,
@@ -162,8 +162,7 @@ pub async fn set_active(
         return Err(Error::NotFound { what: "user" });
     };
     if active && user.active == 0 {
-        let approval =
-            approvals::request(&mut tx, caller, Held::Enable { user_id }, None, now).await?;
+        let approval = approvals::request(&mut tx, caller, Held::Enable { user_id }, now).await?;
         db::audit::append(&mut tx, now, &actor(caller), "user.enable", "user", user_id).await?;
         tx.commit().await?;
         return Ok(Some(approval));
@@ -270,8 +269,11 @@ pub async fn create_user(
     })?;
     let token = issue(registry, &mut tx, &user.id, now).await?;
     let approval = if waits {
-        let held = Held::NewUser { user_id: &user.id };
-        Some(approvals::request(&mut tx, caller, held, Some(&token.id), now).await?)
+        let held = Held::NewUser {
+            user_id: &user.id,
+            token_id: &token.id,
+        };
+        Some(approvals::request(&mut tx, caller, held, now).await?)
     } else {
         None
     };
