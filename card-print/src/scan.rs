@@ -36,34 +36,43 @@ const HALVE_ABOVE: u32 = 1200;
 /// # Errors
 /// [`ScanError`] when no decoder reads a code.
 pub fn qr_texts(picture: &GrayImage) -> Result<Vec<String>, ScanError> {
-    let half = (picture.width().max(picture.height()) > HALVE_ABOVE).then(|| {
+    // The derived pictures are made on first use: a clean picture reads at the first try.
+    let half = std::cell::OnceCell::new();
+    let stretched = std::cell::OnceCell::new();
+    let variant = |i: usize| -> Option<&GrayImage> {
+        match i {
+            0 => Some(picture),
+            1 => half.get_or_init(|| halve(picture)).as_ref(),
+            _ => stretched.get_or_init(|| stretch(picture)).as_ref(),
+        }
+    };
+    for i in 0..3 {
+        let found = variant(i).map(with_rxing).unwrap_or_default();
+        if !found.is_empty() {
+            return Ok(unique(found));
+        }
+    }
+    let mut undecodable = None;
+    for i in 0..3 {
+        match variant(i).map(with_rqrr) {
+            Some(Ok(found)) if !found.is_empty() => return Ok(unique(found)),
+            Some(Err(e)) => undecodable = Some(e),
+            Some(Ok(_)) | None => {}
+        }
+    }
+    Err(undecodable.map_or(ScanError::NotFound, ScanError::Undecodable))
+}
+
+/// The picture at half size, when it is large enough to gain from it.
+fn halve(picture: &GrayImage) -> Option<GrayImage> {
+    (picture.width().max(picture.height()) > HALVE_ABOVE).then(|| {
         image::imageops::resize(
             picture,
             picture.width() / 2,
             picture.height() / 2,
             image::imageops::FilterType::Triangle,
         )
-    });
-    let stretched = stretch(picture);
-    let sizes: Vec<&GrayImage> = std::iter::once(picture)
-        .chain(half.as_ref())
-        .chain(stretched.as_ref())
-        .collect();
-    for size in &sizes {
-        let found = with_rxing(size);
-        if !found.is_empty() {
-            return Ok(unique(found));
-        }
-    }
-    let mut undecodable = None;
-    for size in &sizes {
-        match with_rqrr(size) {
-            Ok(found) if !found.is_empty() => return Ok(unique(found)),
-            Ok(_) => {}
-            Err(e) => undecodable = Some(e),
-        }
-    }
-    Err(undecodable.map_or(ScanError::NotFound, ScanError::Undecodable))
+    })
 }
 
 /// A washed-out picture with its grey levels stretched to the full range (the darkest and
