@@ -280,3 +280,76 @@ impl Drop for Child {
         self.kill();
     }
 }
+
+/// Whether this process runs as root: mounting a tmpfs, `runuser` and `unshare` need it (the
+/// tests run as root in CI, as `scripts/test.sh` does).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A small tmpfs of a test's own, for the full-disk cases: mounted on a fresh directory of the
+/// temporary directory, unmounted (lazily) and removed when dropped.
+#[derive(Debug)]
+pub struct Tmpfs {
+    /// Where it is mounted.
+    pub path: PathBuf,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (`mount -o size=`, e.g. `16m`); `None` when not root or
+    /// the mount fails.
+    pub fn mount(size: &str) -> Option<Tmpfs> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static MOUNTED: AtomicUsize = AtomicUsize::new(0);
+        if !is_root() {
+            return None;
+        }
+        let path = std::env::temp_dir().join(format!(
+            "tmpfs-{}-{}",
+            std::process::id(),
+            MOUNTED.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&path).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            Some(Tmpfs { path })
+        } else {
+            let _ = std::fs::remove_dir(&path);
+            None
+        }
+    }
+
+    /// Fills the file system with one file until a write fails for lack of space; the file.
+    ///
+    /// # Panics
+    /// A write failing for another reason.
+    pub fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let filler = self.path.join("filler");
+        let mut file = std::fs::File::create(&filler).expect("the filler file");
+        let chunk = vec![0u8; 4096];
+        loop {
+            match file.write_all(&chunk) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::StorageFull => break,
+                Err(e) => panic!("filling the tmpfs: {e}"),
+            }
+        }
+        let _ = file.sync_all();
+        filler
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}

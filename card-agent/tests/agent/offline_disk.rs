@@ -25,50 +25,6 @@ fn agent(home: &Path, args: &[&str], now: u64) -> Output {
         .unwrap()
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// A small tmpfs, unmounted (lazily) when dropped.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    fn mount() -> Option<Tmpfs> {
-        if !is_root() {
-            return None;
-        }
-        let dir = std::env::temp_dir().join(format!("agent-tmpfs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).ok()?;
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
-            .arg(&dir)
-            .status()
-            .is_ok_and(|s| s.success());
-        ok.then_some(Tmpfs(dir))
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Fills the file system under `dir` with one file until a write fails for lack of space.
-fn fill(dir: &Path) -> PathBuf {
-    use std::io::Write;
-    let filler = dir.join("filler");
-    let mut file = std::fs::File::create(&filler).unwrap();
-    let chunk = vec![0u8; 4096];
-    while file.write_all(&chunk).is_ok() {}
-    let _ = file.sync_all();
-    filler
-}
-
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
         panic!(
@@ -81,7 +37,7 @@ fn json(out: &Output) -> Value {
 
 #[test]
 fn a_full_disk_refuses_the_dispensing_before_the_hand_over_and_keeps_the_queue() {
-    let disk = Tmpfs::mount();
+    let disk = testkit::Tmpfs::mount("4m");
     if !testkit::require(
         "a tmpfs of the test's own (mount, as root)",
         disk.is_some(),
@@ -90,7 +46,7 @@ fn a_full_disk_refuses_the_dispensing_before_the_hand_over_and_keeps_the_queue()
         return;
     }
     let disk = disk.unwrap();
-    let home = disk.0.join("agent");
+    let home = disk.path.join("agent");
     let qr = std::fs::read_to_string(vectors().join("valid-adult.qr.txt")).unwrap();
     let qr = qr.trim();
     let now = 1_780_272_000u64;
@@ -127,7 +83,7 @@ fn a_full_disk_refuses_the_dispensing_before_the_hand_over_and_keeps_the_queue()
     assert_eq!(json(&queued)["state"], "queued");
 
     // The disk fills up: the next dispensing is refused before anything is handed over.
-    let filler = fill(&disk.0);
+    let filler = disk.fill();
     let later = now + (interval + 1) * 86_400;
     let refused = dispense(later);
     let said = String::from_utf8_lossy(&refused.stderr);

@@ -349,10 +349,7 @@ fn no_reader_is_said_and_a_reader_that_appears_while_waiting_is_found() {
             .arg("-V")
             .output()
             .is_ok_and(|o| o.status.success());
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let root = testkit::is_root();
     if !testkit::require(
         "unshare and ip, as root (a pcscd of the test's own)",
         unshare && root,

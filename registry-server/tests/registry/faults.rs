@@ -28,13 +28,6 @@ fn postgres_bin() -> Option<PathBuf> {
     found.pop()
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
 impl OwnPostgres {
     /// `initdb`, then `pg_ctl start` (waiting until it accepts connections). As root, the
     /// cluster belongs to the `postgres` user, as PostgreSQL requires.
@@ -42,7 +35,7 @@ impl OwnPostgres {
         let dir = std::env::temp_dir().join(format!("lyr-pg-{}", registry_server::auth::new_id()));
         std::fs::create_dir_all(&dir).unwrap();
         let pg = OwnPostgres { bin, dir };
-        if is_root() {
+        if testkit::is_root() {
             let chown = Command::new("chown").arg("postgres:").arg(&pg.dir).status();
             assert!(
                 chown.is_ok_and(|s| s.success()),
@@ -73,7 +66,7 @@ impl OwnPostgres {
     /// Runs one of PostgreSQL's programs (as `postgres` when root); panics on failure.
     fn run(&self, program: &str, args: &[&str]) {
         let path = self.bin.join(program);
-        let mut command = if is_root() {
+        let mut command = if testkit::is_root() {
             let mut c = Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(&path);
             c
@@ -136,21 +129,25 @@ impl OwnPostgres {
 
 impl Drop for OwnPostgres {
     fn drop(&mut self) {
-        let _ = Command::new(if is_root() { "runuser" } else { "true" })
-            .args(if is_root() {
-                vec!["-u", "postgres", "--"]
-            } else {
-                vec![]
-            })
-            .arg(self.bin.join("pg_ctl"))
-            .args([
-                "-D",
-                self.data().to_str().unwrap_or(""),
-                "-m",
-                "immediate",
-                "stop",
-            ])
-            .output();
+        let _ = Command::new(if testkit::is_root() {
+            "runuser"
+        } else {
+            "true"
+        })
+        .args(if testkit::is_root() {
+            vec!["-u", "postgres", "--"]
+        } else {
+            vec![]
+        })
+        .arg(self.bin.join("pg_ctl"))
+        .args([
+            "-D",
+            self.data().to_str().unwrap_or(""),
+            "-m",
+            "immediate",
+            "stop",
+        ])
+        .output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -269,52 +266,6 @@ async fn a_stopped_postgresql_gets_a_prompt_503_and_the_registry_recovers() {
     );
 }
 
-/// A small tmpfs of the test's own, unmounted (lazily) when dropped.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    fn mount(size: &str) -> Option<Tmpfs> {
-        let dir =
-            std::env::temp_dir().join(format!("lyr-tmpfs-{}", registry_server::auth::new_id()));
-        std::fs::create_dir_all(&dir).ok()?;
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&dir)
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            Some(Tmpfs(dir))
-        } else {
-            let _ = std::fs::remove_dir(&dir);
-            None
-        }
-    }
-
-    /// Fills the file system with `filler` until a write fails with "no space".
-    fn fill(&self) -> PathBuf {
-        use std::io::Write;
-        let filler = self.0.join("filler");
-        let mut file = std::fs::File::create(&filler).unwrap();
-        let chunk = vec![0u8; 4096];
-        loop {
-            match file.write_all(&chunk) {
-                Ok(()) => {}
-                Err(e) if e.raw_os_error() == Some(28) => break,
-                Err(e) => panic!("filling the tmpfs: {e}"),
-            }
-        }
-        let _ = file.sync_all();
-        filler
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// SQLite on a full disk (a 16 MiB tmpfs filled to the last block): every write that cannot
 /// be stored is refused with 507 `storage_full` and changes nothing; once space returns the
 /// registry writes again, without a restart, and the file is whole (`PRAGMA
@@ -323,7 +274,7 @@ impl Drop for Tmpfs {
 /// writing. Its result codes are classified in `db.rs`'s unit tests.)
 #[tokio::test]
 async fn a_full_disk_refuses_writes_clearly_and_the_registry_resumes() {
-    let mounted = if is_root() { Tmpfs::mount("16m") } else { None };
+    let mounted = testkit::Tmpfs::mount("16m");
     if !testkit::require(
         "a tmpfs of the test's own (mount, as root)",
         mounted.is_some(),
@@ -336,7 +287,7 @@ async fn a_full_disk_refuses_writes_clearly_and_the_registry_resumes() {
         DbOptions {
             url: format!(
                 "sqlite:{}?mode=rwc",
-                disk.0.join("registry.sqlite").display()
+                disk.path.join("registry.sqlite").display()
             ),
             max_connections: 1,
             pg_schema: None,
