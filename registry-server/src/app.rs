@@ -238,7 +238,7 @@ pub async fn set_password(args: crate::config::SetPasswordArgs) -> anyhow::Resul
         .read_line(&mut line)
         .context("while reading the password from standard input")?;
     let password = line.trim_end_matches(['\n', '\r']).to_string();
-    let db = connect_for_command(&args.database_url).await?;
+    let db = connect_for_command(&args.db.database_url).await?;
     let user_id = db::web::user_id_by_name(&db, &args.username)
         .await?
         .with_context(|| format!("no user named {}", args.username))?;
@@ -258,7 +258,7 @@ pub async fn set_password(args: crate::config::SetPasswordArgs) -> anyhow::Resul
 /// An unreachable database, a stored value that does not parse.
 pub async fn recheck(args: crate::config::RecheckArgs) -> anyhow::Result<()> {
     crate::domain::checks::verify_tables().context("the record-check tables")?;
-    let db = connect_for_command(&args.database_url).await?;
+    let db = connect_for_command(&args.db.database_url).await?;
     let actor = db::audit::SYSTEM;
     let found = crate::domain::recheck::run(&db, Clock::system().now(), &actor)
         .await
@@ -298,7 +298,7 @@ pub async fn recheck(args: crate::config::RecheckArgs) -> anyhow::Result<()> {
 /// # Errors
 /// An unreachable database, a stored value that does not parse.
 pub async fn duplicates(args: crate::config::RecheckArgs) -> anyhow::Result<()> {
-    let db = connect_for_command(&args.database_url).await?;
+    let db = connect_for_command(&args.db.database_url).await?;
     let scan = crate::domain::linkage::scan(&db, Clock::system().now(), &db::audit::SYSTEM)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -332,7 +332,7 @@ pub async fn population(args: crate::config::PopulationArgs) -> anyhow::Result<(
     );
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("while reading {}", args.file.display()))?;
-    let db = connect_for_command(&args.database_url).await?;
+    let db = connect_for_command(&args.db.database_url).await?;
     let done =
         crate::domain::population::import(&db, Clock::system().now(), &db::audit::SYSTEM, &bytes)
             .await
@@ -366,7 +366,7 @@ pub async fn population(args: crate::config::PopulationArgs) -> anyhow::Result<(
 /// # Errors
 /// The file exists or cannot be created, the database, a write.
 pub async fn export_canreg(args: crate::config::ExportArgs) -> anyhow::Result<()> {
-    let db = connect_for_command(&args.database_url).await?;
+    let db = connect_for_command(&args.db.database_url).await?;
     let file = tokio::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -397,7 +397,7 @@ pub async fn export_canreg(args: crate::config::ExportArgs) -> anyhow::Result<()
 /// See [`crate::backup::backup`].
 pub async fn backup(args: crate::config::BackupArgs) -> anyhow::Result<()> {
     let from = crate::backup::Place {
-        url: args.database_url,
+        url: args.db.database_url,
         pg_schema: args.pg_schema,
     };
     let done = crate::backup::backup(&from, &args.out).await?;

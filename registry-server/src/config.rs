@@ -51,12 +51,9 @@ pub enum Command {
     Restore(RestoreArgs),
 }
 
-/// `registry-server backup --out F`
+/// The database a command works on: `--database-url`, as for serving.
 #[derive(Debug, Clone, Args)]
-pub struct BackupArgs {
-    /// The backup file to create (refused if it exists).
-    #[arg(long)]
-    pub out: std::path::PathBuf,
+pub struct DatabaseArg {
     /// Database URL, as for serving.
     #[arg(
         long,
@@ -64,6 +61,17 @@ pub struct BackupArgs {
         default_value = "sqlite:var/registry.sqlite?mode=rwc"
     )]
     pub database_url: String,
+}
+
+/// `registry-server backup --out F`
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The backup file to create (refused if it exists).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// The database.
+    #[command(flatten)]
+    pub db: DatabaseArg,
     /// PostgreSQL: the registry's schema, when it is not the connection's default (the
     /// backup then holds that schema only).
     #[arg(long)]
@@ -104,13 +112,9 @@ pub struct ExportArgs {
     /// The file to create (refused if it exists).
     #[arg(long)]
     pub out: std::path::PathBuf,
-    /// Database URL, as for serving.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite:var/registry.sqlite?mode=rwc"
-    )]
-    pub database_url: String,
+    /// The database.
+    #[command(flatten)]
+    pub db: DatabaseArg,
 }
 
 /// `registry-server population --file F`
@@ -119,25 +123,17 @@ pub struct PopulationArgs {
     /// The CSV file (registry-server/data/population/sample.csv shows the layout).
     #[arg(long)]
     pub file: std::path::PathBuf,
-    /// Database URL, as for serving.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite:var/registry.sqlite?mode=rwc"
-    )]
-    pub database_url: String,
+    /// The database.
+    #[command(flatten)]
+    pub db: DatabaseArg,
 }
 
 /// `registry-server recheck [--json]`, `registry-server duplicates [--json]`
 #[derive(Debug, Clone, Args)]
 pub struct RecheckArgs {
-    /// Database URL, as for serving.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite:var/registry.sqlite?mode=rwc"
-    )]
-    pub database_url: String,
+    /// The database.
+    #[command(flatten)]
+    pub db: DatabaseArg,
     /// One JSON document instead of text.
     #[arg(long)]
     pub json: bool,
@@ -149,13 +145,9 @@ pub struct SetPasswordArgs {
     /// The user's login name.
     #[arg(long)]
     pub username: String,
-    /// Database URL, as for serving.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite:var/registry.sqlite?mode=rwc"
-    )]
-    pub database_url: String,
+    /// The database.
+    #[command(flatten)]
+    pub db: DatabaseArg,
 }
 
 /// How the server runs.
