@@ -285,15 +285,15 @@ pub fn sync(args: &TrustSyncArgs, home_dir: Option<&Path>) -> anyhow::Result<()>
                      root key: {e}; the stored bundle is kept"
                     ))
                 })?;
-            let new_seq = store.bundle().map_or(0, |b| b.sequence);
-            if let Some(old) = old_store.as_ref().and_then(|s| s.bundle()) {
-                if new_seq < old.sequence {
-                    return Err(Class::Registry.err(format!(
-                        "the registry sent bundle number {new_seq}, older than the stored \
-                         number {}; refused (a rollback would hide revocations)",
-                        old.sequence
-                    )));
-                }
+            // The bundle never goes back (docs/card-format.md §7.9).
+            if let Some(old) = &old_store {
+                store.check_replaces(old).map_err(|e| {
+                    Class::Registry.err(format!(
+                        "the registry sent a bundle that is not newer than the stored one: \
+                         {e} [{}]; the stored bundle is kept",
+                        e.code()
+                    ))
+                })?;
             }
             write_atomic(&bundle_path, &bytes)?;
             (store, true, etag)

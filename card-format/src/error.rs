@@ -159,6 +159,18 @@ pub enum Error {
         /// The configured limit.
         max_age_days: u64,
     },
+    /// An offered trust bundle does not come after the one held: a lower sequence number, or
+    /// the same number with other content (docs/card-format.md §7.9). The held one is kept.
+    #[error(
+        "trust bundle number {offered} does not come after the held number {held}; refused \
+         (a rollback would hide revocations)"
+    )]
+    BundleRollback {
+        /// The held bundle's sequence number.
+        held: u64,
+        /// The offered bundle's.
+        offered: u64,
+    },
     /// A field of a summary is invalid; names the field, never its value.
     #[error("invalid {field}: {reason}")]
     InvalidField {
@@ -203,6 +215,7 @@ impl Error {
             Error::Revoked { .. } => "revoked",
             Error::Superseded => "superseded",
             Error::BundleTooOld { .. } => "bundle_too_old",
+            Error::BundleRollback { .. } => "bundle_rollback",
             Error::InvalidField { .. } => "invalid_field",
             Error::BadKey(_) => "bad_key",
             Error::Signing(_) => "signing_failed",

@@ -217,6 +217,29 @@ impl TrustStore {
         self.bundle.as_ref()
     }
 
+    /// Whether this store's bundle may replace `held`'s (docs/card-format.md §7.9): its
+    /// sequence number is higher, or it is the same bundle. A store without a bundle replaces
+    /// nothing that has one; anything replaces a store without one.
+    ///
+    /// # Errors
+    /// [`Error::BundleRollback`]: a lower sequence number, or the same number with other
+    /// content.
+    pub fn check_replaces(&self, held: &TrustStore) -> Result<()> {
+        let Some(old) = held.bundle() else {
+            return Ok(());
+        };
+        let rollback = |offered| Error::BundleRollback {
+            held: old.sequence,
+            offered,
+        };
+        match self.bundle() {
+            None => Err(rollback(0)),
+            Some(new) if new.sequence > old.sequence => Ok(()),
+            Some(new) if new.sequence == old.sequence && new == old => Ok(()),
+            Some(new) => Err(rollback(new.sequence)),
+        }
+    }
+
     /// The certificate of the key that signed the loaded bundle.
     pub fn bundle_signer(&self) -> Option<&Certificate> {
         self.bundle_signer.as_ref()

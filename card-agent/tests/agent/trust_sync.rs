@@ -184,7 +184,7 @@ fn a_bundle_older_than_the_one_held_is_refused_and_the_held_one_kept() {
     let out = sync(&behind.url);
     assert_eq!(out.status.code(), Some(8), "{}", text(&out));
     assert!(
-        text(&out).contains("older than the stored"),
+        text(&out).contains("[bundle_rollback]; the stored bundle is kept"),
         "{}",
         text(&out)
     );

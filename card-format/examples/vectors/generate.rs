@@ -153,6 +153,8 @@ enum Trust {
     Bundle,
     RootOnly,
     OtherBundle(&'static str),
+    /// This bundle offered to a verifier that holds the standard one (§7.9).
+    Replacing(&'static str),
 }
 
 fn valid(warnings: &[&str], sample: &str, serial: CardSerial) -> serde_json::Value {
@@ -766,6 +768,49 @@ pub fn generate() -> Files {
         expect: error("issuer_not_certified"),
     });
 
+    // The bundle never goes back (§7.9): each vector offers, to a verifier holding the
+    // standard bundle (number 42), a correctly signed bundle without the lost card's
+    // revocation, and verifies that card: a verifier that skips the check finds it valid.
+    let revoked_qr = qr::encode(
+        &card_format::sign_card(&ben, &payload("revoked", "adult"), None).expect("sign"),
+    );
+    for (name, description, sequence) in [
+        (
+            "bundle-rollback",
+            "bundle number 41, without a revocation, offered to a verifier holding number 42",
+            41,
+        ),
+        (
+            "bundle-same-sequence",
+            "a second bundle numbered 42, without a revocation, offered to a verifier holding 42",
+            42,
+        ),
+    ] {
+        let older = TrustBundle {
+            sequence,
+            revoked_cards: Vec::new(),
+            ..bundle.clone()
+        };
+        let file: &'static str = if sequence == 41 {
+            "bundle-rollback.cose.hex"
+        } else {
+            "bundle-same-sequence.cose.hex"
+        };
+        files.insert(
+            format!("vectors/{file}"),
+            hex(&older.sign(&list, &list_cert).expect("sign")),
+        );
+        vectors.push(Vector {
+            name,
+            description,
+            input: Input::Qr(revoked_qr.clone()),
+            trust: Trust::Replacing(file),
+            now: NOW,
+            policy: None,
+            expect: error("bundle_rollback"),
+        });
+    }
+
     let mut entries = Vec::new();
     for v in vectors {
         let (file, kind) = match &v.input {
@@ -786,6 +831,11 @@ pub fn generate() -> Files {
             }
             Trust::RootOnly => serde_json::json!({ "root": "root.pub.pem" }),
             Trust::OtherBundle(b) => serde_json::json!({ "root": "root.pub.pem", "bundle": b }),
+            Trust::Replacing(b) => serde_json::json!({
+                "root": "root.pub.pem",
+                "bundle": b,
+                "held_bundle": "trust-bundle.cose.hex",
+            }),
         };
         let mut entry = serde_json::json!({
             "name": v.name,

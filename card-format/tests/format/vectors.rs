@@ -68,11 +68,19 @@ fn run(
     let store = match trust.get("bundle") {
         Some(file) => {
             let bytes = read_hex(&dir.join(file.as_str().unwrap()));
-            TrustStore::from_bundle(root, &bytes, MAX_BUNDLE_LEN)
+            TrustStore::from_bundle(root.clone(), &bytes, MAX_BUNDLE_LEN)
                 .map_err(|e| e.code().to_string())?
         }
-        None => TrustStore::new(root),
+        None => TrustStore::new(root.clone()),
     };
+    // The bundle a verifier already holds: the offered one must come after it (§7.9).
+    if let Some(file) = trust.get("held_bundle") {
+        let bytes = read_hex(&dir.join(file.as_str().unwrap()));
+        let held = TrustStore::from_bundle(root, &bytes, MAX_BUNDLE_LEN).unwrap();
+        store
+            .check_replaces(&held)
+            .map_err(|e| e.code().to_string())?;
+    }
     let input = dir.join(entry["input"].as_str().unwrap());
     let cose = match entry["input_kind"].as_str().unwrap() {
         "qr" => qr::decode(&std::fs::read_to_string(&input).unwrap())
@@ -208,6 +216,7 @@ fn vectors_cover_every_error_reachable_from_bytes() {
         "revoked",
         "superseded",
         "bundle_too_old",
+        "bundle_rollback",
         "invalid_field",
     ] {
         assert!(codes.contains(&code), "no vector expects {code}");
