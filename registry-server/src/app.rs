@@ -441,10 +441,16 @@ pub async fn restore(args: crate::config::RestoreArgs) -> anyhow::Result<()> {
 }
 
 /// A small pool for a one-off command.
-async fn connect_for_command(url: &str) -> anyhow::Result<db::Db> {
+pub(crate) async fn connect_for_command(url: &str) -> anyhow::Result<db::Db> {
+    connect_with(url, 2).await
+}
+
+/// [`connect_for_command`] with `max_connections` (PostgreSQL: the import's duplicate
+/// searches run side by side).
+pub(crate) async fn connect_with(url: &str, max_connections: u32) -> anyhow::Result<db::Db> {
     db::connect(&DbOptions {
         url: url.to_string(),
-        max_connections: 2,
+        max_connections,
         pg_schema: None,
     })
     .await

@@ -320,7 +320,7 @@ fn run_blocking(command: &mut std::process::Command, name: &str) -> anyhow::Resu
 }
 
 /// Creates `path`, which must not exist, readable and writable by its owner only.
-fn private_new_file(path: &Path) -> anyhow::Result<std::fs::File> {
+pub(crate) fn private_new_file(path: &Path) -> anyhow::Result<std::fs::File> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }

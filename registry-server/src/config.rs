@@ -45,6 +45,11 @@ pub enum Command {
     /// of the live database, or `pg_dump --format=custom` of PostgreSQL; prints its size and
     /// SHA-256. Instances keep serving meanwhile.
     Backup(BackupArgs),
+    /// Import existing records (patients and their tumours) from a CSV, tab-separated or
+    /// XLSX file in the registry's template or a CanReg5 export: each row checked as at the
+    /// desk; `--dry-run` reports and writes nothing; re-running the same file changes
+    /// nothing. Prints a count per outcome, and every row not imported.
+    Import(ImportArgs),
     /// Load a backup into a database that holds no registry, verify its audit chain (a
     /// broken chain undoes the restore), digest every table and move the trust bundle's
     /// sequence past every bundle published since the backup; prints what it restored.
@@ -104,6 +109,40 @@ pub struct RestoreArgs {
     /// One JSON document instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `registry-server import --source S --user U FILE`
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The file: CSV, tab-separated text or XLSX (its first sheet).
+    pub file: std::path::PathBuf,
+    /// The source's name (`benghazi-canreg5`): the file's keys are unique within it, and a
+    /// re-run of the file must give the same name.
+    #[arg(long)]
+    pub source: String,
+    /// The registrar who imports (a username): the records are theirs, as at the desk.
+    #[arg(long)]
+    pub user: String,
+    /// Check and report every row; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Confirm, as the importing registrar, the record checks that ask a person to confirm
+    /// (after reading them in a dry run); without it those rows are held back.
+    #[arg(long)]
+    pub confirm_checks: bool,
+    /// The layout, when the header does not tell it: `template` or `canreg5`.
+    #[arg(long)]
+    pub layout: Option<crate::domain::import::layout::Layout>,
+    /// Write the report of every row to this new CSV file (line, record, outcome, patient,
+    /// problems, checks, primary, duplicates).
+    #[arg(long)]
+    pub report: Option<std::path::PathBuf>,
+    /// Print the summary as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// The database.
+    #[command(flatten)]
+    pub db: DatabaseArg,
 }
 
 /// `registry-server export-canreg --out F`

@@ -30,6 +30,7 @@ pub mod error;
 pub mod follow_up;
 pub mod form;
 pub mod i18n;
+pub mod import;
 pub mod login;
 pub mod patients;
 pub mod pharmacy;
@@ -81,6 +82,7 @@ pub fn router() -> Router<Registry> {
         .merge(audit::router())
         .merge(admin::router())
         .merge(duplicates::router())
+        .merge(import::router())
         .merge(recheck::router())
         .merge(statistics::router())
         .merge(stock::router())
@@ -222,6 +224,7 @@ pub fn menu(role: Role, section: &str) -> Vec<NavItem> {
             ("/desk/patients/new", "nav.register"),
             ("/desk/duplicates", "nav.duplicates"),
             ("/desk/recheck", "nav.recheck"),
+            ("/desk/import", "nav.import"),
             ("/desk/statistics", "nav.statistics"),
         ],
         Role::Clinician => &[("/desk/patients", "nav.patients")],

@@ -22,6 +22,8 @@
 //! - [`trust`]: the signed trust bundle, cached per trust sequence;
 //! - [`watch`]: the inspectors' reports on unjustified disbursement, with the audit
 //!   entries behind each row;
+//! - [`import`]: bringing existing records in (the template, CanReg5 exports), checked row by
+//!   row, with a dry run, idempotent;
 //! - [`access`]: facilities, users, tokens, passwords and desk sign-in;
 //! - [`audit`]: who did what, and reading and verifying the hash-chained log.
 
@@ -40,6 +42,7 @@ pub mod duplicates;
 pub mod error;
 pub mod follow_up;
 pub mod iccc;
+pub mod import;
 pub mod issuers;
 pub mod linkage;
 pub mod patients;

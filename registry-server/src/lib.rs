@@ -15,6 +15,7 @@
 //! - [`patient`], [`names`]: identity normalisation, Arabic/Latin name search keys;
 //! - [`signing`], [`keys`], [`hsm`]: issuing keys, the key ceremony, PKCS#11;
 //! - [`metrics`]: the Prometheus counters;
+//! - [`import`], [`backup`]: the `import`, `backup` and `restore` commands;
 //! - [`config`], [`app`]: flags and environment; start-up (connect, migrate, load keys,
 //!   first admin) used by `main` and tests.
 
@@ -27,6 +28,7 @@ pub mod desk;
 pub mod domain;
 pub mod hsm;
 pub mod http;
+pub mod import;
 pub mod keys;
 pub mod metrics;
 pub mod names;

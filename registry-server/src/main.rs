@@ -16,6 +16,7 @@ async fn main() -> ExitCode {
         Some(Command::Duplicates(args)) => registry_server::app::duplicates(args).await,
         Some(Command::Population(args)) => registry_server::app::population(args).await,
         Some(Command::ExportCanreg(args)) => registry_server::app::export_canreg(args).await,
+        Some(Command::Import(args)) => registry_server::import::command(args).await,
         Some(Command::Backup(args)) => registry_server::app::backup(args).await,
         Some(Command::Restore(args)) => registry_server::app::restore(args).await,
         None => registry_server::app::serve(cli.serve).await,

@@ -20,6 +20,11 @@ use sqlx::{AnyConnection, FromRow};
 
 use super::Db;
 
+mod many;
+
+pub use many::append_many;
+use many::chain_in;
+
 /// Who did something, as recorded.
 #[derive(Debug, Clone)]
 pub struct Actor<'a> {
@@ -278,21 +283,7 @@ async fn write_batch(pool: &sqlx::AnyPool, batch: &[Job]) -> Result<(), sqlx::Er
         return Ok(());
     }
     let mut tx = pool.begin().await?;
-    // Reserve the whole batch's sequence numbers with one update of the head row (which
-    // takes its lock), chain the entries in memory, then store the last hash.
-    let (last_seq, mut prev_hash): (i64, Vec<u8>) = sqlx::query_as(WRITE_BATCH)
-        .bind(count)
-        .fetch_one(&mut *tx)
-        .await?;
-    for (i, e) in (0..).zip(pending) {
-        let entry = e.chained(last_seq - count + 1 + i, prev_hash);
-        insert_entry(&mut tx, &entry).await?;
-        prev_hash = entry.hash;
-    }
-    sqlx::query(WRITE_BATCH_2)
-        .bind(&prev_hash)
-        .execute(&mut *tx)
-        .await?;
+    chain_in(&mut tx, &pending, count).await?;
     tx.commit().await
 }
 
@@ -447,7 +438,7 @@ const APPEND: &str = "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING
 /// `append`.
 const APPEND_2: &str = "UPDATE audit_head SET hash = $1 WHERE id = 1";
 /// `insert_entry`.
-const INSERT_ENTRY: &str =
+pub(crate) const INSERT_ENTRY: &str =
     "INSERT INTO audit_log (seq, at, user_id, role, facility_code, action, entity_type, \
          entity_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 /// `write_batch`.

@@ -66,7 +66,7 @@ macro_rules! medicine_columns {
 mod sql;
 
 use sql::*;
-pub(crate) use sql::{statements_per_kind, STATEMENTS};
+pub(crate) use sql::{statements_per_kind, INSERT_TUMOUR, STATEMENTS};
 
 /// A statement with some of its parameters bound.
 type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -75,7 +75,7 @@ type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 ///
 /// # Errors
 /// A stage scheme that has no stored name.
-fn tumour_fields<'q>(query: Query<'q>, t: &'q Tumour) -> Result<Query<'q>, sqlx::Error> {
+pub(crate) fn tumour_fields<'q>(query: Query<'q>, t: &'q Tumour) -> Result<Query<'q>, sqlx::Error> {
     let stage = t.stage.as_ref();
     Ok(query
         .bind(t.icd10.as_str())

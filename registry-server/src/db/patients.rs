@@ -113,7 +113,7 @@ impl PatientRow {
 
 /// Binds the patient's data, in the order of the table's data columns (`id_type` to
 /// `insurance_member_id`, then `region`), after whatever `query` has bound already.
-fn bind_data<'q>(
+pub(crate) fn bind_data<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     d: &'q PatientData,
 ) -> Result<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>, sqlx::Error> {
@@ -320,6 +320,41 @@ pub async fn find_by_identifier(
         .await
 }
 
+/// The patients whose identifier is of scheme `id_type` and one of `values` (through the
+/// unique identifier index), at most [`super::MANY_ROWS`] values per statement.
+///
+/// # Errors
+/// Database errors.
+pub async fn find_by_values(
+    db: &Db,
+    id_type: &str,
+    values: &[&str],
+) -> Result<Vec<PatientRow>, sqlx::Error> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(super::MANY_ROWS) {
+        let sql = find_by_values_sql(chunk.len());
+        let mut query = sqlx::query_as::<_, PatientRow>(&sql).bind(id_type);
+        for v in chunk {
+            query = query.bind(*v);
+        }
+        out.extend(query.fetch_all(db.reader()).await?);
+    }
+    Ok(out)
+}
+
+/// `find_by_values` for `n` values.
+pub(crate) fn find_by_values_sql(n: usize) -> String {
+    let marks: Vec<String> = (2..=n.max(1) + 1).map(|i| format!("${i}")).collect();
+    format!(
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM patients WHERE id_type = $1 AND id_value IN ({})"
+        ),
+        marks.join(", ")
+    )
+}
+
 /// Patients having every one of `keys` (merged records left out), by id, after the cursor `after`, at most `limit`.
 ///
 /// The longest key drives the join: longer names are rarer, so the scan stays short even when
@@ -348,7 +383,7 @@ pub async fn search(
 }
 
 /// `insert`.
-const INSERT: &str =
+pub(crate) const INSERT: &str =
     "INSERT INTO patients (id, id_type, id_value, name_ar, name_latin, sex, birth_date, \
          blood_group, municipality, phone, insurance_scheme, insurance_member_id, region, \
          version, created_at, updated_at, updated_by) \
@@ -356,7 +391,8 @@ const INSERT: &str =
 /// `replace_keys`.
 const REPLACE_KEYS: &str = "DELETE FROM patient_name_keys WHERE patient_id = $1";
 /// `replace_keys`.
-const REPLACE_KEYS_2: &str = "INSERT INTO patient_name_keys (name_key, patient_id) VALUES ($1, $2)";
+pub(crate) const REPLACE_KEYS_2: &str =
+    "INSERT INTO patient_name_keys (name_key, patient_id) VALUES ($1, $2)";
 /// `update`.
 const UPDATE: &str =
     "UPDATE patients SET id_type = $1, id_value = $2, name_ar = $3, name_latin = $4, \

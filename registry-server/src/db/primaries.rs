@@ -77,7 +77,8 @@ pub async fn of_patient(db: &Db, patient_id: &str) -> Result<Vec<PrimaryRow>, sq
 }
 
 /// `insert`.
-const INSERT: &str = "INSERT INTO tumour_primaries (tumour_id, version, decision, rule, \
+pub(crate) const INSERT: &str =
+    "INSERT INTO tumour_primaries (tumour_id, version, decision, rule, \
     against_id, decided_at) VALUES ($1, $2, $3, $4, $5, $6)";
 /// `replace`.
 const REPLACE: &str = "INSERT INTO tumour_primaries (tumour_id, version, decision, rule, \

@@ -82,9 +82,11 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         .chain(statistics::MESSAGES)
         .chain(supply::MESSAGES)
         .chain(admin::MESSAGES)
+        .chain(import::MESSAGES)
 }
 
 mod admin;
+mod import;
 mod statistics;
 mod supply;
 
@@ -539,6 +541,8 @@ mod tests {
             include_str!("../../templates/desk/watch.html"),
             include_str!("../../templates/desk/admin.html"),
             include_str!("../../templates/desk/admin_user.html"),
+            include_str!("../../templates/desk/import.html"),
+            include_str!("import.rs"),
             include_str!("admin.rs"),
             include_str!("stock.rs"),
             include_str!("demand.rs"),

@@ -19,7 +19,7 @@ use crate::db::{self, patients::HistoryRow};
 
 pub use crate::db::clinical::Kind;
 
-mod checked;
+pub(crate) mod checked;
 pub mod derived;
 pub mod primary;
 mod record;

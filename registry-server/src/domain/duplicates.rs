@@ -360,10 +360,24 @@ pub fn rank<'a>(
     exclude: Option<&str>,
     block: impl IntoIterator<Item = (&'a str, &'a Person)>,
 ) -> Vec<Candidate> {
+    rank_keyed(
+        person,
+        exclude,
+        block.into_iter().map(|(id, p)| (id, p, None)),
+    )
+}
+
+/// [`rank`] with the block's name keys where the caller holds them (a bulk search that
+/// meets the same patients again and again); those without are computed.
+pub fn rank_keyed<'a>(
+    person: &Person,
+    exclude: Option<&str>,
+    block: impl IntoIterator<Item = (&'a str, &'a Person, Option<&'a Keys>)>,
+) -> Vec<Candidate> {
     let keys = Keys::of(person);
     let none = Keys::default();
     let mut found: Vec<Candidate> = Vec::new();
-    for (id, other) in block {
+    for (id, other, other_keys) in block {
         if Some(id) == exclude {
             continue;
         }
@@ -371,7 +385,10 @@ pub fn rank<'a>(
         if without_names + MAX_NAME_POINTS < THRESHOLD {
             continue;
         }
-        let score = score_keyed(person, &keys, other, &Keys::of(other));
+        let score = match other_keys {
+            Some(k) => score_keyed(person, &keys, other, k),
+            None => score_keyed(person, &keys, other, &Keys::of(other)),
+        };
         if score.total >= THRESHOLD {
             found.push(Candidate {
                 patient_id: id.to_string(),

@@ -123,6 +123,31 @@ pub async fn candidates_in(
     person: &Person,
     exclude: Option<&str>,
 ) -> Result<Vec<Candidate>> {
+    block_search(db, person, exclude, None).await
+}
+
+/// Name keys of registry patients by id, kept across the searches of a bulk run.
+pub type KeyCache = std::sync::Mutex<std::collections::HashMap<String, duplicates::Keys>>;
+
+/// [`candidates_in`], keeping each registry patient's name keys in `cache`: an import meets
+/// the same patients in many blocks.
+///
+/// # Errors
+/// Database errors, a stored row that does not parse.
+pub async fn candidates_cached(
+    db: &Db,
+    person: &Person,
+    cache: &KeyCache,
+) -> Result<Vec<Candidate>> {
+    block_search(db, person, None, Some(cache)).await
+}
+
+async fn block_search(
+    db: &Db,
+    person: &Person,
+    exclude: Option<&str>,
+    cache: Option<&KeyCache>,
+) -> Result<Vec<Candidate>> {
     let dates: Vec<i64> = duplicates::birth_dates_near(person.birth)
         .iter()
         .map(|d| i64::from(d.0))
@@ -146,10 +171,33 @@ pub async fn candidates_in(
     for r in &rows {
         block.push((r.id.as_str(), person_of(r)?));
     }
-    Ok(duplicates::rank(
+    let Some(cache) = cache else {
+        return Ok(duplicates::rank(
+            person,
+            exclude,
+            block.iter().map(|(id, p)| (*id, p)),
+        ));
+    };
+    let keys: Vec<duplicates::Keys> = {
+        let mut held = cache
+            .lock()
+            .map_err(|_| Error::Internal("the name key cache".into()))?;
+        block
+            .iter()
+            .map(|(id, p)| {
+                held.entry((*id).to_string())
+                    .or_insert_with(|| duplicates::Keys::of(p))
+                    .clone()
+            })
+            .collect()
+    };
+    Ok(duplicates::rank_keyed(
         person,
         exclude,
-        block.iter().map(|(id, p)| (*id, p)),
+        block
+            .iter()
+            .zip(&keys)
+            .map(|((id, p), k)| (*id, p, Some(k))),
     ))
 }
 

@@ -89,7 +89,8 @@ pub fn check_reason(reason: &str) -> Result<()> {
     super::text::check("reason", reason, 200)
 }
 
-fn search_keys(data: &PatientData) -> Vec<String> {
+/// The name search keys of a patient's names.
+pub(crate) fn search_keys(data: &PatientData) -> Vec<String> {
     let mut keys = names::search_keys(&data.name_ar);
     keys.extend(names::search_keys(&data.name_latin));
     keys

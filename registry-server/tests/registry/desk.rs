@@ -1578,6 +1578,7 @@ async fn a_death_recorded_on_the_record_page_revokes_the_card() {
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 }
 
+mod import;
 mod supply;
 
 /// The administrator's page (issue #15): requests, users, facilities and the trust bundle in

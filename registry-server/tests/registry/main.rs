@@ -22,6 +22,8 @@ mod desk;
 mod faults;
 /// The issuing key in SoftHSM2 through PKCS#11.
 mod hsm_server;
+/// Existing records brought in: dry run, idempotent import, CanReg5, XLSX.
+mod import;
 /// The layers: no SQL outside db/, no door imported by the domain or the other door.
 mod layers;
 /// One patient, one record: duplicate search, review queue, merge and unmerge.

@@ -46,7 +46,7 @@ pub(super) const MEDICINE_IN: &str = concat!(
 );
 
 /// `put (tumour, new)`.
-pub(super) const INSERT_TUMOUR: &str = concat!(
+pub(crate) const INSERT_TUMOUR: &str = concat!(
     "INSERT INTO tumours (",
     tumour_columns!(),
     ", updated_at, updated_by) VALUES ($1, $2, $3, $4, \

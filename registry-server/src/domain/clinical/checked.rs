@@ -32,7 +32,19 @@ pub struct Patient {
 /// [`Error::NotFound`], database errors, a stored value that does not parse.
 pub async fn patient(registry: &Registry, patient_id: &str) -> Result<Patient> {
     let data = patients::live_row(registry, patient_id).await?.data()?;
-    let latest = db::follow_up::latest(&registry.db, patient_id).await?;
+    patient_of(&registry.db, patient_id, &data).await
+}
+
+/// What the checks need of patient `patient_id`, whose data the caller holds.
+///
+/// # Errors
+/// Database errors, a stored value that does not parse.
+pub async fn patient_of(
+    db: &db::Db,
+    patient_id: &str,
+    data: &crate::patient::PatientData,
+) -> Result<Patient> {
+    let latest = db::follow_up::latest(db, patient_id).await?;
     let day = |d: i64| i32::try_from(d).ok().map(Date);
     Ok(Patient {
         sex: data.sex,

@@ -66,10 +66,19 @@ pub async fn judge(
         .into_iter()
         .filter(|r| r.status.as_str() == "active" && Some(r.id.as_str()) != itself)
         .collect();
-    let others: Vec<Tumour> = rows.iter().map(|r| r.tumour()).collect::<Result<_, _>>()?;
+    let others: Vec<(String, Tumour)> = rows
+        .iter()
+        .map(|r| Ok((r.id.clone(), r.tumour()?)))
+        .collect::<Result<_>>()?;
+    Ok(judge_among(tumour, &others))
+}
+
+/// Judges `tumour` against `others` (each with its id), which are the patient's other active
+/// tumours: the pure part of [`judge`], for a caller that holds them already (an import).
+pub fn judge_among(tumour: &Tumour, others: &[(String, Tumour)]) -> Primary {
     let seen: Vec<Seen<'_>> = others
         .iter()
-        .map(|t| Seen {
+        .map(|(_, t)| Seen {
             topography: &t.topography,
             morphology: t.morphology,
             behaviour: t.behaviour,
@@ -84,15 +93,15 @@ pub async fn judge(
     let against = if seen.is_empty() {
         None
     } else {
-        rows.get(verdict.against).map(|r| r.id.clone())
+        others.get(verdict.against).map(|(id, _)| id.clone())
     };
-    Ok(Primary {
+    Primary {
         decision: decision_code(verdict.decision).to_string(),
         rule: verdict.rule.code().to_string(),
         against,
         message_en: verdict.message.en().to_string(),
         message_ar: verdict.message.ar().to_string(),
-    })
+    }
 }
 
 /// Stores the decision of version `version` of tumour `tumour_id`, in the caller's

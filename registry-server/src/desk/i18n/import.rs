@@ -1,0 +1,36 @@
+//! The import page's messages (desk/import.rs): key, Arabic, English.
+
+/// The messages of `/desk/import`.
+#[rustfmt::skip]
+pub const MESSAGES: &[(&str, &str, &str)] = &[
+    ("nav.import", "استيراد السجلات", "Import records"),
+    ("import.title", "استيراد السجلات الموجودة", "Import existing records"),
+    ("import.intro", "ملف من النموذج (registry-server/data/import/template.csv) أو تصدير من CanReg5، بصيغة CSV أو مفصول بعلامات الجدولة أو XLSX. يُفحص كل صف كما يُفحص التسجيل في المكتب. التجربة لا تكتب شيئاً؛ وإعادة استيراد الملف نفسه لا تغيّر شيئاً.", "A file in the template (registry-server/data/import/template.csv) or a CanReg5 export, as CSV, tab-separated text or XLSX. Each row is checked as a registration at the desk is. A dry run writes nothing; importing the same file again changes nothing."),
+    ("import.file", "الملف", "File"),
+    ("import.source", "اسم المصدر", "Source name"),
+    ("import.source_hint", "مثل benghazi-canreg5: المفاتيح فريدة داخل المصدر، وتُعطى الاسم نفسه عند الإعادة.", "Such as benghazi-canreg5: keys are unique within a source; give the same name when running the file again."),
+    ("import.dry_run", "تجربة فقط (لا يُكتب شيء)", "Dry run only (nothing is written)"),
+    ("import.confirm_checks", "أؤكد فحوص السجل التي تطلب تأكيداً (بعد قراءتها في التجربة)", "I confirm the record checks that ask for it (after reading them in a dry run)"),
+    ("import.run", "تشغيل", "Run"),
+    ("import.result_dry", "نتيجة التجربة", "Dry run of"),
+    ("import.result", "نتيجة الاستيراد", "Import of"),
+    ("import.patients", "المرضى المسجلون", "Patients registered"),
+    ("import.tumours", "الأورام المسجلة", "Tumours recorded"),
+    ("import.outcome", "النتيجة", "Outcome"),
+    ("import.rows", "الصفوف", "Rows"),
+    ("import.ignored", "أعمدة لم تُقرأ", "Columns not read"),
+    ("import.line", "السطر", "Line"),
+    ("import.record", "المفتاح", "Key"),
+    ("import.why", "السبب", "Why"),
+    ("import.duplicates", "تكرارات محتملة", "Possible duplicates"),
+    ("import.more", "صفوف أخرى لم تُعرض (أمر registry-server import --report يسردها كلها)", "More rows not shown (registry-server import --report lists them all)"),
+    ("import.bad_file", "تعذّرت قراءة الملف:", "The file cannot be read:"),
+    ("import.bad_source", "اسم المصدر غير صالح:", "The source name is invalid:"),
+    ("import.outcome_imported", "استُورد", "imported"),
+    ("import.outcome_would_import", "سيُستورد", "would be imported"),
+    ("import.outcome_unchanged", "مستورد من قبل، دون تغيير", "imported before, unchanged"),
+    ("import.outcome_changed", "تغيّر منذ استيراده: لم يُطبَّق", "changed since imported: not applied"),
+    ("import.outcome_skipped", "محذوف أو ملغى في CanReg5", "deleted or obsolete in CanReg5"),
+    ("import.outcome_needs_confirmation", "يحتاج تأكيد فحوص السجل", "needs the record checks confirmed"),
+    ("import.outcome_refused", "مرفوض", "refused"),
+];
