@@ -1,7 +1,7 @@
 //! SQL of the import of existing records (`crate::domain::import`): what each source's
 //! earlier runs imported, each row imported now, and the bulk writes of a batch of rows:
 //! patients with their name keys, tumours, their multiple-primary decisions and the import
-//! records, each as one multi-row INSERT per table ([`super::many`]) built from the very
+//! records, each as one multi-row INSERT per table (`db::many`) built from the very
 //! statement that writes one row elsewhere (`patients::insert`, `clinical::put`,
 //! `primaries::insert`), so the rows are the same as a registration's at the desk.
 

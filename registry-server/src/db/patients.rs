@@ -321,7 +321,7 @@ pub async fn find_by_identifier(
 }
 
 /// The patients whose identifier is of scheme `id_type` and one of `values` (through the
-/// unique identifier index), at most [`super::MANY_ROWS`] values per statement.
+/// unique identifier index), at most `db::MANY_ROWS` values per statement.
 ///
 /// # Errors
 /// Database errors.
