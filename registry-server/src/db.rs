@@ -40,7 +40,7 @@ pub mod web;
 use std::str::FromStr;
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor};
 
 /// Which database the pool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -424,6 +424,33 @@ pub(crate) const MANY_ROWS: usize = MANY_PARAMETERS;
 /// How many rows of `binds` parameters go into one multi-row INSERT.
 pub(crate) fn rows_per_statement(binds: usize) -> usize {
     (MANY_PARAMETERS / binds.max(1)).max(1)
+}
+
+/// A statement with its parameters bound so far.
+pub(crate) type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Inserts `rows` with [`many`] of `single` (whose row has `binds` parameters), as few
+/// statements as [`rows_per_statement`] allows; `bind` binds one row's parameters in the
+/// order of `single`'s.
+///
+/// # Errors
+/// Database errors, or what `bind` returns.
+pub(crate) async fn insert_all<T>(
+    conn: &mut AnyConnection,
+    single: &str,
+    binds: usize,
+    rows: &[T],
+    bind: impl for<'q> Fn(Query<'q>, &'q T) -> Result<Query<'q>, sqlx::Error>,
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(rows_per_statement(binds)) {
+        let sql = many(single, binds, chunk.len());
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = bind(query, row)?;
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// `single`, an `INSERT ... VALUES (...)` of one row whose parameters are `$1` to `$binds`,

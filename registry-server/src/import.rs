@@ -93,8 +93,13 @@ pub async fn command(args: ImportArgs) -> anyhow::Result<()> {
 
 /// The importing user, who must be an active registrar.
 async fn registrar(db: &db::Db, username: &str) -> anyhow::Result<Caller> {
-    let users = db::users::list_users(db).await?;
-    let Some(user) = users.into_iter().find(|u| u.username == username) else {
+    let id = db::web::user_id_by_name(db, username).await?;
+    let mut conn = db.pool.acquire().await?;
+    let user = match id {
+        Some(id) => db::users::user(&mut conn, &id).await?,
+        None => None,
+    };
+    let Some(user) = user else {
         bail!("no user is named {username:?}");
     };
     if user.active != 1 {

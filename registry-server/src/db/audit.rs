@@ -127,7 +127,15 @@ pub async fn append(
 }
 
 async fn insert_entry(conn: &mut AnyConnection, entry: &Entry) -> Result<(), sqlx::Error> {
-    sqlx::query(INSERT_ENTRY)
+    bind_entry(sqlx::query(INSERT_ENTRY), entry)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Binds an entry's columns in the order of [`INSERT_ENTRY`].
+fn bind_entry<'q>(query: super::Query<'q>, entry: &'q Entry) -> super::Query<'q> {
+    query
         .bind(entry.seq)
         .bind(entry.at)
         .bind(&entry.user_id)
@@ -138,9 +146,6 @@ async fn insert_entry(conn: &mut AnyConnection, entry: &Entry) -> Result<(), sql
         .bind(&entry.entity_id)
         .bind(&entry.prev_hash)
         .bind(&entry.hash)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// Appends an entry in a transaction of its own (for reads, which write nothing else), and

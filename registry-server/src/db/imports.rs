@@ -8,7 +8,7 @@
 use card_format::model::Tumour;
 use sqlx::{AnyConnection, FromRow};
 
-use super::{clinical, many, patients, primaries, primaries::PrimaryRow, rows_per_statement, Db};
+use super::{clinical, insert_all, many, patients, primaries, primaries::PrimaryRow, Db};
 use crate::patient::PatientData;
 
 /// A row imported earlier.
@@ -33,30 +33,6 @@ pub async fn of_source(db: &Db, source: &str) -> Result<Vec<Imported>, sqlx::Err
         .bind(source)
         .fetch_all(&db.pool)
         .await
-}
-
-/// Records an imported row, in the caller's transaction.
-///
-/// # Errors
-/// Database errors (a unique violation when another run imported the key meanwhile).
-pub async fn insert(
-    conn: &mut AnyConnection,
-    source: &str,
-    row: &Imported,
-    now: i64,
-    user_id: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(INSERT)
-        .bind(source)
-        .bind(&row.record_key)
-        .bind(&row.digest)
-        .bind(&row.patient_id)
-        .bind(&row.tumour_id)
-        .bind(now)
-        .bind(user_id)
-        .execute(conn)
-        .await
-        .map(|_| ())
 }
 
 /// A new patient of a batch.
@@ -93,16 +69,12 @@ pub async fn insert_patients(
     now: i64,
     user_id: &str,
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(rows_per_statement(15)) {
-        let sql = many(patients::INSERT, 15, chunk.len());
-        let mut query = sqlx::query(&sql);
-        for r in chunk {
-            query = patients::bind_data(query.bind(r.id), r.data)?
-                .bind(now)
-                .bind(user_id);
-        }
-        query.execute(&mut *conn).await?;
-    }
+    insert_all(conn, patients::INSERT, 15, rows, |q, r| {
+        Ok(patients::bind_data(q.bind(r.id), r.data)?
+            .bind(now)
+            .bind(user_id.to_owned()))
+    })
+    .await?;
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     for r in rows {
         let mut keys: Vec<&String> = r.keys.iter().collect();
@@ -110,18 +82,13 @@ pub async fn insert_patients(
         keys.dedup();
         pairs.extend(keys.into_iter().map(|k| (k.as_str(), r.id)));
     }
-    for chunk in pairs.chunks(rows_per_statement(2)) {
-        let sql = many(patients::REPLACE_KEYS_2, 2, chunk.len());
-        let mut query = sqlx::query(&sql);
-        for (key, id) in chunk {
-            query = query.bind(*key).bind(*id);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
+    insert_all(conn, patients::REPLACE_KEYS_2, 2, &pairs, |q, (key, id)| {
+        Ok(q.bind(*key).bind(*id))
+    })
+    .await
 }
 
-/// Inserts tumours at version 1 written by `user_id`, as [`clinical::put`] does one, and
+/// Inserts tumours at version 1 written by `user_id`, as `clinical::put` does one, and
 /// their decisions, as [`primaries::insert`] does one.
 ///
 /// # Errors
@@ -132,32 +99,26 @@ pub async fn insert_tumours(
     now: i64,
     user_id: &str,
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(rows_per_statement(17)) {
-        let sql = many(clinical::INSERT_TUMOUR, 17, chunk.len());
-        let mut query = sqlx::query(&sql);
-        for r in chunk {
-            query = clinical::tumour_fields(query.bind(r.id).bind(r.patient_id), r.tumour)?
+    insert_all(conn, clinical::INSERT_TUMOUR, 17, rows, |q, r| {
+        Ok(
+            clinical::tumour_fields(q.bind(r.id).bind(r.patient_id), r.tumour)?
                 .bind(now)
-                .bind(user_id);
-        }
-        query.execute(&mut *conn).await?;
-        let sql = many(primaries::INSERT, 6, chunk.len());
-        let mut query = sqlx::query(&sql);
-        for r in chunk {
-            query = query
-                .bind(&r.primary.tumour_id)
-                .bind(1_i64)
-                .bind(&r.primary.decision)
-                .bind(&r.primary.rule)
-                .bind(r.primary.against_id.as_deref())
-                .bind(now);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
+                .bind(user_id.to_owned()),
+        )
+    })
+    .await?;
+    insert_all(conn, primaries::INSERT, 6, rows, |q, r| {
+        Ok(q.bind(&r.primary.tumour_id)
+            .bind(1_i64)
+            .bind(&r.primary.decision)
+            .bind(&r.primary.rule)
+            .bind(r.primary.against_id.as_deref())
+            .bind(now))
+    })
+    .await
 }
 
-/// Records imported rows, as [`insert`] does one.
+/// Records imported rows.
 ///
 /// # Errors
 /// Database errors (a unique violation when another run imported a key meanwhile).
@@ -168,22 +129,16 @@ pub async fn insert_many(
     now: i64,
     user_id: &str,
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(rows_per_statement(7)) {
-        let sql = many(INSERT, 7, chunk.len());
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            query = query
-                .bind(source)
-                .bind(&row.record_key)
-                .bind(&row.digest)
-                .bind(&row.patient_id)
-                .bind(&row.tumour_id)
-                .bind(now)
-                .bind(user_id);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
+    insert_all(conn, INSERT, 7, rows, |q, row| {
+        Ok(q.bind(source.to_owned())
+            .bind(&row.record_key)
+            .bind(&row.digest)
+            .bind(&row.patient_id)
+            .bind(&row.tumour_id)
+            .bind(now)
+            .bind(user_id.to_owned()))
+    })
+    .await
 }
 
 /// PostgreSQL: refreshes the planner's statistics of the tables an import fills. A table

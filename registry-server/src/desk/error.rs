@@ -70,6 +70,16 @@ impl DeskError {
         }
     }
 
+    /// The page for a multipart upload that failed midway: 413 past the route's body limit,
+    /// else 400.
+    pub fn of_multipart(lang: Lang, e: &axum::extract::multipart::MultipartError) -> DeskError {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            DeskError::too_large(lang)
+        } else {
+            DeskError::bad_request(lang)
+        }
+    }
+
     /// A 400 page: the request is malformed; nothing was changed.
     pub fn bad_request(lang: Lang) -> DeskError {
         DeskError::Page {

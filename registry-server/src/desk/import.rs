@@ -87,13 +87,8 @@ async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, DeskError> {
     let mut multipart = multipart.map_err(|_| DeskError::bad_request(user.lang))?;
-    let too_large = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            DeskError::too_large(user.lang)
-        } else {
-            DeskError::bad_request(user.lang)
-        }
-    };
+    let too_large =
+        |e: axum::extract::multipart::MultipartError| DeskError::of_multipart(user.lang, &e);
     let (mut csrf, mut source, mut bytes) = (String::new(), String::new(), Vec::new());
     let (mut dry_run, mut confirm_checks) = (false, false);
     while let Some(field) = multipart.next_field().await.map_err(too_large)? {

@@ -347,13 +347,8 @@ async fn photo(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, DeskError> {
     let mut multipart = multipart.map_err(|_| DeskError::bad_request(user.lang))?;
-    let too_large = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            DeskError::too_large(user.lang)
-        } else {
-            DeskError::bad_request(user.lang)
-        }
-    };
+    let too_large =
+        |e: axum::extract::multipart::MultipartError| DeskError::of_multipart(user.lang, &e);
     let (mut csrf, mut bytes) = (String::new(), Vec::new());
     while let Some(field) = multipart.next_field().await.map_err(too_large)? {
         match field.name() {

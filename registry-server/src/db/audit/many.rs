@@ -23,24 +23,10 @@ pub(super) async fn chain_in(
         prev_hash = entry.hash.clone();
         entries.push(entry);
     }
-    for chunk in entries.chunks(super::super::rows_per_statement(10)) {
-        let sql = super::super::many(INSERT_ENTRY, 10, chunk.len());
-        let mut query = sqlx::query(&sql);
-        for entry in chunk {
-            query = query
-                .bind(entry.seq)
-                .bind(entry.at)
-                .bind(&entry.user_id)
-                .bind(&entry.role)
-                .bind(&entry.facility_code)
-                .bind(&entry.action)
-                .bind(&entry.entity_type)
-                .bind(&entry.entity_id)
-                .bind(&entry.prev_hash)
-                .bind(&entry.hash);
-        }
-        query.execute(&mut *conn).await?;
-    }
+    super::super::insert_all(conn, INSERT_ENTRY, 10, &entries, |q, e| {
+        Ok(super::bind_entry(q, e))
+    })
+    .await?;
     sqlx::query(WRITE_BATCH_2)
         .bind(&prev_hash)
         .execute(&mut *conn)

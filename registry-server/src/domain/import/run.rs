@@ -12,7 +12,7 @@ use super::layout::{self, Field, Layout, SourceRow};
 use super::row::{self, Parsed, Problem};
 use super::{Options, Outcome, RowReport, BATCH};
 use crate::auth::{self, Caller};
-use crate::db::{self, imports::Imported, patients::PatientRow, Db};
+use crate::db::{self, imports::Imported, Db};
 use crate::domain::audit::actor;
 use crate::domain::checks::Finding;
 use crate::domain::clinical::{checked, primary};
@@ -41,6 +41,13 @@ struct Slot {
     checks: Option<checked::Patient>,
     tumours: Option<Vec<(String, Tumour)>>,
     /// A record of the registry merged into another: nothing is written to it.
+    merged: bool,
+}
+
+/// A patient of the registry holding an identifier of the file.
+struct Known {
+    id: String,
+    data: PatientData,
     merged: bool,
 }
 
@@ -74,7 +81,7 @@ pub(super) struct Run<'a> {
     slots: HashMap<String, Slot>,
     /// The registry's patients by identifier, for the identifiers of the batches so far
     /// (`None`: not in the registry).
-    known: HashMap<String, Option<PatientRow>>,
+    known: HashMap<String, Option<Known>>,
     /// New patients of the file by birth date, for the in-file duplicate search.
     by_birth: HashMap<i32, Vec<(String, Person, duplicates::Keys)>>,
     /// The name keys of the registry's patients met by the duplicate searches.
@@ -247,18 +254,16 @@ impl<'a> Run<'a> {
     /// The patient of a parsed row not met before: in the registry, or new.
     fn slot(&self, line: usize, parsed: &Parsed) -> Slot {
         if let Some(Some(found)) = self.known.get(&identifier(&parsed.patient)) {
-            if let Ok(data) = found.data() {
-                return Slot {
-                    id: found.id.clone(),
-                    data,
-                    line,
-                    new: false,
-                    from_file: false,
-                    checks: None,
-                    tumours: None,
-                    merged: found.merged_into.is_some(),
-                };
-            }
+            return Slot {
+                id: found.id.clone(),
+                data: found.data.clone(),
+                line,
+                new: false,
+                from_file: false,
+                checks: None,
+                tumours: None,
+                merged: found.merged,
+            };
         }
         Slot {
             id: auth::new_id(),

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::{identifier, problem, Run, Slot, SEARCHES_AT_ONCE};
+use super::{identifier, problem, Known, Run, Slot, SEARCHES_AT_ONCE};
 use crate::db;
 use crate::domain::clinical::checked;
 use crate::domain::duplicates::Person;
@@ -43,7 +43,12 @@ impl Run<'_> {
         }
         for row in found {
             let data = row.data()?;
-            self.known.insert(identifier(&data), Some(row));
+            let known = Known {
+                merged: row.merged_into.is_some(),
+                id: row.id,
+                data,
+            };
+            self.known.insert(identifier(&known.data), Some(known));
         }
         // The registry's duplicate search for each new patient, a few queries at a time.
         let mut people: Vec<(String, Person)> = Vec::new();
